@@ -1,0 +1,74 @@
+package io.moestream.moe.lifecycle;
+
+/**
+ * An immutable record of one change to a layer's expert set — the streaming job turns each into a
+ * registry event. Arrays are defensive copies.
+ *
+ * @param layer MoE layer index
+ * @param slot expert slot
+ * @param kind spawned or pruned
+ * @param step the optimizer step after which the change was applied
+ * @param direction spawn only: the new gate column R_S/||R_S|| (d,); empty for prunes
+ * @param threshold spawn only: the new raw threshold G (0); NaN for prunes
+ * @param windowTokens tokens the recording window saw in this layer
+ * @param unroutedTokens of those, tokens with k = 0
+ * @param activations the slot's R_E in the window (0 for a prune; 0 for a fresh spawn)
+ * @param activeAfter active experts in the layer after this change
+ * @param initialisedFrom spawn only: the slot whose FFN was copied, or -1 (random / prune)
+ */
+public record ExpertChange(
+    int layer,
+    int slot,
+    ChangeKind kind,
+    long step,
+    double[] direction,
+    double threshold,
+    long windowTokens,
+    long unroutedTokens,
+    long activations,
+    int activeAfter,
+    int initialisedFrom) {
+
+  public ExpertChange {
+    direction = direction.clone();
+  }
+
+  @Override
+  public double[] direction() {
+    return direction.clone();
+  }
+
+  public ExpertChange withInitialisedFrom(int from) {
+    return new ExpertChange(
+        layer,
+        slot,
+        kind,
+        step,
+        direction,
+        threshold,
+        windowTokens,
+        unroutedTokens,
+        activations,
+        activeAfter,
+        from);
+  }
+
+  @Override
+  public String toString() {
+    return kind
+        + " layer="
+        + layer
+        + " slot="
+        + slot
+        + " step="
+        + step
+        + " active="
+        + activeAfter
+        + " window(tokens="
+        + windowTokens
+        + ", unrouted="
+        + unroutedTokens
+        + ")"
+        + (initialisedFrom >= 0 ? " from=" + initialisedFrom : "");
+  }
+}

@@ -1,0 +1,121 @@
+package io.moestream.moe.lifecycle;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.tensor.Autograd;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * DynMoE's end-of-window lifecycle for one layer (DESIGN §2.1), run after the optimizer step:
+ *
+ * <ol>
+ *   <li>skip entirely when the window saw no tokens;
+ *   <li>prune every active expert with R_E = 0 (its weights stay, for audit, until reused);
+ *   <li>if R_S ≠ 0, spawn one expert in the lowest free slot (possibly one just pruned) with {@code
+ *       W_g[:, slot] = R_S / ||R_S||} and {@code G[slot] = 0}.
+ * </ol>
+ *
+ * Only the gate tensors and the mask change here; the caller initialises the new slot's FFN and
+ * resets its optimizer moments. Shapes never change.
+ */
+public final class Lifecycle {
+  private Lifecycle() {}
+
+  /**
+   * @param sim (d, E) gate representations, updated in place
+   * @param thresholds (E,) raw thresholds, updated in place
+   * @param active active slots, updated in place
+   * @return the changes in the order applied (prunes by slot, then at most one spawn)
+   */
+  public static List<ExpertChange> apply(
+      int layer, long step, NDArray sim, NDArray thresholds, boolean[] active, RoutingRecords rec) {
+    List<ExpertChange> changes = new ArrayList<>();
+    if (rec.tokens() == 0) {
+      return changes;
+    }
+    long[] re = rec.activations();
+    for (int s = 0; s < active.length; s++) {
+      if (active[s] && re[s] == 0) {
+        active[s] = false;
+        changes.add(
+            new ExpertChange(
+                layer,
+                s,
+                ChangeKind.PRUNED,
+                step,
+                new double[0],
+                Double.NaN,
+                rec.tokens(),
+                rec.unroutedTokens(),
+                0,
+                count(active),
+                -1));
+      }
+    }
+    if (!rec.unroutedSumIsZero()) {
+      int slot = lowestFree(active);
+      if (slot >= 0) {
+        double[] dir = unit(rec.unroutedSum());
+        Autograd.noGrad(
+            () -> {
+              NDArray col = sim.getManager().create(dir).toType(sim.getDataType(), false);
+              sim.set(new NDIndex(":, {}", slot), col);
+              thresholds.set(new NDIndex("{}", slot), 0);
+              col.close();
+            });
+        active[slot] = true;
+        changes.add(
+            new ExpertChange(
+                layer,
+                slot,
+                ChangeKind.SPAWNED,
+                step,
+                dir,
+                0.0,
+                rec.tokens(),
+                rec.unroutedTokens(),
+                0,
+                count(active),
+                -1));
+      }
+    }
+    return changes;
+  }
+
+  static int lowestFree(boolean[] active) {
+    for (int s = 0; s < active.length; s++) {
+      if (!active[s]) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  public static int count(boolean[] active) {
+    int n = 0;
+    for (boolean a : active) {
+      n += a ? 1 : 0;
+    }
+    return n;
+  }
+
+  static double[] unit(double[] v) {
+    double n = 0;
+    for (double x : v) {
+      n += x * x;
+    }
+    n = Math.sqrt(n);
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] / n;
+    }
+    return out;
+  }
+
+  /** Reads a (E,) tensor's values (any float dtype) as doubles. */
+  public static double[] values(NDArray a) {
+    return a.toType(DataType.FLOAT64, false).toDoubleArray();
+  }
+}

@@ -1,0 +1,99 @@
+package io.moestream.moe.lifecycle;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.util.Arrays;
+
+/**
+ * One MoE layer's routing records inside a recording window (DESIGN §2.1), kept on the host so no
+ * tensor outlives a step: {@code R_E} (E,) tokens that activated each expert, {@code R_S} (d,) sum
+ * of the raw inputs of tokens no expert took (k = 0), and the window's token counts.
+ */
+public final class RoutingRecords {
+  private final long[] activations;
+  private final double[] unroutedSum;
+  private long tokens;
+  private long unrouted;
+
+  public RoutingRecords(int slots, int dModel) {
+    this.activations = new long[slots];
+    this.unroutedSum = new double[dModel];
+  }
+
+  /** Restores records from a snapshot. */
+  public RoutingRecords(long[] activations, double[] unroutedSum, long tokens, long unrouted) {
+    this.activations = activations.clone();
+    this.unroutedSum = unroutedSum.clone();
+    this.tokens = tokens;
+    this.unrouted = unrouted;
+  }
+
+  /**
+   * Adds one batch.
+   *
+   * @param x (T, d) the raw inputs of the MoE layer
+   * @param selected host (T, E) 0/1 training-gate selections, row-major
+   */
+  public void record(NDArray x, float[] selected) {
+    int t = (int) x.getShape().get(0);
+    int e = activations.length;
+    long[] zeroRows = new long[t];
+    int nz = 0;
+    for (int i = 0; i < t; i++) {
+      int k = 0;
+      for (int j = 0; j < e; j++) {
+        if (selected[i * e + j] > 0) {
+          activations[j]++;
+          k++;
+        }
+      }
+      if (k == 0) {
+        zeroRows[nz++] = i;
+      }
+    }
+    tokens += t;
+    unrouted += nz;
+    if (nz > 0) {
+      NDArray rows = x.get(new NDIndex("{}", x.getManager().create(Arrays.copyOf(zeroRows, nz))));
+      double[] sum = rows.sum(new int[] {0}).toType(DataType.FLOAT64, false).toDoubleArray();
+      for (int i = 0; i < sum.length; i++) {
+        unroutedSum[i] += sum[i];
+      }
+    }
+  }
+
+  public void reset() {
+    Arrays.fill(activations, 0);
+    Arrays.fill(unroutedSum, 0);
+    tokens = 0;
+    unrouted = 0;
+  }
+
+  /** R_E (copy). */
+  public long[] activations() {
+    return activations.clone();
+  }
+
+  /** R_S (copy). */
+  public double[] unroutedSum() {
+    return unroutedSum.clone();
+  }
+
+  public long tokens() {
+    return tokens;
+  }
+
+  public long unroutedTokens() {
+    return unrouted;
+  }
+
+  public boolean unroutedSumIsZero() {
+    for (double v : unroutedSum) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

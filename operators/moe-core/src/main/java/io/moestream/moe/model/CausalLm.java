@@ -1,0 +1,140 @@
+package io.moestream.moe.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.router.Router;
+import io.moestream.moe.router.Routing;
+import io.moestream.moe.tensor.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The causal LM of DESIGN §3, read top to bottom like its equations:
+ *
+ * <pre>
+ * x = wte[tokens] + wpe[positions]                  (B, T, d)
+ * for each layer l:
+ *   x = x + attn_l(ln1_l(x))                        (B, T, d)
+ *   x = x + moe_l(ln2_l(x))                         (B, T, d)   experts chosen per token
+ * logits = ln_f(x) · wteᵀ                           (B, T, V)   tied head
+ * loss   = cross_entropy(logits, next tokens) + Σ_l w_l · aux_l
+ * </pre>
+ *
+ * Holds no tensors of its own: parameters live in the {@link ParameterStore}, activations in the
+ * caller's step manager.
+ */
+public final class CausalLm {
+  private final ModelConfig config;
+  private final Router router;
+
+  public CausalLm(ModelConfig config, Router router) {
+    this.config = config;
+    this.router = router;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  /**
+   * @param task () mean next-token cross-entropy
+   * @param auxWeighted () Σ over layers of the router's weighted aux loss
+   * @param layers per-layer routing statistics (host)
+   */
+  public record Forward(NDArray task, NDArray auxWeighted, List<LayerStats> layers) {}
+
+  /**
+   * @param m the step's manager; every activation is created in it
+   * @param batch (B, T+1) token ids: inputs are [:, :T], targets [:, 1:]
+   * @param active active expert slots per layer (read only)
+   * @param records routing records per layer to add this batch to, or null when not recording
+   */
+  public Forward forward(
+      NDManager m,
+      ParameterStore p,
+      int[][] batch,
+      boolean[][] active,
+      boolean training,
+      long step,
+      RoutingRecords[] records) {
+    int b = batch.length;
+    int t = batch[0].length - 1;
+    if (t > config.ctx()) {
+      throw new IllegalArgumentException("sequence window " + t + " > ctx " + config.ctx());
+    }
+    int d = config.dModel();
+    long[] in = new long[b * t];
+    long[] target = new long[b * t];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < t; j++) {
+        in[i * t + j] = batch[i][j];
+        target[i * t + j] = batch[i][j + 1];
+      }
+    }
+    NDArray ids = m.create(in, new Shape(b, t));
+    NDArray x = p.get("wte").get(new NDIndex("{}", ids)); // (B, T, d)
+    x = x.add(p.get("wpe").get(new NDIndex("0:{}", t))); // + (T, d)
+
+    NDArray aux = m.zeros(new Shape(), DataType.FLOAT32);
+    List<LayerStats> stats = new ArrayList<>();
+    for (int l = 0; l < config.layers(); l++) {
+      String prefix = "layers." + l + ".";
+      x =
+          x.add(
+              CausalSelfAttention.forward(
+                  p, prefix + "attn.", Layers.layerNorm(p, prefix + "ln1", x), config.heads()));
+      NDArray h = Layers.layerNorm(p, prefix + "ln2", x).reshape(b * t, d); // (N, d)
+      Routing r = router.route(h, p, l, active[l], training, step);
+      float[] selected = RoutedExperts.host(r.selected()); // (N, E) host
+      if (records != null) {
+        records[l].record(h, selected);
+      }
+      stats.add(stats(selected, b * t, r.selected().getShape().get(1)));
+      final int layer = l;
+      NDArray y =
+          RoutedExperts.combine(
+              h,
+              r.weights(),
+              selected,
+              d,
+              (e, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, e), rows)); // (N, d)
+      x = x.add(y.reshape(b, t, d));
+      if (r.auxWeight() != 0) {
+        aux = aux.add(r.aux().mul(r.auxWeight()));
+      }
+    }
+    NDArray logits =
+        Layers.layerNorm(p, "ln_f", x).reshape(b * t, d).matMul(p.get("wte").transpose()); // (N, V)
+    NDArray nll =
+        logits.logSoftmax(1).gather(m.create(target, new Shape(b * t, 1)), 1).neg().mean(); // ()
+    return new Forward(nll, aux, stats);
+  }
+
+  private static LayerStats stats(float[] selected, int tokens, long slots) {
+    int e = (int) slots;
+    long[] per = new long[e];
+    long pairs = 0;
+    long unrouted = 0;
+    for (int i = 0; i < tokens; i++) {
+      int k = 0;
+      for (int j = 0; j < e; j++) {
+        if (selected[i * e + j] > 0) {
+          per[j]++;
+          k++;
+        }
+      }
+      pairs += k;
+      unrouted += k == 0 ? 1 : 0;
+    }
+    return new LayerStats(tokens, pairs, per, unrouted);
+  }
+}

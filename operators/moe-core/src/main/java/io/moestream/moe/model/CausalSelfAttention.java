@@ -1,0 +1,47 @@
+package io.moestream.moe.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.ParameterStore;
+
+/**
+ * Multi-head causal self-attention, nanoGPT style:
+ *
+ * <pre>
+ * q, k, v = split(x W_qkv + b_qkv)                (B, H, T, hd) each
+ * att     = softmax(q kᵀ / √hd + causal_mask)     (B, H, T, T)
+ * y       = merge_heads(att v) W_proj + b_proj    (B, T, d)
+ * </pre>
+ */
+final class CausalSelfAttention {
+  private CausalSelfAttention() {}
+
+  static NDArray forward(ParameterStore p, String prefix, NDArray x, int heads) {
+    Shape s = x.getShape();
+    long b = s.get(0);
+    long t = s.get(1);
+    long d = s.get(2);
+    long hd = d / heads;
+    NDList qkv = Layers.linear(p, prefix + "qkv", x).split(3, 2); // 3 × (B, T, d)
+    NDArray q = qkv.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
+    NDArray k = qkv.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1); // (B, H, hd, T)
+    NDArray v = qkv.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
+    NDArray att = q.matMul(k).mul(1.0 / Math.sqrt(hd)); // (B, H, T, T)
+    att = att.add(causalMask(x.getManager(), (int) t)).softmax(-1);
+    NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d); // (B, T, d)
+    return Layers.linear(p, prefix + "proj", y);
+  }
+
+  /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (a token sees no future). */
+  static NDArray causalMask(NDManager m, int t) {
+    float[] mask = new float[t * t];
+    for (int i = 0; i < t; i++) {
+      for (int j = i + 1; j < t; j++) {
+        mask[i * t + j] = -1e9f;
+      }
+    }
+    return m.create(mask, new Shape(t, t));
+  }
+}

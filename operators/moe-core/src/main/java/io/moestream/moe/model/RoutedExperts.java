@@ -1,0 +1,102 @@
+package io.moestream.moe.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Runs each expert on the tokens routed to it, and only those: a gather of the routed rows, one
+ * dense call per expert, and a gather back per token. There is never a dense tokens × experts ×
+ * capacity dispatch tensor; memory and FLOPs scale with the number of (token, expert) pairs.
+ *
+ * <pre>
+ * y_t = Σ_{e : selected(t,e)} w[t,e] · expert_e(x_t)
+ * </pre>
+ */
+public final class RoutedExperts {
+  private RoutedExperts() {}
+
+  /** One expert's function on the rows routed to it: (n, d) → (n, d_out). */
+  @FunctionalInterface
+  public interface ExpertFn {
+    NDArray apply(int expert, NDArray rows);
+  }
+
+  /**
+   * @param x (T, d) tokens
+   * @param weights (T, E) combine weights (differentiable)
+   * @param selected host copy of the (T, E) 0/1 selections, row-major
+   * @param outDim width of each expert's output
+   * @return (T, outDim) combined output; zero rows for tokens no expert took
+   */
+  public static NDArray combine(
+      NDArray x, NDArray weights, float[] selected, int outDim, ExpertFn expert) {
+    NDManager m = x.getManager();
+    int t = (int) x.getShape().get(0);
+    int e = (int) weights.getShape().get(1);
+    int[] perExpert = new int[e];
+    int[] perToken = new int[t];
+    int total = 0;
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < e; j++) {
+        if (selected[i * e + j] > 0) {
+          perExpert[j]++;
+          perToken[i]++;
+          total++;
+        }
+      }
+    }
+    if (total == 0) {
+      return m.zeros(new Shape(t, outDim), x.getDataType());
+    }
+    // Rows ordered by expert: rows[start_e .. start_e + n_e) are expert e's tokens.
+    int[] start = new int[e + 1];
+    for (int j = 0; j < e; j++) {
+      start[j + 1] = start[j] + perExpert[j];
+    }
+    long[] tokenOfRow = new long[total];
+    long[] flatWeight = new long[total];
+    int kMax = 0;
+    for (int i = 0; i < t; i++) {
+      kMax = Math.max(kMax, perToken[i]);
+    }
+    long[] rowOfToken = new long[t * kMax];
+    java.util.Arrays.fill(rowOfToken, total); // index `total` is the appended zero row
+    int[] fill = start.clone();
+    int[] used = new int[t];
+    for (int j = 0; j < e; j++) {
+      for (int i = 0; i < t; i++) {
+        if (selected[i * e + j] > 0) {
+          int r = fill[j]++;
+          tokenOfRow[r] = i;
+          flatWeight[r] = (long) i * e + j;
+          rowOfToken[i * kMax + used[i]++] = r;
+        }
+      }
+    }
+    NDArray rows = x.get(new NDIndex("{}", m.create(tokenOfRow))); // (N, d)
+    NDList outs = new NDList();
+    for (int j = 0; j < e; j++) {
+      if (perExpert[j] > 0) {
+        NDArray mine = rows.get(new NDIndex(start[j] + ":" + start[j + 1])); // (n_e, d)
+        outs.add(expert.apply(j, mine)); // (n_e, outDim)
+      }
+    }
+    NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0); // (N, outDim)
+    NDArray w = weights.reshape(-1).take(m.create(flatWeight)); // (N,)
+    out = out.mul(w.expandDims(1).toType(out.getDataType(), false));
+    NDArray padded = out.concat(m.zeros(new Shape(1, outDim), out.getDataType()), 0); // (N+1, out)
+    NDArray picked =
+        padded.get(new NDIndex("{}", m.create(rowOfToken, new Shape(t, kMax)))); // (T, kMax, out)
+    return kMax == 1 ? picked.squeeze(1) : picked.sum(new int[] {1});
+  }
+
+  /** Host copy of a 0/1 selection tensor. */
+  public static float[] host(NDArray selected) {
+    return selected.toType(DataType.FLOAT32, false).toFloatArray();
+  }
+}

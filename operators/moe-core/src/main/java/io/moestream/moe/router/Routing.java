@@ -1,0 +1,20 @@
+package io.moestream.moe.router;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/**
+ * What a router decided for one batch of tokens. Every tensor lives in the step's manager.
+ *
+ * @param weights (T, E) combine weights, differentiable, zero where an expert is not selected
+ * @param selected (T, E) 0/1 selections (no gradient); drives the gather of routed tokens
+ * @param aux () the router's auxiliary loss, unweighted
+ * @param auxWeight the weight the trainer applies to {@code aux} at this step
+ * @param auxParts () named parts of {@code aux}, for metrics and conformance checks
+ */
+public record Routing(
+    NDArray weights,
+    NDArray selected,
+    NDArray aux,
+    double auxWeight,
+    Map<String, NDArray> auxParts) {}

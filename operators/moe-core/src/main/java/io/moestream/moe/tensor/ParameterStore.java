@@ -1,0 +1,120 @@
+package io.moestream.moe.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every trainable tensor of a model, by name, in a fixed order, all owned by one long-lived {@link
+ * NDManager}. Per-step tensors live in sub-managers of {@link #manager()} and are closed at the end
+ * of the step; only the tensors registered here (and the optimizer's moments) survive.
+ */
+public final class ParameterStore implements AutoCloseable {
+  private final NDManager manager;
+  private final Map<String, Param> params = new LinkedHashMap<>();
+
+  public ParameterStore(NDManager manager) {
+    this.manager = manager;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Registers a float32 tensor built from host values; gradients are attached. */
+  public Param add(
+      String name,
+      float[] values,
+      Shape shape,
+      int layer,
+      int slot,
+      boolean slotAxis,
+      boolean decay) {
+    if (params.containsKey(name)) {
+      throw new IllegalStateException("parameter registered twice: " + name);
+    }
+    NDArray value = manager.create(values, shape);
+    value.setName(name);
+    value.setRequiresGradient(true);
+    Param p = new Param(name, value, layer, slot, slotAxis, decay);
+    params.put(name, p);
+    return p;
+  }
+
+  /** Registers an existing tensor (any dtype) already owned by {@link #manager()}. */
+  public Param adopt(
+      String name, NDArray value, int layer, int slot, boolean slotAxis, boolean decay) {
+    if (params.containsKey(name)) {
+      throw new IllegalStateException("parameter registered twice: " + name);
+    }
+    value.attach(manager);
+    value.setRequiresGradient(true);
+    Param p = new Param(name, value, layer, slot, slotAxis, decay);
+    params.put(name, p);
+    return p;
+  }
+
+  public NDArray get(String name) {
+    Param p = params.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no parameter named " + name);
+    }
+    return p.value();
+  }
+
+  public Param param(String name) {
+    Param p = params.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no parameter named " + name);
+    }
+    return p;
+  }
+
+  public boolean contains(String name) {
+    return params.containsKey(name);
+  }
+
+  /** All parameters in registration order. */
+  public List<Param> all() {
+    return Collections.unmodifiableList(new ArrayList<>(params.values()));
+  }
+
+  /** Parameters of one expert slot of one layer. */
+  public List<Param> slot(int layer, int slot) {
+    List<Param> out = new ArrayList<>();
+    for (Param p : params.values()) {
+      if (p.layer() == layer && p.slot() == slot) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Overwrites a parameter's values in place (no autograd history), keeping shape and dtype. */
+  public void assign(String name, float[] values) {
+    NDArray v = get(name);
+    if (v.getDataType() != DataType.FLOAT32 || v.size() != values.length) {
+      throw new IllegalArgumentException("shape/dtype mismatch assigning " + name);
+    }
+    Autograd.noGrad(() -> v.set(values));
+  }
+
+  public long parameterCount() {
+    long n = 0;
+    for (Param p : params.values()) {
+      n += p.value().size();
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

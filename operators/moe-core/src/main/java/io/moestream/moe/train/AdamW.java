@@ -1,0 +1,198 @@
+package io.moestream.moe.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.Param;
+import io.moestream.moe.tensor.ParameterStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW (decoupled weight decay) with global-norm gradient clipping, aware of expert slots:
+ *
+ * <ul>
+ *   <li>only active slots update — a free or pruned slot's weights and moments stay exactly as they
+ *       were ("kept for audit until reused");
+ *   <li>each slot has its own step count ("age") for bias correction, so a spawned expert whose
+ *       moments were reset starts like a fresh parameter instead of taking a 1/√(1−β₂)-sized first
+ *       step; gate tensors whose last axis indexes slots get per-column ages and masks.
+ * </ul>
+ *
+ * <pre>
+ * m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+ * θ ← θ − lr·λ·θ − lr · (m / (1−β₁^age)) / (√(v / (1−β₂^age)) + ε)
+ * </pre>
+ */
+public final class AdamW {
+  private final TrainConfig config;
+  private final ParameterStore store;
+  private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+  private final long[][] slotAge;
+  private long sharedAge;
+
+  public AdamW(TrainConfig config, ParameterStore store, int layers, int slots) {
+    this.config = config;
+    this.store = store;
+    this.slotAge = new long[layers][slots];
+    NDManager m = store.manager();
+    for (Param p : store.all()) {
+      NDArray mean = m.zeros(p.value().getShape(), p.value().getDataType());
+      NDArray var = m.zeros(p.value().getShape(), p.value().getDataType());
+      moments.put(p.name(), new NDArray[] {mean, var});
+    }
+  }
+
+  /** The (m, v) moments of a parameter; owned by the store's manager. */
+  public NDArray[] moments(String name) {
+    return moments.get(name);
+  }
+
+  public long sharedAge() {
+    return sharedAge;
+  }
+
+  public long[][] slotAges() {
+    long[][] copy = new long[slotAge.length][];
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] = slotAge[i].clone();
+    }
+    return copy;
+  }
+
+  /** Restores ages from a snapshot. */
+  public void setAges(long shared, long[][] slots) {
+    this.sharedAge = shared;
+    for (int i = 0; i < slotAge.length; i++) {
+      System.arraycopy(slots[i], 0, slotAge[i], 0, slotAge[i].length);
+    }
+  }
+
+  /**
+   * Applies one update from the accumulated gradients, then zeroes them.
+   *
+   * @param step the step's manager: gradients and temporaries are moved or created there
+   * @return the global gradient norm before clipping; NaN or infinite means no update was applied
+   */
+  public double step(NDManager step, boolean[][] active) {
+    return Autograd.noGrad(() -> update(step, active));
+  }
+
+  private double update(NDManager step, boolean[][] active) {
+    Map<String, NDArray> grads = new LinkedHashMap<>();
+    NDArray sq = null;
+    for (Param p : store.all()) {
+      if (p.isExpertSlot() && !active[p.layer()][p.slot()]) {
+        continue;
+      }
+      NDArray g = p.value().getGradient();
+      g.attach(step); // the handle dies with the step
+      grads.put(p.name(), g);
+      NDArray s = g.square().sum();
+      sq = sq == null ? s : sq.add(s);
+    }
+    double norm =
+        sq == null
+            ? 0
+            : Math.sqrt(sq.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
+    if (!Double.isFinite(norm)) {
+      zero(grads);
+      return norm;
+    }
+    double coef = config.gradClip() > 0 ? Math.min(1.0, config.gradClip() / (norm + 1e-6)) : 1.0;
+    sharedAge++;
+    for (int l = 0; l < slotAge.length; l++) {
+      for (int s = 0; s < slotAge[l].length; s++) {
+        if (active[l][s]) {
+          slotAge[l][s]++;
+        }
+      }
+    }
+    double lr = config.learningRate();
+    double b1 = config.beta1();
+    double b2 = config.beta2();
+    for (Param p : store.all()) {
+      NDArray g = grads.get(p.name());
+      if (g == null) {
+        continue;
+      }
+      if (coef != 1.0) {
+        g = g.mul(coef); // a new tensor: the handle in `grads` still zeroes the leaf's .grad
+      }
+      NDArray[] mv = moments.get(p.name());
+      NDArray theta = p.value();
+      if (p.slotAxis()) {
+        NDArray mask = columnMask(step, active[p.layer()], theta);
+        mv[0].addi(g.sub(mv[0]).mul(1 - b1).mul(mask));
+        mv[1].addi(g.square().sub(mv[1]).mul(1 - b2).mul(mask));
+        NDArray bc1 = columnCorrection(step, slotAge[p.layer()], b1, theta);
+        NDArray bc2 = columnCorrection(step, slotAge[p.layer()], b2, theta);
+        NDArray upd = mv[0].div(bc1).div(mv[1].div(bc2).sqrt().add(config.eps())).mul(lr).mul(mask);
+        if (p.decay()) {
+          theta.subi(theta.mul(lr * config.weightDecay()).mul(mask));
+        }
+        theta.subi(upd);
+      } else {
+        long age = p.isExpertSlot() ? slotAge[p.layer()][p.slot()] : sharedAge;
+        mv[0].addi(g.sub(mv[0]).mul(1 - b1));
+        mv[1].addi(g.square().sub(mv[1]).mul(1 - b2));
+        double bc1 = 1 - Math.pow(b1, age);
+        double bc2 = 1 - Math.pow(b2, age);
+        NDArray upd = mv[0].div(bc1).div(mv[1].div(bc2).sqrt().add(config.eps())).mul(lr);
+        if (p.decay()) {
+          theta.muli(1 - lr * config.weightDecay());
+        }
+        theta.subi(upd);
+      }
+    }
+    zero(grads);
+    return norm;
+  }
+
+  /**
+   * Zeroes the accumulated gradients through the fetched handles (they share storage with the
+   * leaves' {@code .grad}); a leaf whose gradient was never defined came back as fresh zeros.
+   */
+  private static void zero(Map<String, NDArray> grads) {
+    for (NDArray g : grads.values()) {
+      g.muli(0);
+    }
+  }
+
+  /** A spawned slot starts with zero moments and age 0; every other parameter keeps its state. */
+  public void resetSlot(int layer, int slot) {
+    Autograd.noGrad(
+        () -> {
+          for (Param p : store.all()) {
+            NDArray[] mv = moments.get(p.name());
+            if (p.layer() == layer && p.slot() == slot) {
+              mv[0].muli(0);
+              mv[1].muli(0);
+            } else if (p.layer() == layer && p.slotAxis()) {
+              mv[0].set(new NDIndex("..., {}", slot), 0);
+              mv[1].set(new NDIndex("..., {}", slot), 0);
+            }
+          }
+        });
+    slotAge[layer][slot] = 0;
+  }
+
+  private static NDArray columnMask(NDManager m, boolean[] active, NDArray like) {
+    float[] v = new float[active.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = active[i] ? 1f : 0f;
+    }
+    return m.create(v).toType(like.getDataType(), false);
+  }
+
+  /** (E,) bias corrections 1 − β^age per slot column (age ≥ 1 so inactive columns stay finite). */
+  private static NDArray columnCorrection(NDManager m, long[] ages, double beta, NDArray like) {
+    float[] v = new float[ages.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (1 - Math.pow(beta, Math.max(1, ages[i])));
+    }
+    return m.create(v).toType(like.getDataType(), false);
+  }
+}

@@ -1,0 +1,270 @@
+package io.moestream.moe.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RouterKind;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.lifecycle.Lifecycle;
+import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.model.CausalLm;
+import io.moestream.moe.model.LayerStats;
+import io.moestream.moe.model.ModelInit;
+import io.moestream.moe.router.DynMoeRouter;
+import io.moestream.moe.router.Router;
+import io.moestream.moe.router.Routers;
+import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.Param;
+import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Rng;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One model and everything needed to keep training it: parameters, AdamW state, active expert
+ * slots, routing records, step counter and RNG. Each {@link #train} call is one prequential step:
+ * score the batch, back-propagate, update, record routing, and — at a recording window's end — run
+ * the DynMoE lifecycle.
+ *
+ * <p>Memory discipline: parameters and moments live in one long-lived manager; every other tensor
+ * of a step lives in a sub-manager closed when the step returns. Nothing returned is a tensor. Not
+ * thread-safe: one thread drives one trainer (libtorch grad mode is per thread).
+ */
+public final class MoeTrainer implements AutoCloseable {
+  private final ModelConfig model;
+  private final TrainConfig train;
+  private final NDManager root;
+  private final ParameterStore store;
+  private final CausalLm lm;
+  private final AdamW optimizer;
+  private final boolean[][] active;
+  private final RoutingRecords[] records;
+  private final Rng rng;
+  private long step;
+
+  private MoeTrainer(ModelConfig model, TrainConfig train, Device device) {
+    this.model = model;
+    this.train = train;
+    this.root = NDManager.newBaseManager(device);
+    this.store = new ParameterStore(root.newSubManager());
+    Router router = Routers.create(model.router());
+    this.lm = new CausalLm(model, router);
+    this.rng = new Rng(train.seed());
+    ModelInit.register(model, router, store, rng);
+    this.optimizer = new AdamW(train, store, model.layers(), router.slots());
+    this.active = new boolean[model.layers()][router.slots()];
+    this.records = new RoutingRecords[model.layers()];
+    for (int l = 0; l < model.layers(); l++) {
+      for (int s = 0; s < model.router().experts(); s++) {
+        active[l][s] = true;
+      }
+      records[l] = new RoutingRecords(router.slots(), model.dModel());
+    }
+    root.cap(); // from here on, tensors live in the store or in a step's sub-manager, never here
+  }
+
+  /** A fresh model on the engine's default device (a GPU when one is visible, else the CPU). */
+  public static MoeTrainer create(ModelConfig model, TrainConfig train) {
+    return new MoeTrainer(model, train, null);
+  }
+
+  public static MoeTrainer create(ModelConfig model, TrainConfig train, Device device) {
+    return new MoeTrainer(model, train, device);
+  }
+
+  /** One prequential training step on {@code batch} (B, T+1) token ids. */
+  public StepResult train(int[][] batch) {
+    long started = System.nanoTime();
+    long s = step;
+    boolean dynamic = model.router().kind() == RouterKind.DYNMOE;
+    if (dynamic && train.window().beginsAt(s)) {
+      for (RoutingRecords r : records) {
+        r.reset();
+      }
+    }
+    boolean recording = dynamic && train.window().isRecording(s);
+    double task;
+    double aux;
+    double norm;
+    List<LayerStats> stats;
+    try (NDManager m = root.newSubManager()) {
+      CausalLm.Forward f =
+          Autograd.recording(
+              () -> lm.forward(m, store, batch, active, true, s, recording ? records : null));
+      task = scalar(f.task());
+      aux = scalar(f.auxWeighted());
+      stats = f.layers();
+      if (Double.isFinite(task) && Double.isFinite(aux)) {
+        Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
+        norm = optimizer.step(m, active);
+      } else {
+        norm = Double.NaN;
+      }
+    }
+    List<ExpertChange> changes = new ArrayList<>();
+    if (dynamic && train.window().endsAfter(s)) {
+      for (int l = 0; l < model.layers(); l++) {
+        changes.addAll(lifecycle(l, s));
+      }
+    }
+    step++;
+    double[] avgK = new double[stats.size()];
+    long pairs = 0;
+    for (int l = 0; l < avgK.length; l++) {
+      avgK[l] = stats.get(l).avgK();
+      pairs += stats.get(l).pairs();
+    }
+    int tokens = batch.length * (batch[0].length - 1);
+    return new StepResult(
+        s,
+        tokens,
+        task,
+        aux,
+        norm,
+        !Double.isFinite(norm),
+        avgK,
+        activeCounts(),
+        pairs,
+        changes,
+        System.nanoTime() - started);
+  }
+
+  /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */
+  public EvalResult evaluate(int[][] batch) {
+    try (NDManager m = root.newSubManager()) {
+      CausalLm.Forward f =
+          Autograd.noGrad(() -> lm.forward(m, store, batch, active, false, step, null));
+      return new EvalResult(scalar(f.task()), batch.length * (batch[0].length - 1), f.layers());
+    }
+  }
+
+  private List<ExpertChange> lifecycle(int layer, long s) {
+    NDArray sim = store.get(DynMoeRouter.simName(layer));
+    NDArray thr = store.get(DynMoeRouter.thresholdsName(layer));
+    List<ExpertChange> raw = Lifecycle.apply(layer, s, sim, thr, active[layer], records[layer]);
+    long[] re = records[layer].activations();
+    List<ExpertChange> out = new ArrayList<>();
+    for (ExpertChange c : raw) {
+      if (c.kind() == io.moestream.moe.lifecycle.ChangeKind.SPAWNED) {
+        int from =
+            SpawnInitializer.initialise(
+                train.spawnPolicy(),
+                model,
+                store,
+                layer,
+                c.slot(),
+                c.direction(),
+                active[layer],
+                rng);
+        optimizer.resetSlot(layer, c.slot());
+        out.add(c.withInitialisedFrom(from));
+      } else {
+        out.add(c);
+      }
+    }
+    records[layer].reset();
+    return out;
+  }
+
+  private static double scalar(NDArray a) {
+    return a.toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public ModelConfig modelConfig() {
+    return model;
+  }
+
+  public TrainConfig trainConfig() {
+    return train;
+  }
+
+  /** Active expert slots per layer (copies). */
+  public boolean[][] activeSlots() {
+    boolean[][] copy = new boolean[active.length][];
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] = active[i].clone();
+    }
+    return copy;
+  }
+
+  public int[] activeCounts() {
+    int[] n = new int[active.length];
+    for (int l = 0; l < n.length; l++) {
+      n[l] = Lifecycle.count(active[l]);
+    }
+    return n;
+  }
+
+  public long parameterCount() {
+    return store.parameterCount();
+  }
+
+  /** sha256 over every parameter (name, dtype, shape, bytes) and the active-slot masks. */
+  public String digest() {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Param p : store.all()) {
+        md.update(p.name().getBytes(StandardCharsets.UTF_8));
+        md.update(p.value().getShape().toString().getBytes(StandardCharsets.UTF_8));
+        md.update(p.value().toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+      }
+      for (boolean[] layer : active) {
+        ByteBuffer b = ByteBuffer.allocate(layer.length);
+        for (boolean a : layer) {
+          b.put((byte) (a ? 1 : 0));
+        }
+        md.update(b.flip());
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // Package-private access for the snapshot codec and tests.
+  ParameterStore store() {
+    return store;
+  }
+
+  AdamW optimizer() {
+    return optimizer;
+  }
+
+  RoutingRecords[] records() {
+    return records;
+  }
+
+  Rng rng() {
+    return rng;
+  }
+
+  void restoreCounters(long step, boolean[][] activeSlots) {
+    this.step = step;
+    for (int l = 0; l < active.length; l++) {
+      System.arraycopy(activeSlots[l], 0, active[l], 0, active[l].length);
+    }
+  }
+
+  NDManager rootManager() {
+    return root;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    root.close();
+  }
+}

@@ -1,0 +1,55 @@
+package io.moestream.moe.train;
+
+import io.moestream.moe.lifecycle.ExpertChange;
+import java.util.List;
+
+/**
+ * What one training step did — immutable, host values only.
+ *
+ * @param step the step's index (0-based; the trainer's counter is {@code step + 1} afterwards)
+ * @param tokens tokens scored and trained on
+ * @param prequentialLoss mean next-token cross-entropy of the batch, computed before the model
+ *     trained on it
+ * @param auxLoss the weighted auxiliary loss added to it
+ * @param gradNorm global gradient norm before clipping
+ * @param skipped true when the loss or a gradient was not finite: no update was applied
+ * @param avgK average experts per token, per layer
+ * @param activeExperts active expert slots per layer after the step (and its lifecycle)
+ * @param expertPairs (token, expert) pairs computed, summed over layers: expert FLOPs / token ∝
+ *     expertPairs / tokens
+ * @param changes lifecycle changes applied after this step's update (empty most steps)
+ * @param nanos wall time of the step
+ */
+public record StepResult(
+    long step,
+    int tokens,
+    double prequentialLoss,
+    double auxLoss,
+    double gradNorm,
+    boolean skipped,
+    double[] avgK,
+    int[] activeExperts,
+    long expertPairs,
+    List<ExpertChange> changes,
+    long nanos) {
+
+  public StepResult {
+    avgK = avgK.clone();
+    activeExperts = activeExperts.clone();
+    changes = List.copyOf(changes);
+  }
+
+  @Override
+  public double[] avgK() {
+    return avgK.clone();
+  }
+
+  @Override
+  public int[] activeExperts() {
+    return activeExperts.clone();
+  }
+
+  public double tokensPerSecond() {
+    return nanos == 0 ? 0 : tokens * 1e9 / nanos;
+  }
+}

@@ -1,0 +1,269 @@
+package io.moestream.moe.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.codec.SnapshotCodec;
+import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.config.RouterKind;
+import io.moestream.moe.config.SpawnPolicy;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.lifecycle.RecordingWindow;
+import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.Param;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Captures a trainer's whole state — parameters, AdamW moments and ages, active slots, routing
+ * records, step and RNG — as per-slot {@link SnapshotEntry}s, and restores it bit-exactly: a
+ * restored trainer continues with the identical sequence of steps an uninterrupted one takes.
+ */
+public final class TrainerSnapshots {
+  private TrainerSnapshots() {}
+
+  public static List<SnapshotEntry> capture(MoeTrainer t) {
+    List<SnapshotEntry> out = new ArrayList<>();
+    out.add(new SnapshotEntry("meta", SnapshotCodec.encode(o -> writeMeta(o, t))));
+    Map<String, List<Param>> groups = groups(t);
+    for (Map.Entry<String, List<Param>> g : groups.entrySet()) {
+      out.add(
+          new SnapshotEntry(
+              g.getKey(), SnapshotCodec.encode(o -> writeTensors(o, t, g.getValue()))));
+    }
+    return out;
+  }
+
+  public static MoeTrainer restore(List<SnapshotEntry> entries) {
+    Map<String, byte[]> byKey = new LinkedHashMap<>();
+    for (SnapshotEntry e : entries) {
+      byKey.put(e.key(), e.bytes());
+    }
+    byte[] metaBytes = byKey.get("meta");
+    if (metaBytes == null) {
+      throw new SnapshotCodec.CorruptSnapshotException("meta", "missing");
+    }
+    Meta meta = SnapshotCodec.decode("meta", metaBytes, TrainerSnapshots::readMeta);
+    MoeTrainer t = MoeTrainer.create(meta.model, meta.train);
+    try {
+      for (String key : groups(t).keySet()) {
+        byte[] v = byKey.get(key);
+        if (v == null) {
+          throw new SnapshotCodec.CorruptSnapshotException(key, "missing");
+        }
+        SnapshotCodec.decode(key, v, in -> readTensors(in, t, key));
+      }
+      t.restoreCounters(meta.step, meta.active);
+      t.rng().setState(meta.rngState);
+      t.optimizer().setAges(meta.sharedAge, meta.slotAges);
+      for (int l = 0; l < meta.records.length; l++) {
+        t.records()[l] = meta.records[l];
+      }
+      return t;
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  /** Parameters grouped by entry key: "shared", then "slot/l/s" in layer, slot order. */
+  private static Map<String, List<Param>> groups(MoeTrainer t) {
+    Map<String, List<Param>> g = new LinkedHashMap<>();
+    g.put("shared", new ArrayList<>());
+    for (Param p : t.store().all()) {
+      String key = p.isExpertSlot() ? SnapshotEntry.slotKey(p.layer(), p.slot()) : "shared";
+      g.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+    }
+    return g;
+  }
+
+  private static void writeTensors(DataOutputStream o, MoeTrainer t, List<Param> params)
+      throws IOException {
+    o.writeInt(params.size());
+    for (Param p : params) {
+      NDArray[] mv = t.optimizer().moments(p.name());
+      o.writeUTF(p.name());
+      long[] shape = p.value().getShape().getShape();
+      o.writeInt(shape.length);
+      for (long d : shape) {
+        o.writeLong(d);
+      }
+      for (NDArray a : new NDArray[] {p.value(), mv[0], mv[1]}) {
+        if (a.getDataType() != DataType.FLOAT32) {
+          throw new IllegalStateException("only float32 models are snapshotted: " + p.name());
+        }
+        o.write(floatsLe(a.toFloatArray()));
+      }
+    }
+  }
+
+  private static Void readTensors(DataInputStream in, MoeTrainer t, String key) throws IOException {
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      if (!t.store().contains(name)) {
+        throw new SnapshotCodec.CorruptSnapshotException(key, "unknown tensor " + name);
+      }
+      Param p = t.store().param(name);
+      int rank = in.readInt();
+      long[] shape = new long[rank];
+      for (int r = 0; r < rank; r++) {
+        shape[r] = in.readLong();
+      }
+      if (!java.util.Arrays.equals(shape, p.value().getShape().getShape())) {
+        throw new SnapshotCodec.CorruptSnapshotException(key, "shape mismatch for " + name);
+      }
+      NDArray[] mv = t.optimizer().moments(name);
+      for (NDArray a : new NDArray[] {p.value(), mv[0], mv[1]}) {
+        byte[] raw = new byte[(int) a.size() * 4];
+        in.readFully(raw);
+        float[] f = new float[raw.length / 4];
+        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        Autograd.noGrad(() -> a.set(f));
+      }
+    }
+    return null;
+  }
+
+  private static byte[] floatsLe(float[] f) {
+    ByteBuffer b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(f);
+    return b.array();
+  }
+
+  private record Meta(
+      ModelConfig model,
+      TrainConfig train,
+      long step,
+      long rngState,
+      long sharedAge,
+      long[][] slotAges,
+      boolean[][] active,
+      RoutingRecords[] records) {}
+
+  private static void writeMeta(DataOutputStream o, MoeTrainer t) throws IOException {
+    ModelConfig m = t.modelConfig();
+    RouterConfig r = m.router();
+    o.writeInt(m.vocabSize());
+    o.writeInt(m.dModel());
+    o.writeInt(m.layers());
+    o.writeInt(m.heads());
+    o.writeInt(m.ctx());
+    o.writeInt(m.dFf());
+    o.writeUTF(r.kind().name());
+    o.writeInt(r.experts());
+    o.writeInt(r.maxExperts());
+    o.writeInt(r.topK());
+    o.writeDouble(r.topP());
+    o.writeInt(r.nullExperts());
+    o.writeUTF(r.auxVariant().name());
+    o.writeDouble(r.auxWeight());
+    o.writeDouble(r.entropyWeight());
+    o.writeDouble(r.auxWeightEnd());
+    o.writeLong(r.annealSteps());
+    TrainConfig c = t.trainConfig();
+    o.writeDouble(c.learningRate());
+    o.writeDouble(c.beta1());
+    o.writeDouble(c.beta2());
+    o.writeDouble(c.eps());
+    o.writeDouble(c.weightDecay());
+    o.writeDouble(c.gradClip());
+    o.writeLong(c.seed());
+    o.writeLong(c.window().start());
+    o.writeLong(c.window().length());
+    o.writeLong(c.window().period());
+    o.writeUTF(c.spawnPolicy().name());
+    o.writeLong(t.step());
+    o.writeLong(t.rng().state());
+    o.writeLong(t.optimizer().sharedAge());
+    long[][] ages = t.optimizer().slotAges();
+    boolean[][] active = t.activeSlots();
+    o.writeInt(ages.length);
+    o.writeInt(ages[0].length);
+    for (int l = 0; l < ages.length; l++) {
+      for (int s = 0; s < ages[l].length; s++) {
+        o.writeLong(ages[l][s]);
+        o.writeBoolean(active[l][s]);
+      }
+      RoutingRecords rec = t.records()[l];
+      for (long v : rec.activations()) {
+        o.writeLong(v);
+      }
+      double[] rs = rec.unroutedSum();
+      o.writeInt(rs.length);
+      for (double v : rs) {
+        o.writeDouble(v);
+      }
+      o.writeLong(rec.tokens());
+      o.writeLong(rec.unroutedTokens());
+    }
+  }
+
+  private static Meta readMeta(DataInputStream in) throws IOException {
+    int vocab = in.readInt();
+    int d = in.readInt();
+    int layers = in.readInt();
+    int heads = in.readInt();
+    int ctx = in.readInt();
+    int dFf = in.readInt();
+    RouterConfig r =
+        new RouterConfig(
+            RouterKind.valueOf(in.readUTF()),
+            in.readInt(),
+            in.readInt(),
+            in.readInt(),
+            in.readDouble(),
+            in.readInt(),
+            AuxVariant.valueOf(in.readUTF()),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readLong());
+    ModelConfig model = new ModelConfig(vocab, d, layers, heads, ctx, dFf, r);
+    TrainConfig train =
+        new TrainConfig(
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readLong(),
+            new RecordingWindow(in.readLong(), in.readLong(), in.readLong()),
+            SpawnPolicy.valueOf(in.readUTF()));
+    long step = in.readLong();
+    long rng = in.readLong();
+    long shared = in.readLong();
+    int nl = in.readInt();
+    int ns = in.readInt();
+    long[][] ages = new long[nl][ns];
+    boolean[][] active = new boolean[nl][ns];
+    RoutingRecords[] records = new RoutingRecords[nl];
+    for (int l = 0; l < nl; l++) {
+      for (int s = 0; s < ns; s++) {
+        ages[l][s] = in.readLong();
+        active[l][s] = in.readBoolean();
+      }
+      long[] re = new long[ns];
+      for (int s = 0; s < ns; s++) {
+        re[s] = in.readLong();
+      }
+      double[] rs = new double[in.readInt()];
+      for (int i = 0; i < rs.length; i++) {
+        rs[i] = in.readDouble();
+      }
+      records[l] = new RoutingRecords(re, rs, in.readLong(), in.readLong());
+    }
+    return new Meta(model, train, step, rng, shared, ages, active, records);
+  }
+}
