@@ -7,8 +7,8 @@ import io.moestream.moe.tensor.Rng;
 import java.util.LinkedHashMap;
 
 /**
- * A dense FFN as a router: one expert that every token uses with weight 1 (a benchmark
- * reference). No parameters, no auxiliary loss.
+ * A dense FFN as a router: one expert that every token uses with weight 1 (a benchmark reference).
+ * No parameters, no auxiliary loss.
  *
  * <pre>
  * w = S = 1   (T, 1)      aux = 0   ()      auxWeight = 0

@@ -27,8 +27,8 @@ import java.util.Map;
  * auxWeight = config.auxWeightAt(step): linear from auxWeight to auxWeightEnd over annealSteps
  * </pre>
  *
- * <p>{@link Routing#weights()} and {@link Routing#selected()} address the E true experts only;
- * the nulls never reach the combine.
+ * <p>{@link Routing#weights()} and {@link Routing#selected()} address the E true experts only; the
+ * nulls never reach the combine.
  */
 public final class NullExpertRouter implements Router {
   private final RouterConfig config;

@@ -3,6 +3,7 @@ package io.moestream.moe.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterKind;
@@ -96,7 +97,10 @@ public final class MoeTrainer implements AutoCloseable {
     double aux;
     double norm;
     List<LayerStats> stats;
-    try (NDManager m = root.newSubManager()) {
+    // The scope closes every tensor created during the step, including results of ops whose
+    // receiver is a parameter (DJL puts those in the parameter's manager, which lives forever).
+    try (NDScope scope = new NDScope();
+        NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.recording(
               () -> lm.forward(m, store, batch, active, true, s, recording ? records : null));
@@ -112,8 +116,10 @@ public final class MoeTrainer implements AutoCloseable {
     }
     List<ExpertChange> changes = new ArrayList<>();
     if (dynamic && train.window().endsAfter(s)) {
-      for (int l = 0; l < model.layers(); l++) {
-        changes.addAll(lifecycle(l, s));
+      try (NDScope scope = new NDScope()) {
+        for (int l = 0; l < model.layers(); l++) {
+          changes.addAll(lifecycle(l, s));
+        }
       }
     }
     step++;
@@ -140,7 +146,8 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */
   public EvalResult evaluate(int[][] batch) {
-    try (NDManager m = root.newSubManager()) {
+    try (NDScope scope = new NDScope();
+        NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.noGrad(() -> lm.forward(m, store, batch, active, false, step, null));
       return new EvalResult(scalar(f.task()), batch.length * (batch[0].length - 1), f.layers());
