@@ -10,6 +10,7 @@ import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routing;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Rows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,8 +81,7 @@ public final class CausalLm {
         target[i * t + j] = batch[i][j + 1];
       }
     }
-    NDArray ids = m.create(in, new Shape(b, t));
-    NDArray x = p.get("wte").get(new NDIndex("{}", ids)); // (B, T, d)
+    NDArray x = Rows.select(p.get("wte"), in).reshape(b, t, d); // (B, T, d)
     x = x.add(p.get("wpe").get(new NDIndex("0:{}", t))); // + (T, d)
 
     NDArray aux = m.zeros(new Shape(), DataType.FLOAT32);

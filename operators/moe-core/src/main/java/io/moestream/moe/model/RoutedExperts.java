@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.Rows;
 
 /**
  * Runs each expert on the tokens routed to it, and only those: a gather of the routed rows, one
@@ -78,7 +79,7 @@ public final class RoutedExperts {
         }
       }
     }
-    NDArray rows = x.get(new NDIndex("{}", m.create(tokenOfRow))); // (N, d)
+    NDArray rows = Rows.select(x, tokenOfRow); // (N, d)
     NDList outs = new NDList();
     for (int j = 0; j < e; j++) {
       if (perExpert[j] > 0) {
@@ -90,8 +91,7 @@ public final class RoutedExperts {
     NDArray w = weights.reshape(-1).take(m.create(flatWeight)); // (N,)
     out = out.mul(w.expandDims(1).toType(out.getDataType(), false));
     NDArray padded = out.concat(m.zeros(new Shape(1, outDim), out.getDataType()), 0); // (N+1, out)
-    NDArray picked =
-        padded.get(new NDIndex("{}", m.create(rowOfToken, new Shape(t, kMax)))); // (T, kMax, out)
+    NDArray picked = Rows.select(padded, rowOfToken).reshape(t, kMax, outDim); // (T, kMax, out)
     return kMax == 1 ? picked.squeeze(1) : picked.sum(new int[] {1});
   }
 

@@ -2,8 +2,8 @@ package io.moestream.moe.router;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.tensor.Rows;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,7 +48,7 @@ public final class DynMoeAux {
       NDArray g = gate.gate(); // (S, E)
       long[] routed = routedRows(gate.k());
       if (routed.length > 0) {
-        NDArray gs = g.get(new NDIndex("{}", m.create(routed))); // (n, E)
+        NDArray gs = Rows.select(g, routed); // (n, E)
         NDArray me = gs.div(gs.sum(new int[] {1}, true)).mean(new int[] {0}); // (E,)
         NDArray ce = gs.stopGradient().mean(new int[] {0}); // (E,)
         parts.put("load_balance_loss", me.mul(ce).mean().mul((double) e * e));

@@ -1,0 +1,14 @@
+package io.moestream.jobs;
+
+import picocli.CommandLine.Command;
+
+/**
+ * Groups the benchmarks. Each prints one JSON line so results from different machines, sizes and
+ * routers can be appended to one file and compared with {@code jq}.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks that print one JSON line each.",
+    subcommands = {BenchTrainCommand.class})
+final class BenchCommand {}

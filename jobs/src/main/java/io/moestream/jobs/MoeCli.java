@@ -1,0 +1,60 @@
+package io.moestream.jobs;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code moe} command line: the one entry point of the runnable jar. Subcommands do the work;
+ * this class only wires them and makes sure every failure ends as one {@code error:} line and a
+ * stable exit code, because the jar is driven from scripts and CI where a stack trace is noise.
+ */
+@Command(
+    name = "moe",
+    mixinStandardHelpOptions = true,
+    versionProvider = MoeCli.Version.class,
+    description = "Continual-learning Mixture-of-Experts causal LM: train, check, benchmark, demo.",
+    subcommands = {
+      TrainLocalCommand.class,
+      ReferenceCheckCommand.class,
+      BenchCommand.class,
+      DemoCommand.class
+    })
+public final class MoeCli {
+  static {
+    // Before DJL's engine class is touched: libtorch must come from the jar on the classpath, and
+    // a cluster node or CI runner without network must never block on a download.
+    System.setProperty("ai.djl.offline", "true");
+    // DJL logs engine start-up at INFO; the command's own output is what matters on a console.
+    defaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    // On a CPU-only host the CUDA probe warns on every start; it is expected, not actionable.
+    defaultProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+  }
+
+  private static void defaultProperty(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  /** The configured command line; tests call this so they exercise the same error handling. */
+  public static CommandLine newCommandLine() {
+    return new CommandLine(new MoeCli())
+        .setExecutionExceptionHandler(CliErrors::onExecutionException)
+        .setParameterExceptionHandler(CliErrors::onParameterException);
+  }
+
+  /** Reports the jar's version and the engine it was built against. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = MoeCli.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "moe " + (v == null ? "0.1.0-SNAPSHOT" : v), "DJL 0.35.1, PyTorch 2.7.1 (CPU build)"
+      };
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.moestream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The command line as scripts see it: exit codes, one-line errors, and the JSON / digest output
+ * other tools parse. Models are tiny so the whole class runs in seconds.
+ */
+class MoeCliTest {
+  private static final Path CASE =
+      Path.of(
+          "../operators/moe-core/src/test/resources/conformance/dynmoe/basic-f64-deepspeed.json");
+  private static final String[] TINY = {
+    "--d", "32", "--ctx", "16", "--batch", "2", "--emax", "4", "--experts", "2"
+  };
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = MoeCli.newCommandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = new String[a.length + b.length];
+    System.arraycopy(b, 0, all, 0, b.length);
+    System.arraycopy(a, 0, all, b.length, a.length);
+    return all;
+  }
+
+  private static void assertOneErrorLine(Run r) {
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
+  @Test
+  void helpListsEverySubcommand() {
+    Run r = run("--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("train-local", "reference-check", "bench", "demo");
+  }
+
+  @Test
+  void subcommandHelpShowsDefaults() {
+    Run r = run("bench", "train", "--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("--warmup", "(default: 5)", "--router", "(default: dynmoe)");
+  }
+
+  @Test
+  void badRouterIsOneErrorLineAndExit2() {
+    Run r = run("train-local", "--router", "bogus");
+    assertOneErrorLine(r);
+    assertThat(r.err()).contains("bogus", "dynmoe");
+  }
+
+  @Test
+  void configRecordRejectionIsOneErrorLine() {
+    Run r = run("train-local", "--d", "30", "--steps", "1"); // 4 heads do not divide 30
+    assertOneErrorLine(r);
+    assertThat(r.err()).contains("heads must divide d");
+  }
+
+  @Test
+  void missingCorpusFileIsOneErrorLine() {
+    Run r = run("train-local", "--corpus", "no-such-file.txt");
+    assertOneErrorLine(r);
+    assertThat(r.err()).contains("no-such-file.txt");
+  }
+
+  @Test
+  void referenceCheckPassesOnABundledCase() {
+    Run r = run("reference-check", "--case", CASE.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("\"passed\":true").doesNotContain("\"passed\":false");
+    assertThat(r.out()).contains("\"case\":\"basic-f64-deepspeed\"", "\"max_abs_error\"");
+  }
+
+  @Test
+  void referenceCheckFailsOnATamperedCase(@TempDir Path dir) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode c = json.readTree(CASE.toFile());
+    ArrayNode row = (ArrayNode) c.get("train_forward").get("y").get(0);
+    row.set(0, row.get(0).asDouble() + 0.5);
+    Path tampered = dir.resolve("tampered.json");
+    json.writeValue(tampered.toFile(), c);
+
+    Run r = run("reference-check", "--case", tampered.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("\"passed\":false", "train_forward.y");
+  }
+
+  @Test
+  void unreadableCaseExits2(@TempDir Path dir) throws Exception {
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, "{ not json");
+    assertOneErrorLine(run("reference-check", "--case", broken.toString()));
+    assertOneErrorLine(run("reference-check", "--case", dir.resolve("absent.json").toString()));
+  }
+
+  @Test
+  void trainLocalRunsAndPrintsADigest() {
+    Run r = run(concat(TINY, "train-local", "--steps", "3"));
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).containsPattern("digest: +[0-9a-f]{64}");
+    assertThat(r.out()).contains("english-prose", "steps:            3");
+  }
+
+  @Test
+  void trainLocalStopsWhenTheCorpusRunsOut(@TempDir Path dir) throws Exception {
+    Path text = dir.resolve("tiny.txt");
+    Files.writeString(text, "the quick brown fox jumps over the lazy dog. ".repeat(4)); // 180 B
+    Path steps = dir.resolve("steps.jsonl");
+    Run r =
+        run(
+            concat(
+                TINY,
+                "train-local",
+                "--no-progress",
+                "--steps",
+                "50",
+                "--corpus",
+                text.toString(),
+                "--json",
+                steps.toString()));
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("corpus exhausted after 5 of 50 steps");
+    assertThat(Files.readAllLines(steps))
+        .hasSize(5)
+        .allMatch(l -> l.contains("\"domain\":\"tiny\""));
+  }
+
+  @Test
+  void benchTrainPrintsOneJsonLine() throws Exception {
+    Run r = run(concat(TINY, "bench", "train", "--steps", "3", "--warmup", "1"));
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().strip().lines()).hasSize(1);
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    assertThat(o.get("tokens_per_s").asDouble()).isPositive();
+    assertThat(o.get("model_flops_per_token").asDouble()).isPositive();
+    assertThat(o.get("sgemm_gflops").asDouble()).isPositive();
+    assertThat(o.get("expert_matmul").get("routed_pairs").asLong()).isPositive();
+    assertThat(o.get("rss_mb_at_1000").isNull()).isTrue();
+  }
+}

@@ -1,0 +1,45 @@
+package io.moestream.moe.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.lifecycle.RecordingWindow;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Same seed, same stream → bit-identical model. Run at a size where libtorch's parallel CPU kernels
+ * engage (they are what broke this before {@link io.moestream.moe.tensor.Rows}).
+ */
+class DeterminismTest {
+
+  private static List<Object> run(RouterConfig router) {
+    ModelConfig mc = new ModelConfig(259, 128, 2, 4, 128, 256, router);
+    TrainConfig tc = TrainConfig.defaults(7).withWindow(new RecordingWindow(4, 4, 8));
+    TextCorpus.BatchCursor cursor = TextCorpus.bundled().cursor(8, 128);
+    List<Object> trace = new ArrayList<>();
+    try (MoeTrainer t = MoeTrainer.create(mc, tc)) {
+      for (int i = 0; i < 16; i++) {
+        StepResult s = t.train(cursor.next());
+        trace.add(s.prequentialLoss());
+        trace.add(s.changes().toString());
+      }
+      trace.add(t.digest());
+    }
+    return trace;
+  }
+
+  @Test
+  void dynMoeTrainingIsReproducibleFromItsSeed() {
+    assertThat(run(RouterConfig.dynMoe(4, 16))).isEqualTo(run(RouterConfig.dynMoe(4, 16)));
+  }
+
+  @Test
+  void topKTrainingIsReproducibleFromItsSeed() {
+    assertThat(run(RouterConfig.topK(8, 2))).isEqualTo(run(RouterConfig.topK(8, 2)));
+  }
+}
