@@ -10,5 +10,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print one JSON line each.",
-    subcommands = {BenchTrainCommand.class})
+    subcommands = {BenchTrainCommand.class, BenchDriftCommand.class})
 final class BenchCommand {}

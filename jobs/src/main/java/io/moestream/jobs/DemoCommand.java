@@ -37,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--max-tokens-per-domain",
-      defaultValue = "60000",
+      defaultValue = "250000",
       paramLabel = "N",
       description = "Tokens of each domain to train on (default: ${DEFAULT-VALUE}).")
   long maxTokensPerDomain;
@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     new LocalRun(
             model.toConfig(),
-            train.toConfig(),
+            demoTrainConfig(),
             train.batch(),
             corpus,
             maxTokensPerDomain,
@@ -75,5 +75,22 @@ final class DemoCommand implements Callable<Integer> {
             "demo")
         .execute(spec.commandLine().getOut());
     return 0;
+  }
+
+  /**
+   * The demo's stream is short (a few hundred steps per domain), so unless the user chose a window
+   * it records for 20 steps every 40 from step 20: the expert set gets several chances to react
+   * inside every domain, and a spawn follows each switch within two windows.
+   */
+  private io.moestream.moe.config.TrainConfig demoTrainConfig() {
+    var parsed = spec.commandLine().getParseResult();
+    boolean chosen =
+        parsed.hasMatchedOption("--window-start")
+            || parsed.hasMatchedOption("--window-length")
+            || parsed.hasMatchedOption("--window-period");
+    var config = train.toConfig();
+    return chosen
+        ? config
+        : config.withWindow(new io.moestream.moe.lifecycle.RecordingWindow(20, 20, 40));
   }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       TrainLocalCommand.class,
       ReferenceCheckCommand.class,
       BenchCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      io.moestream.jobs.stream.TrainCommand.class
     })
 public final class MoeCli {
   static {

@@ -12,7 +12,8 @@ package io.moestream.moe.config;
  * @param router the MoE FFN's router
  */
 public record ModelConfig(
-    int vocabSize, int dModel, int layers, int heads, int ctx, int dFf, RouterConfig router) {
+    int vocabSize, int dModel, int layers, int heads, int ctx, int dFf, RouterConfig router)
+    implements java.io.Serializable {
 
   public ModelConfig {
     RouterConfig.require(vocabSize >= 2, "vocab size must be >= 2");

@@ -26,7 +26,8 @@ public record RouterConfig(
     double auxWeight,
     double entropyWeight,
     double auxWeightEnd,
-    long annealSteps) {
+    long annealSteps)
+    implements java.io.Serializable {
 
   public RouterConfig {
     require(kind != null, "router kind is required");

@@ -24,7 +24,8 @@ public record TrainConfig(
     double gradClip,
     long seed,
     RecordingWindow window,
-    SpawnPolicy spawnPolicy) {
+    SpawnPolicy spawnPolicy)
+    implements java.io.Serializable {
 
   public TrainConfig {
     RouterConfig.require(learningRate > 0 && Double.isFinite(learningRate), "lr must be > 0");

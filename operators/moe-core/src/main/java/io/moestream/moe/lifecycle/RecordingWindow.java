@@ -9,7 +9,8 @@ package io.moestream.moe.lifecycle;
  * {@code start + length}, before that step's forward pass; the two are the same point in time. The
  * official defaults are start 300, length 300, period 900.
  */
-public record RecordingWindow(long start, long length, long period) {
+public record RecordingWindow(long start, long length, long period)
+    implements java.io.Serializable {
 
   public RecordingWindow {
     if (start < 0 || length < 1 || period < length) {

@@ -124,10 +124,12 @@ public final class MoeTrainer implements AutoCloseable {
     }
     step++;
     double[] avgK = new double[stats.size()];
+    long[][] perExpert = new long[stats.size()][];
     long pairs = 0;
     for (int l = 0; l < avgK.length; l++) {
       avgK[l] = stats.get(l).avgK();
       pairs += stats.get(l).pairs();
+      perExpert[l] = stats.get(l).perExpert();
     }
     int tokens = batch.length * (batch[0].length - 1);
     return new StepResult(
@@ -140,6 +142,7 @@ public final class MoeTrainer implements AutoCloseable {
         avgK,
         activeCounts(),
         pairs,
+        perExpert,
         changes,
         System.nanoTime() - started);
   }
@@ -213,6 +216,23 @@ public final class MoeTrainer implements AutoCloseable {
       n[l] = Lifecycle.count(active[l]);
     }
     return n;
+  }
+
+  /** Host copy of a DynMoE layer's gate (thresholds, gate columns, active slots). */
+  public GateView gate(int layer) {
+    if (model.router().kind() != RouterKind.DYNMOE) {
+      throw new IllegalStateException("only DynMoE has a threshold gate");
+    }
+    double[] thr = Lifecycle.values(store.get(DynMoeRouter.thresholdsName(layer)));
+    NDArray simArray = store.get(DynMoeRouter.simName(layer));
+    int d = (int) simArray.getShape().get(0);
+    int e = (int) simArray.getShape().get(1);
+    double[] flat = Lifecycle.values(simArray);
+    double[][] sim = new double[d][e];
+    for (int r = 0; r < d; r++) {
+      System.arraycopy(flat, r * e, sim[r], 0, e);
+    }
+    return new GateView(layer, thr, sim, active[layer].clone());
   }
 
   public long parameterCount() {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param activeExperts active expert slots per layer after the step (and its lifecycle)
  * @param expertPairs (token, expert) pairs computed, summed over layers: expert FLOPs / token ∝
  *     expertPairs / tokens
+ * @param expertTokens per layer, tokens each expert slot processed in this step (activation
+ *     frequency)
  * @param changes lifecycle changes applied after this step's update (empty most steps)
  * @param nanos wall time of the step
  */
@@ -30,6 +32,7 @@ public record StepResult(
     double[] avgK,
     int[] activeExperts,
     long expertPairs,
+    long[][] expertTokens,
     List<ExpertChange> changes,
     long nanos) {
 
@@ -37,6 +40,20 @@ public record StepResult(
     avgK = avgK.clone();
     activeExperts = activeExperts.clone();
     changes = List.copyOf(changes);
+    expertTokens = deepCopy(expertTokens);
+  }
+
+  @Override
+  public long[][] expertTokens() {
+    return deepCopy(expertTokens);
+  }
+
+  private static long[][] deepCopy(long[][] a) {
+    long[][] c = new long[a.length][];
+    for (int i = 0; i < a.length; i++) {
+      c[i] = a[i].clone();
+    }
+    return c;
   }
 
   @Override

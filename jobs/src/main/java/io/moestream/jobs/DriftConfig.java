@@ -1,0 +1,86 @@
+package io.moestream.jobs;
+
+import io.moestream.moe.config.RouterConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One contender of the drift benchmark: a name used on the command line and in every report, its
+ * router, and how much wider than {@code --ff} its expert is. The list is fixed here, in one place,
+ * so that "the grid" always means the DynMoE paper's kind of (E, k) sweep and the report can tell
+ * grid points from the other baselines.
+ *
+ * @param name the name {@code --configs} selects and the report prints
+ * @param router the router
+ * @param ffMultiplier expert hidden width in units of {@code --ff}: 2 for dense, so that its one
+ *     FFN costs what top-2's two active experts cost per token
+ * @param grid true for the softmax top-k (E, k) grid points
+ */
+record DriftConfig(String name, RouterConfig router, int ffMultiplier, boolean grid) {
+  static final String DYNMOE = "dynmoe";
+  static final String TOP2_REFERENCE = "top-k-E8-k2";
+  static final String TOP_P = "top-p";
+  static final String NULL_EXPERTS = "null-experts";
+  static final String DENSE = "dense";
+
+  private static final int[] GRID_E = {4, 8, 16};
+  private static final int[] GRID_K = {1, 2, 4};
+
+  /** Every configuration, in report order: DynMoE, the grid, then the other baselines. */
+  static List<DriftConfig> all() {
+    List<DriftConfig> all = new ArrayList<>();
+    all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(4, 16), 1, false));
+    for (int e : GRID_E) {
+      for (int k : GRID_K) {
+        all.add(new DriftConfig(gridName(e, k), RouterConfig.topK(e, k), 1, true));
+      }
+    }
+    all.add(new DriftConfig(TOP_P, RouterConfig.topP(8, 0.4), 1, false));
+    all.add(new DriftConfig(NULL_EXPERTS, RouterConfig.nullExperts(8, 8, 2), 1, false));
+    all.add(new DriftConfig(DENSE, RouterConfig.dense(), 2, false));
+    return all;
+  }
+
+  static String gridName(int experts, int k) {
+    return "top-k-E" + experts + "-k" + k;
+  }
+
+  /**
+   * The configurations named in {@code names} (case-insensitive), in report order.
+   *
+   * @throws IllegalArgumentException naming an unknown name and listing the known ones
+   */
+  static List<DriftConfig> select(List<String> names) {
+    Map<String, DriftConfig> byName = new LinkedHashMap<>();
+    for (DriftConfig c : all()) {
+      byName.put(c.name().toLowerCase(Locale.ROOT), c);
+    }
+    List<String> wanted = new ArrayList<>();
+    for (String n : names) {
+      String key = n.strip().toLowerCase(Locale.ROOT);
+      if (!byName.containsKey(key)) {
+        throw new IllegalArgumentException(
+            "unknown configuration '" + n + "' (expected one of " + knownNames() + ")");
+      }
+      wanted.add(key);
+    }
+    List<DriftConfig> out = new ArrayList<>();
+    for (Map.Entry<String, DriftConfig> e : byName.entrySet()) {
+      if (wanted.contains(e.getKey())) {
+        out.add(e.getValue());
+      }
+    }
+    return out;
+  }
+
+  private static List<String> knownNames() {
+    return all().stream().map(DriftConfig::name).toList();
+  }
+
+  boolean isDynMoe() {
+    return name.equals(DYNMOE);
+  }
+}

@@ -1,0 +1,188 @@
+package io.moestream.jobs;
+
+import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.lifecycle.RecordingWindow;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.stream.LongStream;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The flags of {@code bench drift}. Its defaults differ from {@link ModelOptions}' on purpose: they
+ * are sized so that the full benchmark (13 configurations × 3 seeds) fits in about half an hour on
+ * a 2-core CPU, and {@code --quick} shrinks every value the user did not set to a seconds-long
+ * pipeline check.
+ */
+final class DriftOptions {
+  @Option(
+      names = "--corpus",
+      paramLabel = "FILE",
+      arity = "1..*",
+      description =
+          "Domain files in stream order (default: the bundled english-prose, source-code, german-prose, french-prose).")
+  List<Path> corpus;
+
+  @Option(
+      names = "--tokens-per-domain",
+      paramLabel = "N",
+      defaultValue = "40960",
+      description = "Tokens taken from the start of each domain (default: ${DEFAULT-VALUE}).")
+  long tokensPerDomain;
+
+  @Option(
+      names = "--seeds",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "Seeds 1..N per configuration; mean ± std over them (default: ${DEFAULT-VALUE}).")
+  int seeds;
+
+  @Option(
+      names = "--configs",
+      paramLabel = "NAME",
+      split = ",",
+      description =
+          "Subset to run: dynmoe, top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense (default: all 13).")
+  List<String> configs;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Report folder (default: reports/drift-<timestamp>).")
+  Path out;
+
+  @Option(
+      names = "--quick",
+      description =
+          "Pipeline check for CI: tiny model, 1 seed, 4 configurations, short domains (seconds, not the claim).")
+  boolean quick;
+
+  @Option(
+      names = "--d",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "Embedding width (default: ${DEFAULT-VALUE}).")
+  int d;
+
+  @Option(
+      names = "--layers",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(
+      names = "--heads",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Attention heads (default: ${DEFAULT-VALUE}).")
+  int heads;
+
+  @Option(
+      names = "--ctx",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "Context length (default: ${DEFAULT-VALUE}).")
+  int ctx;
+
+  @Option(
+      names = "--ff",
+      paramLabel = "N",
+      defaultValue = "128",
+      description = "Expert hidden width; dense uses 2x (default: ${DEFAULT-VALUE}).")
+  int ff;
+
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(
+      names = "--lr",
+      paramLabel = "RATE",
+      defaultValue = "3e-3",
+      description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(
+      names = "--window-start",
+      paramLabel = "STEP",
+      defaultValue = "20",
+      description = "DynMoE's first recording window opens here (default: ${DEFAULT-VALUE}).")
+  long windowStart;
+
+  @Option(
+      names = "--window-length",
+      paramLabel = "STEPS",
+      defaultValue = "20",
+      description = "Recording window length (default: ${DEFAULT-VALUE}).")
+  long windowLength;
+
+  @Option(
+      names = "--window-period",
+      paramLabel = "STEPS",
+      defaultValue = "40",
+      description = "Steps between window starts (default: ${DEFAULT-VALUE}).")
+  long windowPeriod;
+
+  /** Applies --quick's values to every option the user did not give explicitly. */
+  void applyQuick(ParseResult given) {
+    if (!quick) {
+      return;
+    }
+    d = given.hasMatchedOption("--d") ? d : 32;
+    heads = given.hasMatchedOption("--heads") ? heads : 2;
+    ctx = given.hasMatchedOption("--ctx") ? ctx : 16;
+    ff = given.hasMatchedOption("--ff") ? ff : 32;
+    batch = given.hasMatchedOption("--batch") ? batch : 4;
+    // 20 steps per domain: 20 batches of 4 windows of ctx + 1 = 17 tokens
+    tokensPerDomain = given.hasMatchedOption("--tokens-per-domain") ? tokensPerDomain : 20 * 4 * 17;
+    seeds = given.hasMatchedOption("--seeds") ? seeds : 1;
+    windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
+    windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
+    windowPeriod = given.hasMatchedOption("--window-period") ? windowPeriod : 8;
+    if (configs == null) {
+      configs =
+          List.of(DriftConfig.DYNMOE, "top-k-E4-k1", DriftConfig.TOP2_REFERENCE, DriftConfig.TOP_P);
+    }
+  }
+
+  /** The shared settings; throws IllegalArgumentException naming a bad value. */
+  DriftSettings settings() {
+    if (seeds < 1) {
+      throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+    }
+    return new DriftSettings(
+        d,
+        layers,
+        heads,
+        ctx,
+        ff,
+        batch,
+        lr,
+        new RecordingWindow(windowStart, windowLength, windowPeriod),
+        tokensPerDomain,
+        LongStream.rangeClosed(1, seeds).boxed().toList());
+  }
+
+  List<DriftConfig> configs() {
+    return configs == null ? DriftConfig.all() : DriftConfig.select(configs);
+  }
+
+  TextCorpus corpus() {
+    return corpus == null ? TextCorpus.bundled() : TextCorpus.load(corpus);
+  }
+
+  Path outDir() {
+    if (out != null) {
+      return out;
+    }
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return Path.of("reports", "drift-" + stamp);
+  }
+}

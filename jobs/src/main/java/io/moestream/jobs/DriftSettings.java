@@ -1,0 +1,65 @@
+package io.moestream.jobs;
+
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.data.ByteTokenizer;
+import io.moestream.moe.lifecycle.RecordingWindow;
+import java.util.List;
+
+/**
+ * Everything every contender of one drift run shares: model shape, optimizer, DynMoE's recording
+ * window, stream length and seeds. Holding it in one value is what makes "same model size, same
+ * optimizer, same seeds" true by construction; only the router (and dense's width) differ.
+ *
+ * @param dModel embedding width
+ * @param layers transformer blocks
+ * @param heads attention heads
+ * @param ctx context length
+ * @param ff hidden width of one expert (dense uses a multiple, see {@link DriftConfig})
+ * @param batch sequences per step
+ * @param learningRate AdamW learning rate
+ * @param window DynMoE's recording window (ignored by the other routers)
+ * @param tokensPerDomain tokens taken from the start of each domain
+ * @param seeds one run per configuration per seed
+ */
+record DriftSettings(
+    int dModel,
+    int layers,
+    int heads,
+    int ctx,
+    int ff,
+    int batch,
+    double learningRate,
+    RecordingWindow window,
+    long tokensPerDomain,
+    List<Long> seeds) {
+
+  DriftSettings {
+    if (batch < 1) {
+      throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+    }
+    if (tokensPerDomain < 1) {
+      throw new IllegalArgumentException("--tokens-per-domain must be >= 1");
+    }
+    if (seeds.isEmpty()) {
+      throw new IllegalArgumentException("--seeds must be >= 1");
+    }
+    seeds = List.copyOf(seeds);
+  }
+
+  /** The model of {@code config}; validation (heads divide d, ...) is the record's. */
+  ModelConfig model(DriftConfig config) {
+    return new ModelConfig(
+        ByteTokenizer.VOCAB_SIZE,
+        dModel,
+        layers,
+        heads,
+        ctx,
+        ff * config.ffMultiplier(),
+        config.router());
+  }
+
+  TrainConfig train(long seed) {
+    return TrainConfig.defaults(seed).withLearningRate(learningRate).withWindow(window);
+  }
+}

@@ -1,0 +1,76 @@
+package io.moestream.jobs.stream;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** Options of the streaming job shared by {@code train} and the embedded {@code demo}. */
+public final class StreamOptions {
+  @Option(
+      names = "--tokens-topic",
+      defaultValue = "tokens",
+      description = "Topic of TokenSequence records, key = model id (default: ${DEFAULT-VALUE}).")
+  public String tokensTopic;
+
+  @Option(
+      names = "--dlq-topic",
+      defaultValue = "tokens.dlq",
+      description = "Dead-letter topic for rejected records (default: ${DEFAULT-VALUE}).")
+  public String dlqTopic;
+
+  @Option(
+      names = "--registry-topic",
+      defaultValue = "moe.registry",
+      description = "Lifecycle events, key = model/layer/slot (default: ${DEFAULT-VALUE}).")
+  public String registryTopic;
+
+  @Option(
+      names = "--metrics-topic",
+      defaultValue = "moe.metrics",
+      description = "Training summaries (default: ${DEFAULT-VALUE}).")
+  public String metricsTopic;
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = "moe-work",
+      description = "Checkpoints, savepoints and Flink temp files go here (default: ${DEFAULT-VALUE}).")
+  public Path workDir;
+
+  @Option(
+      names = "--parallelism",
+      defaultValue = "2",
+      description = "Parallelism of the job (default: ${DEFAULT-VALUE}).")
+  public int parallelism;
+
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "10",
+      description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
+  public int checkpointSeconds;
+
+  @Option(
+      names = "--summary-every",
+      defaultValue = "20",
+      description = "Steps between training summaries per model (default: ${DEFAULT-VALUE}).")
+  public int summaryEvery;
+
+  @Option(
+      names = "--max-tokens",
+      defaultValue = "65536",
+      description = "Longest accepted record, in tokens (default: ${DEFAULT-VALUE}).")
+  public int maxTokens;
+
+  @Option(
+      names = "--kafka-property",
+      paramLabel = "KEY=VALUE",
+      description = "Extra Kafka client property for every client, e.g. security.protocol=SSL.")
+  public Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+  public Properties clientProperties() {
+    Properties p = new Properties();
+    p.putAll(kafkaProperties);
+    return p;
+  }
+}

@@ -1,0 +1,169 @@
+package io.moestream.operators;
+
+import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.train.MoeTrainer;
+import io.moestream.moe.train.StepResult;
+import io.moestream.moe.train.TrainerSnapshots;
+import io.moestream.schemas.ExpertLifecycleEvent;
+import io.moestream.schemas.TokenSequence;
+import io.moestream.schemas.TrainingSummary;
+import io.moestream.state.TrainerCursor;
+import io.moestream.state.TrainerState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The keyed MoE trainer (key = model id): a thin adapter around {@link MoeTrainer}.
+ *
+ * <p>Each model lives in memory on the task thread (libtorch grad mode is per thread; no NDArray
+ * ever reaches Flink). Records append tokens; every full batch is one prequential training step;
+ * lifecycle changes go to the main output as registry events, summaries to {@link #SUMMARIES}.
+ *
+ * <p>Exactly-once training: writing every parameter to RocksDB on every step would be far too slow,
+ * so models changed since the last checkpoint are written into keyed state — one map entry per
+ * expert slot — in {@link #prepareSnapshotPreBarrier}, i.e. after the last record before the
+ * barrier and before the barrier itself. A checkpoint therefore holds exactly the model trained on
+ * exactly the records before its source offsets, plus the tokens not yet trained on.
+ */
+public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifecycleEvent>
+    implements OneInputStreamOperator<TokenSequence, ExpertLifecycleEvent> {
+
+  public static final OutputTag<TrainingSummary> SUMMARIES =
+      new OutputTag<>("training-summaries", TypeInformation.of(TrainingSummary.class));
+
+  private final TrainerSettings settings;
+  private transient Map<String, ModelSession> sessions;
+  private transient Set<String> dirty;
+  private transient MapState<String, byte[]> entries;
+  private transient ValueState<int[]> pending;
+  private transient ValueState<long[]> cursor;
+  private transient String configHash;
+
+  public MoeTrainerOperator(TrainerSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    sessions = new HashMap<>();
+    dirty = new LinkedHashSet<>();
+    entries = getPartitionedState(TrainerState.MODEL_ENTRIES);
+    pending = getPartitionedState(TrainerState.PENDING_TOKENS);
+    cursor = getPartitionedState(TrainerState.CURSOR);
+    configHash = settings.configHash();
+    getMetricGroup().gauge("modelsOnSubtask", () -> sessions.size());
+  }
+
+  @Override
+  public void processElement(StreamRecord<TokenSequence> element) throws Exception {
+    TokenSequence seq = element.getValue();
+    String id = seq.getModelId();
+    ModelSession s = sessions.get(id);
+    if (s == null) {
+      s = load(id);
+      sessions.put(id, s);
+    }
+    int[] tokens = seq.getTokens().stream().mapToInt(Integer::intValue).toArray();
+    s.buffer.append(tokens);
+    s.cursor = s.cursor.consumed(tokens.length);
+    long time = seq.getEventTime().toEpochMilli();
+    int window = settings.model().ctx() + 1;
+    while (s.buffer.hasBatch(settings.batchSize(), window)) {
+      StepResult r = s.trainer.train(s.buffer.takeBatch(settings.batchSize(), window));
+      s.cursor = s.cursor.trained();
+      s.metrics.record(r);
+      for (ExpertChange c : r.changes()) {
+        output.collect(element.replace(LifecycleEvents.of(id, c, time, configHash)));
+      }
+      s.summary.add(r);
+      if (s.summary.steps() >= settings.summaryEvery()) {
+        s.cursor = s.cursor.summarised();
+        TrainingSummary summary = s.summary.emit(id, s.trainer.step(), time);
+        output.collect(SUMMARIES, new StreamRecord<>(summary, element.getTimestamp()));
+      }
+    }
+    dirty.add(id);
+  }
+
+  /** Builds the model for the current key: from keyed state after a restore, else fresh. */
+  private ModelSession load(String id) throws Exception {
+    List<SnapshotEntry> stored = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : entries.entries()) {
+      stored.add(new SnapshotEntry(e.getKey(), e.getValue()));
+    }
+    MoeTrainer trainer =
+        stored.isEmpty()
+            ? MoeTrainer.create(settings.model(), settings.train())
+            : TrainerSnapshots.restore(stored);
+    return new ModelSession(
+        id,
+        trainer,
+        new TokenBuffer(pending.value()),
+        TrainerCursor.fromArray(cursor.value()),
+        new ModelMetrics(getMetricGroup(), id, settings.model().layers()));
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    for (String id : dirty) {
+      ModelSession s = sessions.get(id);
+      setCurrentKey(id);
+      for (SnapshotEntry e : TrainerSnapshots.capture(s.trainer)) {
+        entries.put(e.key(), e.bytes());
+      }
+      pending.update(s.buffer.snapshot());
+      cursor.update(s.cursor.toArray());
+    }
+    dirty.clear();
+  }
+
+  /**
+   * At the end of a bounded input, every model on this subtask reports {@code modelId=digest@step}
+   * in the {@link #DIGESTS} accumulator, so {@code train --bounded} can print the digest of every
+   * model and tests can compare the job with a local run.
+   */
+  @Override
+  public void finish() throws Exception {
+    org.apache.flink.api.common.accumulators.ListAccumulator<String> digests =
+        new org.apache.flink.api.common.accumulators.ListAccumulator<>();
+    for (ModelSession s : sessions.values()) {
+      digests.add(s.modelId + "=" + s.trainer.digest() + "@" + s.trainer.step());
+    }
+    getRuntimeContext().addAccumulator(DIGESTS, digests);
+    super.finish();
+  }
+
+  /** Name of the accumulator holding {@code modelId=digest@step} per model. */
+  public static final String DIGESTS = "model-digests";
+
+  /** The in-memory model of {@code modelId} on this subtask, or null (for tests and digests). */
+  public MoeTrainer model(String modelId) {
+    ModelSession s = sessions == null ? null : sessions.get(modelId);
+    return s == null ? null : s.trainer;
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (sessions != null) {
+      for (ModelSession s : sessions.values()) {
+        s.close();
+      }
+      sessions.clear();
+    }
+    super.close();
+  }
+}

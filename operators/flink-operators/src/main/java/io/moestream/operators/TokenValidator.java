@@ -1,0 +1,85 @@
+package io.moestream.operators;
+
+import io.moestream.schemas.DeadLetter;
+import io.moestream.schemas.DeadLetterReason;
+import io.moestream.schemas.TokenSequence;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
+
+/**
+ * Decides whether a raw record may reach a model. Pure (no Flink), so every rule is unit-tested:
+ * bytes that are not Avro, a record of another schema, an empty or too long sequence, token ids
+ * outside the vocabulary, a missing or oversize model id — each becomes a {@link DeadLetter} with
+ * its reason, never an exception that would restart the job.
+ *
+ * @param vocabSize token ids must lie in [0, vocabSize)
+ * @param maxTokens the longest sequence accepted
+ * @param maxModelIdLength the longest model id accepted (it becomes a state key and a metric name)
+ */
+public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
+    implements Serializable {
+
+  /** The outcome: exactly one of the two is set. */
+  public record Result(TokenSequence valid, DeadLetter rejected) {}
+
+  public Result validate(RawRecord r) {
+    TokenSequence seq;
+    try {
+      seq = TokenSequence.getDecoder().decode(r.value);
+    } catch (BadHeaderException e) {
+      return reject(
+          r, DeadLetterReason.NOT_AVRO, "not an Avro single-object record: " + e.getMessage());
+    } catch (MissingSchemaException e) {
+      return reject(
+          r, DeadLetterReason.WRONG_SCHEMA, "a record of another schema: " + e.getMessage());
+    } catch (Exception e) {
+      return reject(r, DeadLetterReason.NOT_AVRO, "undecodable TokenSequence: " + e);
+    }
+    String id = seq.getModelId();
+    if (id == null || id.isBlank()) {
+      return reject(r, DeadLetterReason.MISSING_MODEL_ID, "model id is missing or blank");
+    }
+    if (id.length() > maxModelIdLength) {
+      return reject(
+          r,
+          DeadLetterReason.OVERSIZE_MODEL_ID,
+          "model id has " + id.length() + " characters (max " + maxModelIdLength + ")");
+    }
+    int n = seq.getTokens().size();
+    if (n == 0) {
+      return reject(r, DeadLetterReason.EMPTY_SEQUENCE, "sequence has no tokens");
+    }
+    if (n > maxTokens) {
+      return reject(
+          r, DeadLetterReason.TOO_LONG, "sequence has " + n + " tokens (max " + maxTokens + ")");
+    }
+    for (int i = 0; i < n; i++) {
+      Integer t = seq.getTokens().get(i);
+      if (t == null || t < 0 || t >= vocabSize) {
+        return reject(
+            r,
+            DeadLetterReason.TOKEN_OUT_OF_RANGE,
+            "token " + t + " at position " + i + " is outside [0, " + vocabSize + ")");
+      }
+    }
+    return new Result(seq, null);
+  }
+
+  static Result reject(RawRecord r, DeadLetterReason code, String reason) {
+    DeadLetter d =
+        DeadLetter.newBuilder()
+            .setRawKey(r.key == null ? null : ByteBuffer.wrap(r.key))
+            .setRawValue(ByteBuffer.wrap(r.value == null ? new byte[0] : r.value))
+            .setReason(reason)
+            .setReasonCode(code)
+            .setSourceTopic(r.topic)
+            .setSourcePartition(r.partition)
+            .setSourceOffset(r.offset)
+            .setEventTime(Instant.ofEpochMilli(r.timestamp))
+            .build();
+    return new Result(null, d);
+  }
+}

@@ -1,0 +1,47 @@
+package io.moestream.operators;
+
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.TrainConfig;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Everything the trainer operator needs to build and train a model, shipped to every subtask.
+ *
+ * @param model the model's shape and router
+ * @param train optimizer, seed, recording window, spawn policy
+ * @param batchSize sequence windows per training step
+ * @param summaryEvery emit a training summary every this many steps
+ */
+public record TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery)
+    implements Serializable {
+
+  public TrainerSettings {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1");
+    }
+    if (summaryEvery < 1) {
+      throw new IllegalArgumentException("summary interval must be >= 1 step");
+    }
+  }
+
+  /** Tokens one training step consumes: batch × (ctx + 1) windows, non-overlapping. */
+  public int tokensPerStep() {
+    return batchSize * (model.ctx() + 1);
+  }
+
+  /** sha256 of the configuration, carried by every event so consumers can tell configs apart. */
+  public String configHash() {
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest((model + "|" + train + "|" + batchSize).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.moestream.operators;
+
+import io.moestream.schemas.DeadLetter;
+import io.moestream.schemas.TokenSequence;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The validation step in front of the trainer: valid records pass on, every other record goes to
+ * {@link #DEAD_LETTERS} with its reason and source coordinates, and the job goes on.
+ */
+public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequence> {
+  public static final OutputTag<DeadLetter> DEAD_LETTERS =
+      new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+  private final TokenValidator validator;
+  private transient Counter deadLetters;
+  private transient Counter accepted;
+
+  public ValidateTokens(TokenValidator validator) {
+    this.validator = validator;
+  }
+
+  @Override
+  public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    accepted = getRuntimeContext().getMetricGroup().counter("acceptedRecords");
+  }
+
+  @Override
+  public void processElement(RawRecord r, Context ctx, Collector<TokenSequence> out) {
+    TokenValidator.Result result = validator.validate(r);
+    if (result.valid() != null) {
+      accepted.inc();
+      out.collect(result.valid());
+    } else {
+      deadLetters.inc();
+      ctx.output(DEAD_LETTERS, result.rejected());
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package io.moestream.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.moe.config.RouterConfig;
+import io.moestream.schemas.ExpertLifecycleEvent;
+import io.moestream.schemas.TokenSequence;
+import io.moestream.schemas.TrainingSummary;
+import io.moestream.state.TrainerState;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** Harness tests of the keyed trainer on RocksDB: state per slot, restore, independence. */
+class MoeTrainerOperatorTest {
+
+  private static void feed(
+      KeyedOneInputStreamOperatorTestHarness<String, TokenSequence, ExpertLifecycleEvent> h,
+      List<TokenSequence> records)
+      throws Exception {
+    for (TokenSequence r : records) {
+      h.processElement(new StreamRecord<>(r, r.getEventTime().toEpochMilli()));
+    }
+  }
+
+  @Test
+  void aCheckpointWritesOneStateEntryPerExpertSlotPlusSharedAndMeta() throws Exception {
+    MoeTrainerOperator op = new MoeTrainerOperator(TrainerHarness.settings());
+    try (var h = TrainerHarness.harness(op)) {
+      h.open();
+      feed(h, TrainerHarness.records("m1", 10, 1)); // 70 tokens: 3 steps, 16 tokens pending
+      TrainerHarness.checkpoint(h, 1);
+      op.setCurrentKey("m1");
+      MapState<String, byte[]> entries =
+          op.getKeyedStateStore().getMapState(TrainerState.MODEL_ENTRIES);
+      List<String> keys = new ArrayList<>();
+      entries.keys().forEach(keys::add);
+      assertThat(keys)
+          .containsExactlyInAnyOrder(
+              "meta", "shared", "slot/0/0", "slot/0/1", "slot/0/2", "slot/0/3");
+      int[] pending = op.getKeyedStateStore().getState(TrainerState.PENDING_TOKENS).value();
+      assertThat(pending).hasSize(70 - 3 * 18);
+      assertThat(op.model("m1").step()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void restoringACheckpointIntoAFreshOperatorContinuesWithAnIdenticalModel() throws Exception {
+    List<TokenSequence> first = TrainerHarness.records("m1", 11, 2);
+    List<TokenSequence> second = TrainerHarness.records("m1", 13, 3);
+    MoeTrainerOperator original = new MoeTrainerOperator(TrainerHarness.settings());
+    OperatorSubtaskState snapshot;
+    try (var h = TrainerHarness.harness(original)) {
+      h.open();
+      feed(h, first);
+      snapshot = TrainerHarness.checkpoint(h, 1);
+      feed(h, second);
+      String expected = original.model("m1").digest();
+
+      MoeTrainerOperator restored = new MoeTrainerOperator(TrainerHarness.settings());
+      try (var h2 = TrainerHarness.harness(restored)) {
+        h2.initializeState(snapshot);
+        h2.open();
+        feed(h2, second);
+        assertThat(restored.model("m1").digest()).isEqualTo(expected);
+        assertThat(restored.model("m1").step()).isEqualTo(original.model("m1").step());
+        List<ExpertLifecycleEvent> after = h.extractOutputValues();
+        List<ExpertLifecycleEvent> replayed = h2.extractOutputValues();
+        assertThat(after.subList(after.size() - replayed.size(), after.size())).isEqualTo(replayed);
+      }
+    }
+  }
+
+  @Test
+  void twoModelsOnOneSubtaskStayIndependent() throws Exception {
+    List<TokenSequence> a = TrainerHarness.records("a", 12, 4);
+    List<TokenSequence> b = TrainerHarness.records("b", 12, 5);
+    List<TokenSequence> interleaved = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      interleaved.add(a.get(i));
+      interleaved.add(b.get(i));
+    }
+    MoeTrainerOperator both = new MoeTrainerOperator(TrainerHarness.settings());
+    MoeTrainerOperator onlyA = new MoeTrainerOperator(TrainerHarness.settings());
+    try (var h = TrainerHarness.harness(both);
+        var hA = TrainerHarness.harness(onlyA)) {
+      h.open();
+      hA.open();
+      feed(h, interleaved);
+      feed(hA, a);
+      assertThat(both.model("a").digest()).isEqualTo(onlyA.model("a").digest());
+      assertThat(both.model("b").digest()).isNotEqualTo(both.model("a").digest());
+    }
+  }
+
+  @Test
+  void lifecycleEventsAndSummariesAreEmittedWithDeterministicIds() throws Exception {
+    MoeTrainerOperator op =
+        new MoeTrainerOperator(TrainerHarness.settings(RouterConfig.dynMoe(1, 4)));
+    try (var h = TrainerHarness.harness(op)) {
+      h.open();
+      feed(h, TrainerHarness.records("m1", 30, 6)); // 210 tokens: 11 steps, lifecycle after 3, 7
+      List<ExpertLifecycleEvent> events = h.extractOutputValues();
+      assertThat(events).isNotEmpty();
+      for (ExpertLifecycleEvent e : events) {
+        assertThat(e.getModelId()).isEqualTo("m1");
+        assertThat(e.getStep() % 4).isEqualTo(3);
+        assertThat(e.getEventId())
+            .isEqualTo(
+                io.moestream.schemas.LifecycleKeys.eventId(
+                    "m1", e.getLayer(), e.getSlot(), e.getKind(), e.getStep()));
+        assertThat(LifecycleEvents.key(e)).isEqualTo("m1/" + e.getLayer() + "/" + e.getSlot());
+      }
+      var summaries = h.getSideOutput(MoeTrainerOperator.SUMMARIES);
+      assertThat(summaries).hasSize(3); // every 3 steps
+      TrainingSummary s = summaries.peek().getValue();
+      assertThat(s.getStep()).isEqualTo(3);
+      assertThat(s.getTokens()).isEqualTo(3 * 16);
+      assertThat(s.getActiveExperts()).hasSize(1);
+    }
+  }
+}

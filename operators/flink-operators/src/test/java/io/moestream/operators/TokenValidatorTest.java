@@ -1,0 +1,116 @@
+package io.moestream.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.schemas.DeadLetter;
+import io.moestream.schemas.DeadLetterReason;
+import io.moestream.schemas.TokenSequence;
+import io.moestream.schemas.TrainingSummary;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of hostile input becomes a dead letter with its reason and source offset. */
+class TokenValidatorTest {
+  private final TokenValidator validator = new TokenValidator(259, 8, 16);
+
+  private static byte[] bytes(String modelId, List<Integer> tokens) throws Exception {
+    TokenSequence s =
+        TokenSequence.newBuilder()
+            .setModelId(modelId)
+            .setSequenceId(1)
+            .setTokens(tokens)
+            .setDomain("english")
+            .setModality(null)
+            .setEventTime(Instant.ofEpochMilli(5))
+            .build();
+    ByteBuffer b = s.toByteBuffer();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static RawRecord raw(byte[] value) {
+    return new RawRecord("k".getBytes(StandardCharsets.UTF_8), value, "tokens", 3, 42L, 7L);
+  }
+
+  private DeadLetter rejected(byte[] value, DeadLetterReason reason) {
+    TokenValidator.Result r = validator.validate(raw(value));
+    assertThat(r.valid()).isNull();
+    DeadLetter d = r.rejected();
+    assertThat(d.getReasonCode()).isEqualTo(reason);
+    assertThat(d.getReason()).isNotBlank();
+    assertThat(d.getSourceTopic()).isEqualTo("tokens");
+    assertThat(d.getSourcePartition()).isEqualTo(3);
+    assertThat(d.getSourceOffset()).isEqualTo(42L);
+    assertThat(d.getRawValue()).isEqualTo(ByteBuffer.wrap(value));
+    return d;
+  }
+
+  @Test
+  void aGoodRecordPasses() throws Exception {
+    TokenValidator.Result r = validator.validate(raw(bytes("m1", List.of(0, 65, 258))));
+    assertThat(r.rejected()).isNull();
+    assertThat(r.valid().getModelId()).isEqualTo("m1");
+    assertThat(r.valid().getTokens()).containsExactly(0, 65, 258);
+  }
+
+  @Test
+  void bytesThatAreNotAvroAreRejected() {
+    rejected("hello, world".getBytes(StandardCharsets.UTF_8), DeadLetterReason.NOT_AVRO);
+    rejected(new byte[0], DeadLetterReason.NOT_AVRO);
+  }
+
+  @Test
+  void aRecordOfAnotherSchemaIsRejected() throws Exception {
+    TrainingSummary other =
+        TrainingSummary.newBuilder()
+            .setModelId("m1")
+            .setStep(1)
+            .setEventTime(Instant.EPOCH)
+            .setPrequentialLoss(1)
+            .setTokens(1)
+            .setTokensPerSecond(1)
+            .setAvgK(List.of())
+            .setActiveExperts(List.of())
+            .setSkippedSteps(0)
+            .setSpawns(0)
+            .setPrunes(0)
+            .build();
+    ByteBuffer b = other.toByteBuffer();
+    byte[] v = new byte[b.remaining()];
+    b.get(v);
+    rejected(v, DeadLetterReason.WRONG_SCHEMA);
+  }
+
+  @Test
+  void truncatedAvroIsRejected() throws Exception {
+    byte[] good = bytes("m1", List.of(1, 2, 3));
+    byte[] cut = java.util.Arrays.copyOf(good, good.length - 3);
+    rejected(cut, DeadLetterReason.NOT_AVRO);
+  }
+
+  @Test
+  void tokenIdsOutsideTheVocabularyAreRejected() throws Exception {
+    assertThat(
+            rejected(bytes("m1", List.of(1, -1)), DeadLetterReason.TOKEN_OUT_OF_RANGE).getReason())
+        .contains("position 1");
+    rejected(bytes("m1", List.of(259)), DeadLetterReason.TOKEN_OUT_OF_RANGE);
+  }
+
+  @Test
+  void emptyAndTooLongSequencesAreRejected() throws Exception {
+    rejected(bytes("m1", Collections.emptyList()), DeadLetterReason.EMPTY_SEQUENCE);
+    rejected(bytes("m1", Collections.nCopies(9, 1)), DeadLetterReason.TOO_LONG);
+  }
+
+  @Test
+  void missingOrOversizeModelIdsAreRejected() throws Exception {
+    rejected(bytes("", List.of(1)), DeadLetterReason.MISSING_MODEL_ID);
+    rejected(bytes("   ", List.of(1)), DeadLetterReason.MISSING_MODEL_ID);
+    rejected(bytes("x".repeat(17), List.of(1)), DeadLetterReason.OVERSIZE_MODEL_ID);
+  }
+}
