@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Drift demo: train DynMoE domain by domain and show experts spawn and prune.",
-      "This is the LOCAL demo (one in-process trainer); the embedded Kafka + Flink demo that"
-          + " will become the default is built later."
+      "The embedded default: a Kafka broker and a Flink MiniCluster (web UI) run the streaming",
+      "job while the corpus streams domain by domain; lifecycle events print as the registry",
+      "topic's consumer receives them. --local trains one in-process model instead (no Kafka)."
     })
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -55,10 +55,46 @@ final class DemoCommand implements Callable<Integer> {
       description = "Do not draw the progress bar (default: ${DEFAULT-VALUE}).")
   boolean noProgress;
 
+  @Option(
+      names = "--local",
+      description =
+          "Train one in-process model, without Kafka and Flink (default: ${DEFAULT-VALUE}).")
+  boolean local;
+
+  @Option(
+      names = "--model-id",
+      arity = "1..*",
+      defaultValue = "demo",
+      description =
+          "Model ids to train on the stream (keys spread over subtasks; default: ${DEFAULT-VALUE}).")
+  List<String> modelIds;
+
+  @Option(
+      names = "--work-dir",
+      description = "Kafka logs, checkpoints and the final savepoint (default: a new temp dir).")
+  Path workDir;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (duration < 1) {
       throw new IllegalArgumentException("--duration must be >= 1 second, got " + duration);
+    }
+    if (!local) {
+      Path work = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("moe-demo-");
+      spec.commandLine().getOut().println("work dir: " + work.toAbsolutePath());
+      new io.moestream.jobs.stream.StreamingDemo(
+              new io.moestream.operators.TrainerSettings(
+                  model.toConfig(), demoTrainConfig(), train.batch(), 10),
+              corpus == null
+                  ? io.moestream.moe.data.TextCorpus.bundled()
+                  : io.moestream.moe.data.TextCorpus.load(corpus),
+              modelIds,
+              maxTokensPerDomain,
+              java.time.Duration.ofSeconds(duration),
+              work.toAbsolutePath(),
+              spec.commandLine().getOut())
+          .run();
+      return 0;
     }
     new LocalRun(
             model.toConfig(),

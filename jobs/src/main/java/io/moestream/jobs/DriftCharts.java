@@ -25,6 +25,20 @@ final class DriftCharts {
   static final int WIDTH = 1000;
   static final int HEIGHT = 520;
 
+  /** Distinct colours (matplotlib's tab10): XChart's default palette repeats a yellow. */
+  private static final Color[] PALETTE = {
+    new Color(0x1f77b4),
+    new Color(0xff7f0e),
+    new Color(0x2ca02c),
+    new Color(0xd62728),
+    new Color(0x9467bd),
+    new Color(0x8c564b),
+    new Color(0xe377c2),
+    new Color(0x7f7f7f),
+    new Color(0xbcbd22),
+    new Color(0x17becf)
+  };
+
   static {
     System.setProperty("java.awt.headless", "true");
   }
@@ -44,6 +58,7 @@ final class DriftCharts {
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     c.getStyler().setMarkerSize(0);
+    c.getStyler().setSeriesColors(PALETTE);
     c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
     c.getStyler().setAnnotationLineColor(new Color(90, 90, 90));
     c.getStyler()
@@ -63,6 +78,7 @@ final class DriftCharts {
     }
     XYSeries s = c.addSeries(name, x, y);
     s.setMarker(SeriesMarkers.NONE);
+    s.setLineWidth(1.6f);
     return s;
   }
 

@@ -26,6 +26,10 @@ record DriftConfig(String name, RouterConfig router, int ffMultiplier, boolean g
   static final String NULL_EXPERTS = "null-experts";
   static final String DENSE = "dense";
 
+  /** {@code --quick}'s contenders: enough for every plot and verdict line to be drawn. */
+  static final List<String> QUICK =
+      List.of(DYNMOE, "top-k-E4-k1", TOP2_REFERENCE, TOP_P, NULL_EXPERTS, DENSE);
+
   private static final int[] GRID_E = {4, 8, 16};
   private static final int[] GRID_K = {1, 2, 4};
 

@@ -35,6 +35,14 @@ final class DriftGatePlots {
     return out;
   }
 
+  /**
+   * Keeps a heat-map value inside [-1, 1) : XChart 3.8.8 indexes past its colour array for a value
+   * equal to the range's max (a cosine of 1 on the diagonal, a slot taking every token).
+   */
+  private static double cell(double v) {
+    return Math.max(-1, Math.min(v, 1 - 1e-9));
+  }
+
   static List<String> write(DriftRun dyn, Path dir) throws IOException {
     List<HeatMapChart> freq = new ArrayList<>();
     List<CategoryChart> thresholds = new ArrayList<>();
@@ -76,7 +84,7 @@ final class DriftGatePlots {
         }
       }
       for (int s = 0; s < slots; s++) {
-        cells.add(new Number[] {b, s, tokens == 0 ? 0.0 : (double) per[s] / tokens});
+        cells.add(new Number[] {b, s, cell(tokens == 0 ? 0.0 : (double) per[s] / tokens)});
       }
     }
     HeatMapChart c =
@@ -144,7 +152,7 @@ final class DriftGatePlots {
     List<Number[]> cells = new ArrayList<>();
     for (int i = 0; i < slots.size(); i++) {
       for (int j = 0; j < slots.size(); j++) {
-        cells.add(new Number[] {i, j, g.cosine(slots.get(i), slots.get(j))});
+        cells.add(new Number[] {i, j, cell(g.cosine(slots.get(i), slots.get(j)))});
       }
     }
     HeatMapChart c =

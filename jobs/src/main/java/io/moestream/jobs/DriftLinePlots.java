@@ -72,7 +72,15 @@ final class DriftLinePlots {
       curves.add(y);
       DriftCharts.addLine(c, labels.get(i), y);
     }
-    mark(c, ref, curves);
+    // The first steps of a fresh model (loss ~5.5) would squash the part worth reading: the
+    // y range ignores the first tenth of domain 0, and the clipped start is drawn off the top.
+    int[] switches = ref.switchSteps();
+    int skip = (switches.length > 0 ? switches[0] : ref.steps()) / 10;
+    List<double[]> tails = new ArrayList<>();
+    for (double[] y : curves) {
+      tails.add(java.util.Arrays.copyOfRange(y, Math.min(skip, y.length), y.length));
+    }
+    mark(c, ref, tails);
     return DriftCharts.save(c, dir, "loss.png");
   }
 

@@ -28,7 +28,7 @@ final class DriftOptions {
   @Option(
       names = "--tokens-per-domain",
       paramLabel = "N",
-      defaultValue = "40960",
+      defaultValue = "200000",
       description = "Tokens taken from the start of each domain (default: ${DEFAULT-VALUE}).")
   long tokensPerDomain;
 
@@ -57,7 +57,7 @@ final class DriftOptions {
   @Option(
       names = "--quick",
       description =
-          "Pipeline check for CI: tiny model, 1 seed, 4 configurations, short domains (seconds, not the claim).")
+          "Pipeline check for CI: tiny model, 1 seed, 6 configurations, short domains (seconds, not the claim).")
   boolean quick;
 
   @Option(
@@ -130,6 +130,15 @@ final class DriftOptions {
       description = "Steps between window starts (default: ${DEFAULT-VALUE}).")
   long windowPeriod;
 
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "libtorch intra-op threads while the benchmark runs; 0 keeps the engine's setting."
+              + " Tiny models are dispatch-bound, so 1 is fastest (default: ${DEFAULT-VALUE}).")
+  int threads;
+
   /** Applies --quick's values to every option the user did not give explicitly. */
   void applyQuick(ParseResult given) {
     if (!quick) {
@@ -146,10 +155,7 @@ final class DriftOptions {
     windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
     windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
     windowPeriod = given.hasMatchedOption("--window-period") ? windowPeriod : 8;
-    if (configs == null) {
-      configs =
-          List.of(DriftConfig.DYNMOE, "top-k-E4-k1", DriftConfig.TOP2_REFERENCE, DriftConfig.TOP_P);
-    }
+    configs = configs != null ? configs : DriftConfig.QUICK;
   }
 
   /** The shared settings; throws IllegalArgumentException naming a bad value. */

@@ -139,7 +139,10 @@ final class DriftVerdict {
         int delay = m.spawnDelay()[i];
         boolean ok = delay != DriftMetrics.NEVER && delay <= limit;
         pass &= ok;
-        seeds.add(delay == DriftMetrics.NEVER ? "never" : ok ? "" + delay : delay + " (late)");
+        seeds.add(
+            delay == DriftMetrics.NEVER
+                ? "never"
+                : ok ? "" + delay : delay + " (late by " + (delay - limit) + ")");
       }
       String domain = first.domainNames().get(first.domain()[switches[i]]);
       parts.add(domain + " @" + switches[i] + ": " + String.join(", ", seeds));

@@ -18,7 +18,9 @@ import picocli.CommandLine.Command;
       ReferenceCheckCommand.class,
       BenchCommand.class,
       DemoCommand.class,
-      io.moestream.jobs.stream.TrainCommand.class
+      io.moestream.jobs.stream.TrainCommand.class,
+      io.moestream.jobs.kafka.ProduceCommand.class,
+      io.moestream.jobs.kafka.RegistryCommand.class
     })
 public final class MoeCli {
   static {
@@ -29,6 +31,11 @@ public final class MoeCli {
     defaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     // On a CPU-only host the CUDA probe warns on every start; it is expected, not actionable.
     defaultProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    // The embedded Flink and Kafka clients warn about things a user cannot act on (sink metric
+    // name collisions, a retried offset commit while the broker elects a coordinator); errors
+    // still print. Override with -Dorg.slf4j.simpleLogger.log.org.apache=warn.
+    defaultProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
+    defaultProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
   }
 
   private static void defaultProperty(String key, String value) {

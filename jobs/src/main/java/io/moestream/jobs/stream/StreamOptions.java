@@ -1,9 +1,6 @@
 package io.moestream.jobs.stream;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** Options of the streaming job shared by {@code train} and the embedded {@code demo}. */
@@ -35,7 +32,8 @@ public final class StreamOptions {
   @Option(
       names = "--work-dir",
       defaultValue = "moe-work",
-      description = "Checkpoints, savepoints and Flink temp files go here (default: ${DEFAULT-VALUE}).")
+      description =
+          "Checkpoints, savepoints and Flink temp files go here (default: ${DEFAULT-VALUE}).")
   public Path workDir;
 
   @Option(
@@ -61,16 +59,4 @@ public final class StreamOptions {
       defaultValue = "65536",
       description = "Longest accepted record, in tokens (default: ${DEFAULT-VALUE}).")
   public int maxTokens;
-
-  @Option(
-      names = "--kafka-property",
-      paramLabel = "KEY=VALUE",
-      description = "Extra Kafka client property for every client, e.g. security.protocol=SSL.")
-  public Map<String, String> kafkaProperties = new LinkedHashMap<>();
-
-  public Properties clientProperties() {
-    Properties p = new Properties();
-    p.putAll(kafkaProperties);
-    return p;
-  }
 }

@@ -2,6 +2,7 @@ package io.moestream.jobs.stream;
 
 import io.moestream.jobs.ModelOptions;
 import io.moestream.jobs.TrainOptions;
+import io.moestream.jobs.kafka.KafkaClientProps;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
@@ -32,9 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin StreamOptions stream;
-
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
-  String bootstrapServers;
+  @Mixin KafkaClientProps kafka;
 
   @Option(
       names = "--bounded",
@@ -74,15 +73,16 @@ public final class TrainCommand implements Callable<Integer> {
             recovery);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
-    JobExecutionResult result = job(bootstrapServers).execute(env);
+    JobExecutionResult result = job(kafka).execute(env);
     printDigests(result, spec.commandLine().getOut());
     return 0;
   }
 
   /** The job wired to Kafka with this command's settings. */
-  MoeStreamingJob job(String servers) {
+  MoeStreamingJob job(KafkaClientProps client) {
     KafkaConnectors kafka =
-        new KafkaConnectors(servers, stream.clientProperties(), "moe-" + stream.registryTopic);
+        new KafkaConnectors(
+            client.bootstrapServers(), client.common(), "moe-" + stream.registryTopic);
     TrainerSettings settings =
         new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), stream.summaryEvery);
     return new MoeStreamingJob(

@@ -64,6 +64,10 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     pending = getPartitionedState(TrainerState.PENDING_TOKENS);
     cursor = getPartitionedState(TrainerState.CURSOR);
     configHash = settings.configHash();
+    if (settings.intraOpThreads() > 0) {
+      ai.djl.engine.Engine.getInstance(); // loads libtorch before the JNI call
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(settings.intraOpThreads());
+    }
     getMetricGroup().gauge("modelsOnSubtask", () -> sessions.size());
   }
 

@@ -15,9 +15,18 @@ import java.util.HexFormat;
  * @param train optimizer, seed, recording window, spawn policy
  * @param batchSize sequence windows per training step
  * @param summaryEvery emit a training summary every this many steps
+ * @param intraOpThreads libtorch intra-op threads of the TaskManager JVM (0 = leave as is). One per
+ *     subtask is the default: the job's parallelism supplies the concurrency, and libtorch's
+ *     process-wide pool shared by several subtasks oversubscribes the cores (measured: tens of
+ *     times slower on 2 busy cores)
  */
-public record TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery)
+public record TrainerSettings(
+    ModelConfig model, TrainConfig train, int batchSize, int summaryEvery, int intraOpThreads)
     implements Serializable {
+
+  public TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery) {
+    this(model, train, batchSize, summaryEvery, 1);
+  }
 
   public TrainerSettings {
     if (batchSize < 1) {
@@ -25,6 +34,9 @@ public record TrainerSettings(ModelConfig model, TrainConfig train, int batchSiz
     }
     if (summaryEvery < 1) {
       throw new IllegalArgumentException("summary interval must be >= 1 step");
+    }
+    if (intraOpThreads < 0) {
+      throw new IllegalArgumentException("intra-op threads must be >= 0");
     }
   }
 

@@ -1,0 +1,137 @@
+package io.moestream.jobs.kafka;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Option;
+
+/**
+ * The Kafka client settings every command shares: {@code --bootstrap-servers} plus repeatable
+ * {@code --kafka-property KEY=VALUE} passed unchanged to every client, so SASL and TLS ({@code
+ * security.protocol}, {@code sasl.*}, {@code ssl.*}) work without a flag per setting. Used as a
+ * picocli mixin or built with {@link #of}.
+ *
+ * <p>Those pass-through values include passwords and JAAS configs, so this class never prints them:
+ * {@link #toString()} and {@link #redacted()} show {@code [hidden]} for every key that looks
+ * secret. The {@link Properties} it builds go to Kafka clients only, never to a log.
+ */
+public final class KafkaClientProps {
+  static final String HIDDEN = "[hidden]";
+  private static final String[] SECRET_MARKERS = {
+    "password", "secret", "sasl.jaas.config", "ssl.key"
+  };
+
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "localhost:9092",
+      paramLabel = "HOST:PORT[,...]",
+      description = "Kafka brokers to connect to (default: ${DEFAULT-VALUE}).")
+  String bootstrapServers;
+
+  @Option(
+      names = "--kafka-property",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Kafka client property for every client (repeatable), e.g. security.protocol=SASL_SSL,"
+              + " sasl.mechanism=PLAIN, ssl.truststore.location=...; secret values are never"
+              + " printed.")
+  Map<String, String> properties = new LinkedHashMap<>();
+
+  /** For picocli; fields are filled from the command line. */
+  public KafkaClientProps() {}
+
+  /** Settings for code that builds clients itself (the demo, tests). */
+  public static KafkaClientProps of(String bootstrapServers, Map<String, String> properties) {
+    KafkaClientProps p = new KafkaClientProps();
+    p.bootstrapServers = bootstrapServers;
+    p.properties = new LinkedHashMap<>(properties);
+    return p;
+  }
+
+  /** The validated bootstrap servers. */
+  public String bootstrapServers() {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("--bootstrap-servers must name at least one HOST:PORT");
+    }
+    return bootstrapServers.strip();
+  }
+
+  /** Bootstrap servers and the pass-through properties: the base of every client. */
+  public Properties common() {
+    Properties p = new Properties();
+    for (Map.Entry<String, String> e : properties.entrySet()) {
+      String key = e.getKey() == null ? "" : e.getKey().strip();
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("--kafka-property needs KEY=VALUE, got an empty key");
+      }
+      if (key.equals("bootstrap.servers")) {
+        throw new IllegalArgumentException(
+            "use --bootstrap-servers, not --kafka-property bootstrap.servers=...");
+      }
+      p.setProperty(key, e.getValue() == null ? "" : e.getValue());
+    }
+    p.setProperty("bootstrap.servers", bootstrapServers());
+    return p;
+  }
+
+  /** An admin client's settings. */
+  public Properties admin() {
+    return common();
+  }
+
+  /**
+   * An idempotent producer of byte keys and values with {@code acks=all}: a retried send can
+   * neither duplicate nor reorder a model's sequences, which training order depends on. These
+   * settings override pass-through values.
+   */
+  public Properties producer() {
+    Properties p = common();
+    p.setProperty("key.serializer", ByteArraySerializer.class.getName());
+    p.setProperty("value.serializer", ByteArraySerializer.class.getName());
+    p.setProperty("enable.idempotence", "true");
+    p.setProperty("acks", "all");
+    return p;
+  }
+
+  /**
+   * A consumer of byte keys and values that sees committed transactions only (the job's sinks are
+   * transactional; an aborted attempt must never be shown) and commits no offsets (readers assign
+   * partitions themselves and start from the beginning).
+   */
+  public Properties consumer() {
+    Properties p = common();
+    p.setProperty("key.deserializer", ByteArrayDeserializer.class.getName());
+    p.setProperty("value.deserializer", ByteArrayDeserializer.class.getName());
+    p.setProperty("isolation.level", "read_committed");
+    p.setProperty("enable.auto.commit", "false");
+    p.setProperty("auto.offset.reset", "earliest");
+    return p;
+  }
+
+  /** All settings for printing: secret values replaced by {@value #HIDDEN}. */
+  public Map<String, String> redacted() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("bootstrap.servers", bootstrapServers);
+    properties.forEach((k, v) -> out.put(k, isSecret(k) ? HIDDEN : v));
+    return out;
+  }
+
+  /** Whether the value of {@code key} must never be printed. */
+  public static boolean isSecret(String key) {
+    String k = key == null ? "" : key.toLowerCase(Locale.ROOT);
+    for (String marker : SECRET_MARKERS) {
+      if (k.contains(marker)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaClientProps" + redacted();
+  }
+}

@@ -1,0 +1,144 @@
+package io.moestream.jobs.stream;
+
+import io.moestream.jobs.kafka.CorpusProducer;
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.EventFormat;
+import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.kafka.TopicReader;
+import io.moestream.moe.data.TextCorpus;
+import io.moestream.operators.TokenValidator;
+import io.moestream.operators.TrainerSettings;
+import io.moestream.schemas.ExpertLifecycleEvent;
+import io.moestream.schemas.TrainingSummary;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The embedded default: a real Kafka broker (its own JVM) and a Flink MiniCluster with its web UI,
+ * the streaming job, and the bundled corpus streamed domain by domain so drift happens. Lifecycle
+ * events are printed as a read_committed registry consumer receives them. At the end the job is
+ * stopped with a savepoint (committing its last Kafka transactions) and everything is shut down.
+ */
+public final class StreamingDemo {
+  private final TrainerSettings settings;
+  private final TextCorpus corpus;
+  private final List<String> models;
+  private final long maxTokensPerDomain;
+  private final Duration duration;
+  private final Path workDir;
+  private final PrintWriter out;
+
+  public StreamingDemo(
+      TrainerSettings settings,
+      TextCorpus corpus,
+      List<String> models,
+      long maxTokensPerDomain,
+      Duration duration,
+      Path workDir,
+      PrintWriter out) {
+    this.settings = settings;
+    this.corpus = corpus;
+    this.models = models;
+    this.maxTokensPerDomain = maxTokensPerDomain;
+    this.duration = duration;
+    this.workDir = workDir;
+    this.out = out;
+  }
+
+  public void run() throws Exception {
+    TopicNames topics = TopicNames.defaults();
+    out.println("starting a Kafka broker (KRaft, child JVM) ...");
+    out.flush();
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(workDir.resolve("kafka"))) {
+      kafka.createTopics(topics, 2);
+      out.println(
+          "Kafka up at "
+              + kafka.bootstrapServers()
+              + " in "
+              + kafka.startupTime().toMillis()
+              + " ms");
+      int restPort = freePort();
+      FlinkSettings flink =
+          new FlinkSettings(workDir.resolve("flink"), 2, Duration.ofSeconds(3), restPort, null);
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink.toConfiguration());
+      KafkaConnectors k =
+          new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
+      new MoeStreamingJob(
+              k.tokens(topics.tokens(), "moe-demo", false),
+              k.registry(topics.registry()),
+              k.metrics(topics.metrics()),
+              k.deadLetters(topics.dlq()),
+              settings,
+              new TokenValidator(settings.model().vocabSize(), 65_536, 128))
+          .build(env);
+      JobClient job = env.executeAsync(MoeStreamingJob.NAME);
+      out.println("Flink web UI: http://127.0.0.1:" + restPort + "  (job " + job.getJobID() + ")");
+      CompletableFuture<CorpusProducer.Summary> produced =
+          CompletableFuture.supplyAsync(
+              () ->
+                  CorpusProducer.produce(
+                      kafka.clientProps().producer(),
+                      topics.tokens(),
+                      models,
+                      corpus,
+                      512,
+                      maxTokensPerDomain,
+                      null));
+      DemoProgress progress = new DemoProgress(settings, corpus, maxTokensPerDomain, models, out);
+      try (TopicReader registry = new TopicReader(kafka.clientProps(), topics.registry(), true);
+          TopicReader metrics = new TopicReader(kafka.clientProps(), topics.metrics(), true)) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < deadline && !progress.done()) {
+          drain(registry, metrics, progress, Duration.ofMillis(200));
+        }
+        out.println();
+        out.println(
+            progress.done() ? "every token trained; stopping" : "--duration reached; stopping");
+        String savepoint =
+            job.stopWithSavepoint(
+                    false, flink.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
+        out.println("final savepoint: " + savepoint);
+        while (!(registry.caughtUp() && metrics.caughtUp())) {
+          drain(registry, metrics, progress, Duration.ofMillis(500));
+        }
+      }
+      out.println(produced.isDone() ? produced.join().line() : "producer still sending: stopped");
+      produced.cancel(true);
+      progress.printSummary();
+    }
+    out.println("broker and Flink stopped");
+    out.flush();
+  }
+
+  private void drain(
+      TopicReader registry, TopicReader metrics, DemoProgress progress, Duration wait)
+      throws Exception {
+    for (ConsumerRecord<byte[], byte[]> r : registry.poll(wait)) {
+      ExpertLifecycleEvent e = ExpertLifecycleEvent.getDecoder().decode(r.value());
+      progress.event(e);
+      out.println("\r[registry] " + EventFormat.text(e));
+    }
+    for (ConsumerRecord<byte[], byte[]> r : metrics.poll(Duration.ofMillis(10))) {
+      progress.summary(TrainingSummary.getDecoder().decode(r.value()));
+    }
+    out.print("\r" + progress.line());
+    out.flush();
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.operators.MoeTrainerOperator;
+import io.moestream.operators.TokenValidator;
+import io.moestream.operators.TrainerSettings;
+import io.moestream.schemas.DeadLetter;
+import io.moestream.schemas.DeadLetterReason;
+import io.moestream.schemas.ExpertEventKind;
+import io.moestream.schemas.ExpertLifecycleEvent;
+import io.moestream.schemas.TokenSequence;
+import io.moestream.schemas.TrainingSummary;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on real components: a Kafka broker (KRaft, its own JVM), a Flink MiniCluster
+ * at parallelism 2 with RocksDB and checkpoints, two models on a drifting stream with hostile
+ * records mixed in. Verified from outside with read_committed consumers and against a local replay
+ * of the same records.
+ */
+class MoeStreamingJobITCase {
+  static {
+    System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.moestream.schemas");
+  }
+
+  @TempDir Path tmp;
+
+  @Test
+  void twoModelsTrainExactlyOnceAndTheRegistryReplaysTheirExpertSets() throws Exception {
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
+      String servers = kafka.bootstrapServers();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+        admin
+            .createTopics(
+                List.of(
+                    new NewTopic("tokens", 2, (short) 1),
+                    new NewTopic("tokens.dlq", 1, (short) 1),
+                    new NewTopic("moe.registry", 2, (short) 1)
+                        .configs(Map.of("cleanup.policy", "compact")),
+                    new NewTopic("moe.metrics", 1, (short) 1)))
+            .all()
+            .get();
+      }
+      TrainerSettings st = StreamFixtures.settings();
+      Map<String, List<TokenSequence>> byModel = new HashMap<>();
+      byModel.put("alpha", StreamFixtures.drift("alpha", 66 * 60, 0));
+      byModel.put("beta", StreamFixtures.drift("beta", 66 * 60, 100_000));
+      Map<String, Long> badOffsets = produce(servers, byModel);
+
+      KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "it");
+      MoeStreamingJob job =
+          new MoeStreamingJob(
+              k.tokens("tokens", "it", true),
+              k.registry("moe.registry"),
+              k.metrics("moe.metrics"),
+              k.deadLetters("tokens.dlq"),
+              st,
+              new TokenValidator(259, 1024, 64));
+      FlinkSettings flink =
+          new FlinkSettings(tmp.resolve("flink"), 2, Duration.ofSeconds(2), 0, null);
+      JobExecutionResult result =
+          job.execute(StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration()));
+
+      Map<String, String> digests = new HashMap<>();
+      List<String> reported = result.getAccumulatorResult(MoeTrainerOperator.DIGESTS);
+      for (String line : reported) {
+        String[] kv = line.split("=", 2);
+        digests.put(kv[0], kv[1]);
+      }
+      assertThat(digests).containsOnlyKeys("alpha", "beta");
+
+      List<ExpertLifecycleEvent> events =
+          Topics.readCommitted(servers, "moe.registry", ExpertLifecycleEvent.getDecoder()::decode);
+      assertThat(events).extracting(ExpertLifecycleEvent::getEventId).doesNotHaveDuplicates();
+
+      for (String model : List.of("alpha", "beta")) {
+        LocalReplay local = LocalReplay.of(st, byModel.get(model));
+        assertThat(digests.get(model)).as(model).isEqualTo(local.digest() + "@" + local.steps());
+        List<ExpertLifecycleEvent> mine =
+            events.stream().filter(e -> e.getModelId().equals(model)).toList();
+        assertThat(mine).as("%s events exactly once", model).hasSameSizeAs(local.changes());
+        List<String> got = new ArrayList<>();
+        for (ExpertLifecycleEvent e : sortedByStep(mine)) {
+          got.add(e.getStep() + "/" + e.getLayer() + "/" + e.getSlot() + "/" + e.getKind());
+        }
+        List<String> want = new ArrayList<>();
+        for (ExpertChange c : local.changes()) {
+          want.add(c.step() + "/" + c.layer() + "/" + c.slot() + "/" + c.kind());
+        }
+        assertThat(got).as(model).containsExactlyInAnyOrderElementsOf(want);
+        assertThat(replayActive(mine, st)).as(model).isEqualTo(activeSets(local.active()));
+      }
+      assertThat(events)
+          .as("the drift must make the experts change")
+          .anyMatch(e -> e.getKind() == ExpertEventKind.SPAWNED);
+
+      List<TrainingSummary> summaries =
+          Topics.readCommitted(servers, "moe.metrics", TrainingSummary.getDecoder()::decode);
+      assertThat(summaries).extracting(TrainingSummary::getModelId).contains("alpha", "beta");
+
+      List<DeadLetter> dead =
+          Topics.readCommitted(servers, "tokens.dlq", DeadLetter.getDecoder()::decode);
+      assertThat(dead).hasSize(badOffsets.size());
+      for (DeadLetter d : dead) {
+        String key = d.getReasonCode().name();
+        assertThat(badOffsets).containsKey(key);
+        assertThat(d.getSourceTopic()).isEqualTo("tokens");
+        assertThat((long) d.getSourceOffset()).isEqualTo(badOffsets.get(key));
+      }
+    }
+  }
+
+  /** Produces both models' records interleaved, with three hostile records among them. */
+  private static Map<String, Long> produce(String servers, Map<String, List<TokenSequence>> byModel)
+      throws Exception {
+    Map<String, Long> bad = new HashMap<>();
+    Properties p = new Properties();
+    p.put("bootstrap.servers", servers);
+    p.put("enable.idempotence", "true");
+    p.put("acks", "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      List<TokenSequence> a = byModel.get("alpha");
+      List<TokenSequence> b = byModel.get("beta");
+      for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+        for (List<TokenSequence> list : List.of(a, b)) {
+          if (i < list.size()) {
+            TokenSequence s = list.get(i);
+            producer.send(
+                new ProducerRecord<>(
+                    "tokens",
+                    s.getModelId().getBytes(StandardCharsets.UTF_8),
+                    StreamFixtures.bytes(s)));
+          }
+        }
+        if (i == 5) {
+          bad.put(
+              DeadLetterReason.NOT_AVRO.name(),
+              send(producer, "alpha", "not avro".getBytes(StandardCharsets.UTF_8)));
+        }
+        if (i == 9) {
+          TokenSequence outOfRange =
+              TokenSequence.newBuilder(a.get(0)).setTokens(List.of(1, 999)).build();
+          bad.put(
+              DeadLetterReason.TOKEN_OUT_OF_RANGE.name(),
+              send(producer, "alpha", StreamFixtures.bytes(outOfRange)));
+        }
+        if (i == 13) {
+          TokenSequence empty = TokenSequence.newBuilder(b.get(0)).setTokens(List.of()).build();
+          bad.put(
+              DeadLetterReason.EMPTY_SEQUENCE.name(),
+              send(producer, "beta", StreamFixtures.bytes(empty)));
+        }
+      }
+      producer.flush();
+    }
+    return bad;
+  }
+
+  private static long send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value)
+      throws Exception {
+    RecordMetadata m =
+        producer
+            .send(new ProducerRecord<>("tokens", key.getBytes(StandardCharsets.UTF_8), value))
+            .get();
+    return m.offset();
+  }
+
+  private static List<ExpertLifecycleEvent> sortedByStep(List<ExpertLifecycleEvent> events) {
+    List<ExpertLifecycleEvent> sorted = new ArrayList<>(events);
+    sorted.sort(
+        java.util.Comparator.comparingLong(ExpertLifecycleEvent::getStep)
+            .thenComparing(e -> e.getKind() == ExpertEventKind.PRUNED ? 0 : 1)
+            .thenComparingInt(ExpertLifecycleEvent::getLayer)
+            .thenComparingInt(ExpertLifecycleEvent::getSlot));
+    return sorted;
+  }
+
+  /** Starting from the first E_init slots, applies the events in step order. */
+  private static List<java.util.Set<Integer>> replayActive(
+      List<ExpertLifecycleEvent> events, TrainerSettings st) {
+    List<java.util.Set<Integer>> active = new ArrayList<>();
+    for (int l = 0; l < st.model().layers(); l++) {
+      java.util.Set<Integer> s = new HashSet<>();
+      for (int e = 0; e < st.model().router().experts(); e++) {
+        s.add(e);
+      }
+      active.add(s);
+    }
+    for (ExpertLifecycleEvent e : sortedByStep(events)) {
+      if (e.getKind() == ExpertEventKind.SPAWNED) {
+        active.get(e.getLayer()).add(e.getSlot());
+      } else if (e.getKind() == ExpertEventKind.PRUNED) {
+        active.get(e.getLayer()).remove(e.getSlot());
+      }
+    }
+    return active;
+  }
+
+  private static List<java.util.Set<Integer>> activeSets(boolean[][] active) {
+    List<java.util.Set<Integer>> out = new ArrayList<>();
+    for (boolean[] layer : active) {
+      java.util.Set<Integer> s = new HashSet<>();
+      for (int i = 0; i < layer.length; i++) {
+        if (layer[i]) {
+          s.add(i);
+        }
+      }
+      out.add(s);
+    }
+    return out;
+  }
+}
