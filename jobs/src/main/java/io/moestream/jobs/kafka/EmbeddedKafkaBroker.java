@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real, single-node Kafka broker (KRaft, broker and controller in one process) run as a child JVM
@@ -62,28 +63,65 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       }
     }
     long t0 = System.nanoTime();
-    for (int attempt = 1; ; attempt++) {
-      Path attemptDir = Files.createDirectories(dir.resolve("attempt-" + attempt));
-      BrokerConfig config = BrokerConfig.onFreePorts(attemptDir.resolve("data"));
-      Path props = attemptDir.resolve("server.properties");
-      config.write(props, overrides);
-      BrokerProcess.format(attemptDir, props);
-      ChildJvm jvm = BrokerProcess.launch(attemptDir, props);
-      try {
-        BrokerProcess.awaitReady(config, jvm);
-        return new EmbeddedKafkaBroker(dir, config, jvm, Duration.ofNanos(System.nanoTime() - t0));
-      } catch (RuntimeException | InterruptedException e) {
-        jvm.stop(Duration.ZERO);
-        boolean portTaken = jvm.logTail(200).contains("Address already in use");
-        if (!portTaken || attempt == ATTEMPTS) {
-          BrokerProcess.deleteTree(dir);
-          if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the Kafka broker", e);
+    // Until the instance (and its own hook) exists, a Ctrl-C must not orphan a half-started child.
+    AtomicReference<ChildJvm> starting = new AtomicReference<>();
+    Thread guard =
+        new Thread(
+            () -> {
+              ChildJvm j = starting.get();
+              if (j != null) {
+                j.stop(Duration.ZERO);
+              }
+              BrokerProcess.deleteTree(dir);
+            },
+            "embedded-kafka-start-guard");
+    Runtime.getRuntime().addShutdownHook(guard);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        Path attemptDir = Files.createDirectories(dir.resolve("attempt-" + attempt));
+        BrokerConfig config = BrokerConfig.onFreePorts(attemptDir.resolve("data"));
+        Path props = attemptDir.resolve("server.properties");
+        config.write(props, overrides);
+        BrokerProcess.format(attemptDir, props);
+        ChildJvm jvm = BrokerProcess.launch(attemptDir, props);
+        starting.set(jvm);
+        try {
+          BrokerProcess.awaitReady(config, jvm);
+          starting.set(null);
+          return new EmbeddedKafkaBroker(
+              dir, config, jvm, Duration.ofNanos(System.nanoTime() - t0));
+        } catch (IllegalStateException e) {
+          jvm.stop(Duration.ZERO);
+          if (attempt == ATTEMPTS || !jvm.logTail(200).contains("Address already in use")) {
+            throw e;
           }
-          throw (RuntimeException) e;
         }
       }
+    } catch (IOException | RuntimeException e) {
+      stopQuietly(starting.get());
+      BrokerProcess.deleteTree(dir);
+      throw e;
+    } catch (InterruptedException e) {
+      stopQuietly(starting.get());
+      BrokerProcess.deleteTree(dir);
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the Kafka broker", e);
+    } finally {
+      removeHook(guard);
+    }
+  }
+
+  private static void stopQuietly(ChildJvm jvm) {
+    if (jvm != null) {
+      jvm.stop(Duration.ZERO);
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down; the hook runs by itself.
     }
   }
 
@@ -137,11 +175,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     if (closed) {
       return;
     }
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook runs stopAndDelete itself.
-    }
+    removeHook(shutdownHook);
     stopAndDelete();
   }
 

@@ -14,6 +14,12 @@ import java.util.List;
 record LocalReplay(String digest, long steps, List<ExpertChange> changes, boolean[][] active) {
 
   static LocalReplay of(TrainerSettings st, List<TokenSequence> records) {
+    // Bit-exactness holds for one configuration, and libtorch's intra-op thread count is part of
+    // it (reductions split by thread count): use the job's per-subtask setting in this thread too.
+    if (st.intraOpThreads() > 0) {
+      ai.djl.engine.Engine.getInstance();
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(st.intraOpThreads());
+    }
     List<Integer> stream = new ArrayList<>();
     for (TokenSequence r : records) {
       stream.addAll(r.getTokens());

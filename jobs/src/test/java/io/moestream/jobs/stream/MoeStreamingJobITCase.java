@@ -93,6 +93,18 @@ class MoeStreamingJobITCase {
       List<ExpertLifecycleEvent> events =
           Topics.readCommitted(servers, "moe.registry", ExpertLifecycleEvent.getDecoder()::decode);
       assertThat(events).extracting(ExpertLifecycleEvent::getEventId).doesNotHaveDuplicates();
+      for (List<ExpertLifecycleEvent> partition :
+          Topics.readCommittedByPartition(
+              servers, "moe.registry", ExpertLifecycleEvent.getDecoder()::decode)) {
+        Map<String, Long> lastStep = new HashMap<>();
+        for (ExpertLifecycleEvent e : partition) {
+          long previous = lastStep.getOrDefault(e.getModelId(), -1L);
+          assertThat(e.getStep())
+              .as("step order of %s within a partition", e.getModelId())
+              .isGreaterThanOrEqualTo(previous);
+          lastStep.put(e.getModelId(), e.getStep());
+        }
+      }
 
       for (String model : List.of("alpha", "beta")) {
         LocalReplay local = LocalReplay.of(st, byModel.get(model));

@@ -20,17 +20,30 @@ final class Topics {
 
   static <T> List<T> readCommitted(String servers, String topic, Decoder<T> decoder)
       throws Exception {
+    List<T> all = new ArrayList<>();
+    for (List<T> partition : readCommittedByPartition(servers, topic, decoder)) {
+      all.addAll(partition);
+    }
+    return all;
+  }
+
+  /** The topic's records per partition, each in partition order. */
+  static <T> List<List<T>> readCommittedByPartition(
+      String servers, String topic, Decoder<T> decoder) throws Exception {
     Properties p = new Properties();
     p.put("bootstrap.servers", servers);
     p.put("isolation.level", "read_committed");
     p.put("auto.offset.reset", "earliest");
     p.put("enable.auto.commit", "false");
-    List<T> out = new ArrayList<>();
+    List<List<T>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
       c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
       c.assign(parts);
+      for (int i = 0; i < parts.size(); i++) {
+        out.add(new ArrayList<>());
+      }
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -39,7 +52,7 @@ final class Topics {
           throw new IllegalStateException("could not read " + topic + " to its end offsets");
         }
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          out.add(decoder.decode(r.value()));
+          out.get(r.partition()).add(decoder.decode(r.value()));
         }
       }
     }

@@ -25,7 +25,7 @@ public record TrainerSettings(
     implements Serializable {
 
   public TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery) {
-    this(model, train, batchSize, summaryEvery, 1);
+    this(model, train, batchSize, summaryEvery, 0);
   }
 
   public TrainerSettings {

@@ -39,7 +39,12 @@ public final class ParameterStore implements AutoCloseable {
     if (params.containsKey(name)) {
       throw new IllegalStateException("parameter registered twice: " + name);
     }
-    NDArray value = manager.create(values, shape);
+    // A copy made by libtorch: its allocator aligns every tensor to 64 bytes, whereas the array
+    // made from Java memory lands wherever the direct buffer happens to be, and MKL's kernels give
+    // alignment-dependent roundings — training would not be reproducible from its seed.
+    NDArray fromJava = manager.create(values, shape);
+    NDArray value = fromJava.duplicate();
+    fromJava.close();
     value.setName(name);
     value.setRequiresGradient(true);
     Param p = new Param(name, value, layer, slot, slotAxis, decay);
