@@ -82,7 +82,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     }
     int[] tokens = seq.getTokens().stream().mapToInt(Integer::intValue).toArray();
     s.buffer.append(tokens);
-    s.cursor = s.cursor.consumed(tokens.length);
+    s.cursor = s.cursor.consumed(tokens);
     long time = seq.getEventTime().toEpochMilli();
     int window = settings.model().ctx() + 1;
     while (s.buffer.hasBatch(settings.batchSize(), window)) {
@@ -145,10 +145,37 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     org.apache.flink.api.common.accumulators.ListAccumulator<String> digests =
         new org.apache.flink.api.common.accumulators.ListAccumulator<>();
     for (ModelSession s : sessions.values()) {
-      digests.add(s.modelId + "=" + s.trainer.digest() + "@" + s.trainer.step());
+      digests.add(
+          s.modelId
+              + "="
+              + s.trainer.digest()
+              + "@"
+              + s.trainer.step()
+              + " tokens="
+              + s.cursor.tokens()
+              + "/"
+              + Long.toHexString(s.cursor.tokenHash())
+              + " active="
+              + activeSlots(s.trainer.activeSlots()));
     }
     getRuntimeContext().addAccumulator(DIGESTS, digests);
     super.finish();
+  }
+
+  /** Active slots per layer, e.g. {@code 0,1,4|0,2}. */
+  static String activeSlots(boolean[][] active) {
+    StringBuilder b = new StringBuilder();
+    for (int l = 0; l < active.length; l++) {
+      b.append(l == 0 ? "" : "|");
+      String sep = "";
+      for (int e = 0; e < active[l].length; e++) {
+        if (active[l][e]) {
+          b.append(sep).append(e);
+          sep = ",";
+        }
+      }
+    }
+    return b.toString();
   }
 
   /** Name of the accumulator holding {@code modelId=digest@step} per model. */
