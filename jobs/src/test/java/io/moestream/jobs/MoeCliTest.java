@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The command line as scripts see it: exit codes, one-line errors, and the JSON / digest output
@@ -25,16 +22,8 @@ class MoeCliTest {
     "--d", "32", "--ctx", "16", "--batch", "2", "--emax", "4", "--experts", "2"
   };
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = MoeCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static String[] concat(String[] a, String... b) {
@@ -44,7 +33,7 @@ class MoeCliTest {
     return all;
   }
 
-  private static void assertOneErrorLine(Run r) {
+  private static void assertOneErrorLine(CliRun r) {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ").doesNotContain("Exception");
@@ -52,42 +41,42 @@ class MoeCliTest {
 
   @Test
   void helpListsEverySubcommand() {
-    Run r = run("--help");
+    CliRun r = run("--help");
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("train-local", "reference-check", "bench", "demo");
   }
 
   @Test
   void subcommandHelpShowsDefaults() {
-    Run r = run("bench", "train", "--help");
+    CliRun r = run("bench", "train", "--help");
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("--warmup", "(default: 5)", "--router", "(default: dynmoe)");
   }
 
   @Test
   void badRouterIsOneErrorLineAndExit2() {
-    Run r = run("train-local", "--router", "bogus");
+    CliRun r = run("train-local", "--router", "bogus");
     assertOneErrorLine(r);
     assertThat(r.err()).contains("bogus", "dynmoe");
   }
 
   @Test
   void configRecordRejectionIsOneErrorLine() {
-    Run r = run("train-local", "--d", "30", "--steps", "1"); // 4 heads do not divide 30
+    CliRun r = run("train-local", "--d", "30", "--steps", "1"); // 4 heads do not divide 30
     assertOneErrorLine(r);
     assertThat(r.err()).contains("heads must divide d");
   }
 
   @Test
   void missingCorpusFileIsOneErrorLine() {
-    Run r = run("train-local", "--corpus", "no-such-file.txt");
+    CliRun r = run("train-local", "--corpus", "no-such-file.txt");
     assertOneErrorLine(r);
     assertThat(r.err()).contains("no-such-file.txt");
   }
 
   @Test
   void referenceCheckPassesOnABundledCase() {
-    Run r = run("reference-check", "--case", CASE.toString());
+    CliRun r = run("reference-check", "--case", CASE.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("\"passed\":true").doesNotContain("\"passed\":false");
     assertThat(r.out()).contains("\"case\":\"basic-f64-deepspeed\"", "\"max_abs_error\"");
@@ -102,7 +91,7 @@ class MoeCliTest {
     Path tampered = dir.resolve("tampered.json");
     json.writeValue(tampered.toFile(), c);
 
-    Run r = run("reference-check", "--case", tampered.toString());
+    CliRun r = run("reference-check", "--case", tampered.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).contains("\"passed\":false", "train_forward.y");
   }
@@ -117,7 +106,7 @@ class MoeCliTest {
 
   @Test
   void trainLocalRunsAndPrintsADigest() {
-    Run r = run(concat(TINY, "train-local", "--steps", "3"));
+    CliRun r = run(concat(TINY, "train-local", "--steps", "3"));
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).containsPattern("digest: +[0-9a-f]{64}");
     assertThat(r.out()).contains("english-prose", "steps:            3");
@@ -128,7 +117,7 @@ class MoeCliTest {
     Path text = dir.resolve("tiny.txt");
     Files.writeString(text, "the quick brown fox jumps over the lazy dog. ".repeat(4)); // 180 B
     Path steps = dir.resolve("steps.jsonl");
-    Run r =
+    CliRun r =
         run(
             concat(
                 TINY,
@@ -149,7 +138,7 @@ class MoeCliTest {
 
   @Test
   void benchTrainPrintsOneJsonLine() throws Exception {
-    Run r = run(concat(TINY, "bench", "train", "--steps", "3", "--warmup", "1"));
+    CliRun r = run(concat(TINY, "bench", "train", "--steps", "3", "--warmup", "1"));
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out().strip().lines()).hasSize(1);
     JsonNode o = new ObjectMapper().readTree(r.out());

@@ -2,27 +2,16 @@ package io.moestream.jobs.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.moestream.jobs.MoeCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.moestream.jobs.CliRun;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The Kafka commands' flags and failures, without a broker: every failure is one error line. */
 class KafkaCommandsTest {
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = MoeCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  private static void assertOneErrorLine(Run r, String start) {
+  private static void assertOneErrorLine(CliRun r, String start) {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).startsWith("error: " + start).doesNotContain("\tat ");
@@ -31,12 +20,12 @@ class KafkaCommandsTest {
   @Test
   void helpShowsTheCommands() {
     assertThat(run("--help").out()).contains("produce", "registry");
-    Run produce = run("produce", "--help");
+    CliRun produce = run("produce", "--help");
     assertThat(produce.exit()).isZero();
     assertThat(produce.out())
         .contains("--bootstrap-servers", "--kafka-property", "--corpus", "--model-id")
         .contains("--sequence-tokens", "--max-tokens-per-domain", "--topic");
-    Run tail = run("registry", "tail", "--help");
+    CliRun tail = run("registry", "tail", "--help");
     assertThat(tail.exit()).isZero();
     assertThat(tail.out()).contains("--follow", "--json", "--[no-]from-beginning");
   }
@@ -61,7 +50,7 @@ class KafkaCommandsTest {
 
   @Test
   void anUnreachableBrokerIsOneLineNotAStackTrace() {
-    Run r =
+    CliRun r =
         run(
             "produce",
             "--bootstrap-servers",

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.moestream.jobs.MoeCli;
+import io.moestream.jobs.CliRun;
 import io.moestream.moe.data.ByteTokenizer;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The two Kafka commands as a user runs them, against a real broker: {@code produce} turns a text
@@ -49,8 +46,6 @@ class ProduceAndTailITCase {
   @TempDir static Path tmp;
   private static EmbeddedKafkaBroker broker;
   private static String servers;
-
-  private record Run(int exit, String out, String err) {}
 
   @BeforeAll
   static void start() throws Exception {
@@ -73,7 +68,7 @@ class ProduceAndTailITCase {
     int length = TEXT.getBytes(StandardCharsets.UTF_8).length;
     int perModel = (length + 99) / 100;
 
-    Run r =
+    CliRun r =
         run(
             "produce",
             "--bootstrap-servers",
@@ -115,7 +110,7 @@ class ProduceAndTailITCase {
 
   @Test
   void produceToAMissingTopicFailsWithOneLine() {
-    Run r =
+    CliRun r =
         run(
             "produce",
             "--bootstrap-servers",
@@ -153,7 +148,7 @@ class ProduceAndTailITCase {
       producer.abortTransaction();
     }
 
-    Run text = run("registry", "tail", "--bootstrap-servers", servers);
+    CliRun text = run("registry", "tail", "--bootstrap-servers", servers);
     assertThat(text.exit()).as(text.err()).isZero();
     assertThat(text.out().lines().sorted().toList())
         .containsExactly(
@@ -162,15 +157,15 @@ class ProduceAndTailITCase {
             "[gamma/1/0] PRUNED step=180 active=3 window(tokens=4096, unrouted=512)"
                 + " activations=7 at=1970-01-01T00:00:00.180Z");
 
-    Run follow =
+    CliRun follow =
         run("registry", "tail", "--bootstrap-servers", servers, "--follow", "--max-events", "2");
     assertThat(follow.exit()).as(follow.err()).isZero();
     assertThat(follow.out().lines().sorted().toList())
         .isEqualTo(text.out().lines().sorted().toList());
-    Run other = run("registry", "tail", "--bootstrap-servers", servers, "--model-id", "other");
+    CliRun other = run("registry", "tail", "--bootstrap-servers", servers, "--model-id", "other");
     assertThat(other.out()).isEmpty();
 
-    Run json = run("registry", "tail", "--bootstrap-servers", servers, "--json");
+    CliRun json = run("registry", "tail", "--bootstrap-servers", servers, "--json");
     assertThat(json.exit()).as(json.err()).isZero();
     List<JsonNode> nodes = new ArrayList<>();
     for (String line : json.out().strip().lines().toList()) {
@@ -184,18 +179,12 @@ class ProduceAndTailITCase {
 
   @Test
   void tailOfAMissingTopicFailsWithOneLine() {
-    Run r = run("registry", "tail", "--bootstrap-servers", servers, "--topic", "nope");
+    CliRun r = run("registry", "tail", "--bootstrap-servers", servers, "--topic", "nope");
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip()).startsWith("error: topic nope does not exist on " + servers);
   }
 
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = MoeCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }
