@@ -10,5 +10,9 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print one JSON line each.",
-    subcommands = {BenchTrainCommand.class, BenchDriftCommand.class})
+    subcommands = {
+      BenchTrainCommand.class,
+      BenchDriftCommand.class,
+      io.moestream.jobs.stream.BenchPipelineCommand.class
+    })
 final class BenchCommand {}

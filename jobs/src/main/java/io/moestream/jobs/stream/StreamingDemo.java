@@ -136,7 +136,7 @@ public final class StreamingDemo {
     out.flush();
   }
 
-  private static int freePort() throws java.io.IOException {
+  static int freePort() throws java.io.IOException {
     try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
