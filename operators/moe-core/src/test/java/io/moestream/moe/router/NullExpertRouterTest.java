@@ -131,16 +131,7 @@ class NullExpertRouterTest {
   }
 
   private static ParameterStore store() {
-    ParameterStore store = new ParameterStore(NDManager.newBaseManager());
-    new NullExpertRouter(CONFIG).register(store, 0, 4, new Rng(1));
-    float[] w = new float[16];
-    for (int t = 0; t < 4; t++) {
-      for (int e = 0; e < 4; e++) {
-        w[t * 4 + e] = (float) Math.log(P[t][e]);
-      }
-    }
-    store.assign(W, w);
-    return store;
+    return RouterFixtures.storeWithProbabilities(new NullExpertRouter(CONFIG), P);
   }
 
   private static double[] host(NDArray a) {

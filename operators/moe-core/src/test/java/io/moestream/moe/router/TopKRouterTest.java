@@ -167,16 +167,7 @@ class TopKRouterTest {
 
   /** A store holding the router of {@code c} (d = 4) with W = ln P. */
   static ParameterStore store(RouterConfig c) {
-    ParameterStore store = new ParameterStore(NDManager.newBaseManager());
-    new TopKRouter(c).register(store, 0, 4, new Rng(1));
-    float[] w = new float[16];
-    for (int t = 0; t < 4; t++) {
-      for (int e = 0; e < 4; e++) {
-        w[t * 4 + e] = (float) Math.log(P[t][e]);
-      }
-    }
-    store.assign(W, w);
-    return store;
+    return RouterFixtures.storeWithProbabilities(new TopKRouter(c), P);
   }
 
   static NDArray eye(NDManager m) {

@@ -11,7 +11,6 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.ParameterStore;
-import io.moestream.moe.tensor.Rng;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -143,16 +142,7 @@ class TopPRouterTest {
   }
 
   private static ParameterStore store() {
-    ParameterStore store = new ParameterStore(NDManager.newBaseManager());
-    new TopPRouter(RouterConfig.topP(4, 0.6)).register(store, 0, 4, new Rng(1));
-    float[] w = new float[16];
-    for (int t = 0; t < 4; t++) {
-      for (int e = 0; e < 4; e++) {
-        w[t * 4 + e] = (float) Math.log(P[t][e]);
-      }
-    }
-    store.assign(W, w);
-    return store;
+    return RouterFixtures.storeWithProbabilities(new TopPRouter(RouterConfig.topP(4, 0.6)), P);
   }
 
   /** Mean over the tokens of −Σ p ln p, in plain doubles. */
