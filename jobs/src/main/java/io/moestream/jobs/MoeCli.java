@@ -1,7 +1,11 @@
 package io.moestream.jobs;
 
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code moe} command line: the one entry point of the runnable jar. Subcommands do the work;
@@ -23,6 +27,18 @@ import picocli.CommandLine.Command;
       io.moestream.jobs.kafka.RegistryCommand.class
     })
 public final class MoeCli {
+  // Read by run() before parsing (its values become defaults); declared here so every command
+  // accepts and documents it.
+  @Option(
+      names = ConfigFile.OPTION,
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description =
+          "Read settings from this properties file: keys are the command's long option names"
+              + " without dashes (e.g. d=128, bootstrap-servers=host:9092); flags given on the"
+              + " command line win.")
+  Path config;
+
   static {
     // Before DJL's engine class is touched: libtorch must come from the jar on the classpath, and
     // a cluster node or CI runner without network must never block on a download.
@@ -45,7 +61,34 @@ public final class MoeCli {
   }
 
   public static void main(String[] args) {
-    System.exit(newCommandLine().execute(args));
+    System.exit(run(newCommandLine(), args));
+  }
+
+  /** Executes {@code args}, with the settings of a {@code --config} file as option defaults. */
+  public static int run(CommandLine cli, String... args) {
+    ConfigFile file;
+    try {
+      file = ConfigFile.find(args);
+    } catch (IllegalArgumentException e) {
+      cli.getErr().println("error: " + CliErrors.oneLine(e.getMessage()));
+      cli.getErr().flush();
+      return CliErrors.USAGE;
+    }
+    if (file != null) {
+      cli.setDefaultValueProvider(file);
+      cli.setExecutionStrategy(
+          parsed -> {
+            List<CommandLine> chain = parsed.asCommandLineList();
+            CommandLine leaf = chain.get(chain.size() - 1);
+            try {
+              file.checkKeys(leaf.getCommandSpec());
+            } catch (IllegalArgumentException e) {
+              throw new CommandLine.ParameterException(leaf, e.getMessage(), e);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+          });
+    }
+    return cli.execute(args);
   }
 
   /** The configured command line; tests call this so they exercise the same error handling. */

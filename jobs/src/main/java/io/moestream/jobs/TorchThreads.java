@@ -10,7 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * (measured: 124 vs 4,000 tokens/s on a loaded 2-core machine). Restoring keeps the rest of the
  * process (other commands, other tests in the same JVM) as it was.
  */
-final class TorchThreads implements AutoCloseable {
+public final class TorchThreads implements AutoCloseable {
   private final int previous; // 0: nothing was changed, nothing to restore
 
   private TorchThreads(int threads) {
@@ -24,7 +24,7 @@ final class TorchThreads implements AutoCloseable {
   }
 
   /** Uses {@code threads} intra-op threads until {@link #close()}; 0 leaves the setting alone. */
-  static TorchThreads use(int threads) {
+  public static TorchThreads use(int threads) {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
     }

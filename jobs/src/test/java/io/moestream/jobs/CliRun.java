@@ -20,7 +20,7 @@ public record CliRun(int exit, String out, String err) {
     CommandLine cli = MoeCli.newCommandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
+    int exit = MoeCli.run(cli, args);
     return new CliRun(exit, out.toString(), err.toString());
   }
 }

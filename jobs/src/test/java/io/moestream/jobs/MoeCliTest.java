@@ -148,4 +148,32 @@ class MoeCliTest {
     assertThat(o.get("expert_matmul").get("routed_pairs").asLong()).isPositive();
     assertThat(o.get("rss_mb_at_1000").isNull()).isTrue();
   }
+
+  @Test
+  void aConfigFileSuppliesDefaultsThatFlagsOverride(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("train.properties");
+    Files.writeString(file, "# a deployment's settings\ntokens-topic = prod.tokens\nd = 96\n");
+    CliRun r = run("train", "--config", file.toString(), "--d", "48", "--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("(default: prod.tokens)", "(default: 96)");
+
+    Path bad = dir.resolve("bad.properties");
+    Files.writeString(bad, "d = 0\n"); // validated by the config record, as a flag would be
+    CliRun invalid = run("train-local", "--config=" + bad);
+    assertOneErrorLine(invalid);
+    assertThat(invalid.err()).contains("d must be >= 1");
+  }
+
+  @Test
+  void aConfigFileWithAnUnknownKeyOrAMissingFileIsOneErrorLine(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("typo.properties");
+    Files.writeString(file, "tokenz-topic = x\n");
+    CliRun typo = run("train", "--config", file.toString());
+    assertOneErrorLine(typo);
+    assertThat(typo.err()).contains("unknown setting 'tokenz-topic'", "tokens-topic");
+
+    CliRun missing = run("train", "--config", dir.resolve("nope.properties").toString());
+    assertOneErrorLine(missing);
+    assertThat(missing.err()).contains("cannot read --config", "nope.properties");
+  }
 }

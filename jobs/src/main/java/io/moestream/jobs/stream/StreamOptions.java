@@ -59,4 +59,13 @@ public final class StreamOptions {
       defaultValue = "65536",
       description = "Longest accepted record, in tokens (default: ${DEFAULT-VALUE}).")
   public int maxTokens;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description =
+          "libtorch intra-op threads of each TaskManager JVM; 0 keeps libtorch's default (one"
+              + " per core). Use 1 when the job's parallelism already fills the cores"
+              + " (default: ${DEFAULT-VALUE}).")
+  public int threads;
 }

@@ -1,5 +1,7 @@
 package io.moestream.jobs.stream;
 
+import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
+
 import io.moestream.jobs.ModelOptions;
 import io.moestream.jobs.TrainOptions;
 import io.moestream.jobs.kafka.KafkaClientProps;
@@ -10,8 +12,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code train}: the streaming job against a given Kafka. Run as a process it starts an embedded
  * Flink (RocksDB, checkpoints in {@code --work-dir}); submitted with {@code flink run} it uses the
- * cluster. {@code --bounded} stops at the offsets present at start and prints every model's digest.
+ * cluster. {@code --bounded} trains on the input present at start, stops with a savepoint and
+ * prints every model's digest.
  */
 @Command(
     name = "train",
@@ -37,8 +43,16 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--bounded",
-      description = "Stop at the end offsets present at start, then print model digests.")
+      description =
+          "Train on the input present at start, then stop with a savepoint (in --savepoint-dir,"
+              + " else <work-dir>/savepoints) and print every model's digest.")
   boolean bounded;
+
+  @Option(
+      names = "--savepoint-dir",
+      paramLabel = "DIR",
+      description = "With --bounded: where the final savepoint (the model snapshot) goes.")
+  Path savepointDir;
 
   @Option(
       names = "--resume",
@@ -73,20 +87,56 @@ public final class TrainCommand implements Callable<Integer> {
             recovery);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
-    JobExecutionResult result = job(kafka).execute(env);
-    printDigests(result, spec.commandLine().getOut());
+    PrintWriter out = spec.commandLine().getOut();
+    if (!bounded) {
+      if (savepointDir != null) {
+        throw new IllegalArgumentException("--savepoint-dir needs --bounded");
+      }
+      job(kafka, GROUP_ID).execute(env);
+      return 0;
+    }
+    Path target = (savepointDir != null ? savepointDir : stream.workDir.resolve("savepoints"));
+    // A fresh group per run, so offsets committed by an earlier run cannot end this one early.
+    String group = GROUP_ID + "-" + UUID.randomUUID();
+    try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.tokensTopic, group)) {
+      job(kafka, group).build(env);
+      JobClient client = env.executeAsync(MoeStreamingJob.NAME);
+      CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
+      while (!input.consumed()) {
+        if (done.isDone()) {
+          done.get(); // a failed job throws here, with its cause
+          throw new IllegalStateException("the job ended before it consumed its input");
+        }
+        Thread.sleep(500);
+      }
+      String path =
+          client
+              .stopWithSavepoint(false, target.toAbsolutePath().toUri().toString(), CANONICAL)
+              .get();
+      printDigests(done.get(), out);
+      out.println("savepoint " + path);
+      out.flush();
+    }
     return 0;
   }
 
-  /** The job wired to Kafka with this command's settings. */
-  MoeStreamingJob job(KafkaClientProps client) {
+  /** Consumer group of the token source; its committed offsets show what checkpoints hold. */
+  static final String GROUP_ID = "moe-trainer";
+
+  /**
+   * The job wired to Kafka with this command's settings. Its source never ends by itself: a bounded
+   * run is stopped from outside with a savepoint, because a Kafka source restored from a savepoint
+   * keeps the stopping offsets (none, or old ones) it was saved with.
+   */
+  MoeStreamingJob job(KafkaClientProps client, String groupId) {
     KafkaConnectors kafka =
         new KafkaConnectors(
             client.bootstrapServers(), client.common(), "moe-" + stream.registryTopic);
     TrainerSettings settings =
-        new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), stream.summaryEvery);
+        new TrainerSettings(
+            model.toConfig(), train.toConfig(), train.batch(), stream.summaryEvery, stream.threads);
     return new MoeStreamingJob(
-        kafka.tokens(stream.tokensTopic, "moe-trainer", bounded),
+        kafka.tokens(stream.tokensTopic, groupId, false),
         kafka.registry(stream.registryTopic),
         kafka.metrics(stream.metricsTopic),
         kafka.deadLetters(stream.dlqTopic),

@@ -1,5 +1,6 @@
 package io.moestream.operators;
 
+import io.moestream.moe.train.ChangedSlots;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.state.TrainerCursor;
 
@@ -10,6 +11,10 @@ final class ModelSession implements AutoCloseable {
   final TokenBuffer buffer;
   final SummaryWindow summary = new SummaryWindow();
   final ModelMetrics metrics;
+
+  /** Expert slots changed since this model was last written to keyed state. */
+  final ChangedSlots changed;
+
   TrainerCursor cursor;
 
   ModelSession(
@@ -17,12 +22,14 @@ final class ModelSession implements AutoCloseable {
       MoeTrainer trainer,
       TokenBuffer buffer,
       TrainerCursor cursor,
-      ModelMetrics metrics) {
+      ModelMetrics metrics,
+      ChangedSlots changed) {
     this.modelId = modelId;
     this.trainer = trainer;
     this.buffer = buffer;
     this.cursor = cursor;
     this.metrics = metrics;
+    this.changed = changed;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.moestream.operators;
 
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.train.ChangedSlots;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
 import io.moestream.moe.train.TrainerSnapshots;
@@ -16,9 +17,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.accumulators.LongMaximum;
+import org.apache.flink.api.common.accumulators.LongMinimum;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -50,6 +55,12 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   private transient ValueState<int[]> pending;
   private transient ValueState<long[]> cursor;
   private transient String configHash;
+  private transient boolean digestsReported;
+  private transient long firstStepAt;
+  private transient long lastStepAt;
+  private transient long captureMillis;
+  private transient long lastCaptureMillis;
+  private transient long lastCaptureBytes;
 
   public MoeTrainerOperator(TrainerSettings settings) {
     this.settings = settings;
@@ -68,7 +79,10 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       ai.djl.engine.Engine.getInstance(); // loads libtorch before the JNI call
       ai.djl.pytorch.jni.JniUtils.setNumThreads(settings.intraOpThreads());
     }
+    firstStepAt = Long.MAX_VALUE;
     getMetricGroup().gauge("modelsOnSubtask", () -> sessions.size());
+    getMetricGroup().gauge("lastStateWriteMillis", () -> lastCaptureMillis);
+    getMetricGroup().gauge("lastStateWriteBytes", () -> lastCaptureBytes);
   }
 
   @Override
@@ -86,7 +100,12 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     long time = seq.getEventTime().toEpochMilli();
     int window = settings.model().ctx() + 1;
     while (s.buffer.hasBatch(settings.batchSize(), window)) {
+      long t0 = System.currentTimeMillis();
+      firstStepAt = Math.min(firstStepAt, t0);
+      s.changed.markActive(s.trainer.activeSlots()); // the slots this step updates
       StepResult r = s.trainer.train(s.buffer.takeBatch(settings.batchSize(), window));
+      s.changed.markActive(s.trainer.activeSlots()); // and those it spawned
+      lastStepAt = System.currentTimeMillis();
       s.cursor = s.cursor.trained();
       s.metrics.record(r);
       for (ExpertChange c : r.changes()) {
@@ -112,27 +131,37 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         stored.isEmpty()
             ? MoeTrainer.create(settings.model(), settings.train())
             : TrainerSnapshots.restore(stored);
+    int layers = trainer.modelConfig().layers();
+    int slots = trainer.activeSlots()[0].length;
     return new ModelSession(
         id,
         trainer,
         new TokenBuffer(pending.value()),
         TrainerCursor.fromArray(cursor.value()),
-        new ModelMetrics(getMetricGroup(), id, settings.model().layers()));
+        new ModelMetrics(getMetricGroup(), id, settings.model().layers()),
+        stored.isEmpty() ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
   }
 
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
+    long t0 = System.nanoTime();
+    long bytes = 0;
     for (String id : dirty) {
       ModelSession s = sessions.get(id);
       setCurrentKey(id);
-      for (SnapshotEntry e : TrainerSnapshots.capture(s.trainer)) {
+      // Unchanged slots (free ones) keep their entries from an earlier checkpoint.
+      for (SnapshotEntry e : TrainerSnapshots.capture(s.trainer, s.changed.take())) {
         entries.put(e.key(), e.bytes());
+        bytes += e.bytes().length;
       }
       pending.update(s.buffer.snapshot());
       cursor.update(s.cursor.toArray());
     }
     dirty.clear();
+    lastCaptureMillis = (System.nanoTime() - t0) / 1_000_000;
+    lastCaptureBytes = bytes;
+    captureMillis += lastCaptureMillis;
   }
 
   /**
@@ -142,6 +171,20 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
    */
   @Override
   public void finish() throws Exception {
+    reportDigests();
+    super.finish();
+  }
+
+  /**
+   * Once per subtask: at the end of a bounded input ({@link #finish}) or when the task stops after
+   * a stop-with-savepoint ({@link #close}, where {@code finish} is not called).
+   */
+  private void reportDigests() {
+    if (sessions == null || digestsReported) {
+      return;
+    }
+    digestsReported = true;
+    loadEveryStoredModel();
     org.apache.flink.api.common.accumulators.ListAccumulator<String> digests =
         new org.apache.flink.api.common.accumulators.ListAccumulator<>();
     for (ModelSession s : sessions.values()) {
@@ -159,8 +202,21 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
               + activeSlots(s.trainer.activeSlots()));
     }
     getRuntimeContext().addAccumulator(DIGESTS, digests);
-    super.finish();
+    if (firstStepAt != Long.MAX_VALUE) {
+      getRuntimeContext().addAccumulator(FIRST_STEP_AT, new LongMinimum(firstStepAt));
+      getRuntimeContext().addAccumulator(LAST_STEP_AT, new LongMaximum(lastStepAt));
+    }
+    getRuntimeContext().addAccumulator(CAPTURE_MILLIS, new LongCounter(captureMillis));
   }
+
+  /** Accumulator: wall-clock ms of the first training step on any subtask. */
+  public static final String FIRST_STEP_AT = "trainer-first-step-at-ms";
+
+  /** Accumulator: wall-clock ms of the end of the last training step on any subtask. */
+  public static final String LAST_STEP_AT = "trainer-last-step-at-ms";
+
+  /** Accumulator: ms spent writing models into keyed state before barriers, all subtasks. */
+  public static final String CAPTURE_MILLIS = "trainer-capture-ms";
 
   /** Active slots per layer, e.g. {@code 0,1,4|0,2}. */
   static String activeSlots(boolean[][] active) {
@@ -178,8 +234,37 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     return b.toString();
   }
 
+  /**
+   * Loads the models in this subtask's keyed state that no record has touched since the start, so
+   * the digests cover every model — a job restored from a savepoint and given no input reports
+   * exactly the models the savepoint holds.
+   */
+  private void loadEveryStoredModel() {
+    List<String> stored = new ArrayList<>();
+    try (var keys =
+        this.<String>getKeyedStateBackend()
+            .getKeys(TrainerState.CURSOR.getName(), VoidNamespace.INSTANCE)) {
+      keys.forEach(stored::add);
+    }
+    for (String id : stored) {
+      if (!sessions.containsKey(id)) {
+        setCurrentKey(id);
+        try {
+          sessions.put(id, load(id));
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot load model " + id + " from keyed state", e);
+        }
+      }
+    }
+  }
+
   /** Name of the accumulator holding {@code modelId=digest@step} per model. */
   public static final String DIGESTS = "model-digests";
+
+  /** Bytes written into keyed state at the last checkpoint (for tests and the metric). */
+  long lastStateWriteBytes() {
+    return lastCaptureBytes;
+  }
 
   /** The in-memory model of {@code modelId} on this subtask, or null (for tests and digests). */
   public MoeTrainer model(String modelId) {
@@ -189,6 +274,12 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
 
   @Override
   public void close() throws Exception {
+    try {
+      reportDigests();
+    } catch (RuntimeException e) {
+      // close() also runs after a failure; the digests must not mask its cause.
+      LOG.warn("could not report model digests while closing", e);
+    }
     if (sessions != null) {
       for (ModelSession s : sessions.values()) {
         s.close();

@@ -123,4 +123,35 @@ class MoeTrainerOperatorTest {
       assertThat(s.getActiveExperts()).hasSize(1);
     }
   }
+
+  @Test
+  void laterCheckpointsWriteOnlyChangedSlotsAndStillRestoreTheExactModel() throws Exception {
+    TrainerSettings st = TrainerHarness.settings(RouterConfig.dynMoe(1, 4));
+    MoeTrainerOperator op = new MoeTrainerOperator(st);
+    try (var h = TrainerHarness.harness(op)) {
+      h.open();
+      feed(h, TrainerHarness.records("m1", 5, 7)); // 35 tokens: 1 step, no lifecycle yet
+      TrainerHarness.checkpoint(h, 1);
+      long full = op.lastStateWriteBytes(); // a fresh model: every slot
+      feed(h, TrainerHarness.records("m1", 2, 8)); // one more step, still 1 active slot
+      TrainerHarness.checkpoint(h, 2);
+      long incremental = op.lastStateWriteBytes(); // meta, shared and slot 0 only
+      assertThat(op.model("m1").activeCounts()).containsExactly(1);
+      assertThat(incremental).isLessThan(full);
+
+      feed(h, TrainerHarness.records("m1", 30, 9)); // lifecycles after steps 3, 7, …: spawns
+      assertThat(h.extractOutputValues()).isNotEmpty();
+      OperatorSubtaskState snapshot = TrainerHarness.checkpoint(h, 3);
+
+      MoeTrainerOperator restored = new MoeTrainerOperator(st);
+      try (var h2 = TrainerHarness.harness(restored)) {
+        h2.initializeState(snapshot);
+        h2.open();
+        feed(h2, TrainerHarness.records("m1", 1, 10)); // loads the model from state
+        feed(h, TrainerHarness.records("m1", 1, 10));
+        assertThat(restored.model("m1").digest()).isEqualTo(op.model("m1").digest());
+        assertThat(restored.model("m1").step()).isEqualTo(op.model("m1").step());
+      }
+    }
+  }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.HostFloats;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,7 +61,7 @@ public final class Lifecycle {
         double[] dir = unit(rec.unroutedSum());
         Autograd.noGrad(
             () -> {
-              NDArray col = sim.getManager().create(dir).toType(sim.getDataType(), false);
+              NDArray col = HostFloats.of(sim.getManager(), dir, sim.getDataType());
               sim.set(new NDIndex(":, {}", slot), col);
               thresholds.set(new NDIndex("{}", slot), 0);
               col.close();

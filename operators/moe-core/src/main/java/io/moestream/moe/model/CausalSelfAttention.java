@@ -3,7 +3,9 @@ package io.moestream.moe.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 
 /**
@@ -42,6 +44,6 @@ final class CausalSelfAttention {
         mask[i * t + j] = -1e9f;
       }
     }
-    return m.create(mask, new Shape(t, t));
+    return HostFloats.of(m, mask, new Shape(t, t), DataType.FLOAT32);
   }
 }

@@ -3,6 +3,7 @@ package io.moestream.moe.router;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 import java.util.Map;
@@ -75,6 +76,6 @@ public final class DynMoeRouter implements Router {
     for (int i = 0; i < m.length; i++) {
       m[i] = active[i] ? 1f : 0f;
     }
-    return x.getManager().create(m).toType(x.getDataType(), false);
+    return HostFloats.of(x.getManager(), m, x.getDataType());
   }
 }

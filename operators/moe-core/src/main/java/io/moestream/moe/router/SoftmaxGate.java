@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 import java.util.Map;
@@ -109,7 +110,7 @@ public final class SoftmaxGate {
   /** A constant (no gradient) tensor from host values, in x's dtype and manager. */
   static NDArray constant(NDArray x, float[] values, Shape shape) {
     NDManager m = x.getManager();
-    return m.create(values, shape).toType(x.getDataType(), false).stopGradient();
+    return HostFloats.of(m, values, shape, x.getDataType()).stopGradient();
   }
 
   /** (C,) f_i = share of all selections that went to column i; Σ f = 1 (0 if nothing selected). */

@@ -107,7 +107,7 @@ public final class ParameterStore implements AutoCloseable {
     if (v.getDataType() != DataType.FLOAT32 || v.size() != values.length) {
       throw new IllegalArgumentException("shape/dtype mismatch assigning " + name);
     }
-    Autograd.noGrad(() -> v.set(values));
+    Autograd.noGrad(() -> HostFloats.copyInto(v, values));
   }
 
   public long parameterCount() {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
 import java.util.LinkedHashMap;
@@ -184,7 +185,7 @@ public final class AdamW {
     for (int i = 0; i < v.length; i++) {
       v[i] = active[i] ? 1f : 0f;
     }
-    return m.create(v).toType(like.getDataType(), false);
+    return HostFloats.of(m, v, like.getDataType());
   }
 
   /** (E,) bias corrections 1 − β^age per slot column (age ≥ 1 so inactive columns stay finite). */
@@ -193,6 +194,6 @@ public final class AdamW {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (1 - Math.pow(beta, Math.max(1, ages[i])));
     }
-    return m.create(v).toType(like.getDataType(), false);
+    return HostFloats.of(m, v, like.getDataType());
   }
 }

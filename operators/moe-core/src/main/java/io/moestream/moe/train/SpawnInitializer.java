@@ -7,6 +7,7 @@ import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.model.ModelInit;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 
@@ -41,7 +42,7 @@ final class SpawnInitializer {
     Autograd.noGrad(
         () -> {
           for (String t : new String[] {"w1", "b1", "w2", "b2"}) {
-            p.get(dst + t).set(p.get(src + t).toFloatArray());
+            HostFloats.copyInto(p.get(dst + t), p.get(src + t));
           }
         });
     return from;

@@ -13,6 +13,7 @@ import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -32,11 +33,25 @@ import java.util.Map;
 public final class TrainerSnapshots {
   private TrainerSnapshots() {}
 
+  /** Every entry: meta, shared and every expert slot. */
   public static List<SnapshotEntry> capture(MoeTrainer t) {
+    return capture(t, null);
+  }
+
+  /**
+   * Meta, shared and the expert slots flagged in {@code slots} ([layers][slots]; null = all): the
+   * incremental form a checkpoint writes, where unflagged slots' stored entries are still current
+   * (see {@link ChangedSlots}).
+   */
+  public static List<SnapshotEntry> capture(MoeTrainer t, boolean[][] slots) {
     List<SnapshotEntry> out = new ArrayList<>();
     out.add(new SnapshotEntry("meta", SnapshotCodec.encode(o -> writeMeta(o, t))));
     Map<String, List<Param>> groups = groups(t);
     for (Map.Entry<String, List<Param>> g : groups.entrySet()) {
+      Param first = g.getValue().get(0);
+      if (slots != null && first.isExpertSlot() && !slots[first.layer()][first.slot()]) {
+        continue;
+      }
       out.add(
           new SnapshotEntry(
               g.getKey(), SnapshotCodec.encode(o -> writeTensors(o, t, g.getValue()))));
@@ -102,7 +117,7 @@ public final class TrainerSnapshots {
         if (a.getDataType() != DataType.FLOAT32) {
           throw new IllegalStateException("only float32 models are snapshotted: " + p.name());
         }
-        o.write(floatsLe(a.toFloatArray()));
+        o.write(littleEndian(a.toByteBuffer()));
       }
     }
   }
@@ -129,16 +144,21 @@ public final class TrainerSnapshots {
         in.readFully(raw);
         float[] f = new float[raw.length / 4];
         ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        Autograd.noGrad(() -> a.set(f));
+        Autograd.noGrad(() -> HostFloats.copyInto(a, f));
       }
     }
     return null;
   }
 
-  private static byte[] floatsLe(float[] f) {
-    ByteBuffer b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(f);
-    return b.array();
+  /** The tensor's raw float32 bytes in little-endian order, whatever the platform's order. */
+  private static byte[] littleEndian(ByteBuffer raw) {
+    byte[] out = new byte[raw.remaining()];
+    if (raw.order() == ByteOrder.LITTLE_ENDIAN) {
+      raw.get(out);
+    } else {
+      ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(raw.asFloatBuffer());
+    }
+    return out;
   }
 
   private record Meta(
