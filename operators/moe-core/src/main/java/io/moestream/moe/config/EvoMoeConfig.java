@@ -25,8 +25,9 @@ import java.util.Arrays;
  * @param paperFreezing true: train exactly what the paper trains per stage (II: expert 0 only; III:
  *     hypernetworks and router only); false: every parameter except the evolved experts trains in
  *     every stage (the replicated-experts baseline, MoE-LLaVA-style stage III)
- * @param evolve true: stage II blends; false: experts are replicated from expert 0 at the end of
- *     warm-up and stage II, if any, leaves them alone
+ * @param evolve true: experts are replicated from expert 0 at the end of warm-up and stage II
+ *     blends them; false: stage II trains expert 0 alone (as a dense FFN) and the experts are plain
+ *     copies of it when the DTR stage begins (MoE-tuning's replicated initialisation)
  */
 public record EvoMoeConfig(
     long warmupSteps,
@@ -118,8 +119,8 @@ public record EvoMoeConfig(
         evolve);
   }
 
-  /** The replicated-experts baseline: no blend, every parameter trains after warm-up. */
-  public EvoMoeConfig replicated() {
+  /** With or without the blend (false: plain replicated experts, the MoE-tuning init). */
+  public EvoMoeConfig withEvolve(boolean on) {
     return new EvoMoeConfig(
         warmupSteps,
         evolutionSteps,
@@ -128,8 +129,14 @@ public record EvoMoeConfig(
         hyperHidden,
         rank,
         modalities,
-        false,
-        false);
+        paperFreezing,
+        on);
+  }
+
+  /** With the paper's per-stage freezing, or with every parameter training in every stage. */
+  public EvoMoeConfig withPaperFreezing(boolean on) {
+    return new EvoMoeConfig(
+        warmupSteps, evolutionSteps, betaLow, betaHigh, hyperHidden, rank, modalities, on, evolve);
   }
 
   @Override

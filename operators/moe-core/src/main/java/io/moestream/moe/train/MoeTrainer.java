@@ -76,9 +76,10 @@ public final class MoeTrainer implements AutoCloseable {
       records[l] = new RoutingRecords(router.slots(), model.dModel());
     }
     if (model.router().kind() == RouterKind.EVOMOE
-        && model.router().evo().stageAt(0) != EvoMoeConfig.Stage.WARMUP) {
+        && model.router().evo().stageAt(0) != EvoMoeConfig.Stage.WARMUP
+        && replicates(EvoMoeConfig.Stage.WARMUP, model.router().evo().stageAt(0))) {
       try (NDScope scope = new NDScope()) {
-        replicateExperts(); // no warm-up: the experts start as copies of expert 0
+        replicateExperts(); // the schedule starts past the replication point
       }
     }
     root.cap(); // from here on, tensors live in the store or in a step's sub-manager, never here
@@ -105,8 +106,8 @@ public final class MoeTrainer implements AutoCloseable {
    *
    * <p>EvoMoE: the step trains what its stage trains ({@link #trainable}); in the evolution stage
    * the evolved experts are blended towards expert 0 after the update; when the next step belongs
-   * to another stage, a {@link ChangeKind#STAGE_CHANGED} change is returned (and at the end of
-   * warm-up the experts are replicated from expert 0).
+   * to another stage, a {@link ChangeKind#STAGE_CHANGED} change is returned (and the experts are
+   * replicated from expert 0 at the end of warm-up, or without evolution when the DTR begins).
    */
   public StepResult train(int[][] batch, int[] rowModality) {
     long started = System.nanoTime();
@@ -149,7 +150,7 @@ public final class MoeTrainer implements AutoCloseable {
           ExpertEvolution.evolve(store, l, beta);
         }
       }
-      if (evo && stage == EvoMoeConfig.Stage.WARMUP && next != stage) {
+      if (evo && next != stage && replicates(stage, next)) {
         replicateExperts();
       }
     }
@@ -209,7 +210,18 @@ public final class MoeTrainer implements AutoCloseable {
     return model.router().experts();
   }
 
-  /** End of warm-up: θ_n ← θ_0 for every evolved expert, with fresh optimizer state. */
+  /**
+   * Whether the experts are replicated from expert 0 when the schedule moves from {@code from} to
+   * {@code to}: with evolution at the end of warm-up (the blend starts from copies), without it
+   * when the DTR stage begins (plain MoE-tuning: copies of the dense FFN as trained by then).
+   */
+  private boolean replicates(EvoMoeConfig.Stage from, EvoMoeConfig.Stage to) {
+    return model.router().evo().evolve()
+        ? from == EvoMoeConfig.Stage.WARMUP
+        : to == EvoMoeConfig.Stage.DTR;
+  }
+
+  /** θ_n ← θ_0 for every evolved expert, with fresh optimizer state. */
   private void replicateExperts() {
     for (int l = 0; l < model.layers(); l++) {
       for (int n = 1; n < experts(); n++) {
