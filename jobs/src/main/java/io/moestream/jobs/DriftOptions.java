@@ -1,5 +1,6 @@
 package io.moestream.jobs;
 
+import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.RecordingWindow;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ final class DriftOptions {
       paramLabel = "NAME",
       split = ",",
       description =
-          "Subset to run: dynmoe, top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense (default: all 13).")
+          "Subset to run: dynmoe, dynmoe-evolve, top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense,"
+              + " evomoe, evomoe-replicated, moe-tuning (default: all 17).")
   List<String> configs;
 
   @Option(
@@ -57,7 +59,7 @@ final class DriftOptions {
   @Option(
       names = "--quick",
       description =
-          "Pipeline check for CI: tiny model, 1 seed, 6 configurations, short domains (seconds, not the claim).")
+          "Pipeline check for CI: tiny model, 1 seed, 10 configurations, short domains (seconds, not the claim).")
   boolean quick;
 
   @Option(
@@ -139,6 +141,30 @@ final class DriftOptions {
               + " Tiny models are dispatch-bound, so 1 is fastest (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(
+      names = "--evo-warmup",
+      paramLabel = "STEPS",
+      defaultValue = "100",
+      description = "EvoMoE's dense warm-up steps (default: ${DEFAULT-VALUE}).")
+  long evoWarmup;
+
+  @Option(
+      names = "--evo-evolution",
+      paramLabel = "STEPS",
+      defaultValue = "100",
+      description =
+          "EvoMoE's expert-evolution steps; the DTR stage follows (default: ${DEFAULT-VALUE}).")
+  long evoEvolution;
+
+  @Option(
+      names = "--modalities",
+      paramLabel = "DOMAIN=ID,...",
+      defaultValue = "source-code=1",
+      description =
+          "Domain name to DTR modality id; unknown domains use the shared default 0"
+              + " (default: ${DEFAULT-VALUE}).")
+  String modalities;
+
   /** Applies --quick's values to every option the user did not give explicitly. */
   void applyQuick(ParseResult given) {
     if (!quick) {
@@ -155,6 +181,8 @@ final class DriftOptions {
     windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
     windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
     windowPeriod = given.hasMatchedOption("--window-period") ? windowPeriod : 8;
+    evoWarmup = given.hasMatchedOption("--evo-warmup") ? evoWarmup : 10;
+    evoEvolution = given.hasMatchedOption("--evo-evolution") ? evoEvolution : 10;
     configs = configs != null ? configs : DriftConfig.QUICK;
   }
 
@@ -173,7 +201,10 @@ final class DriftOptions {
         lr,
         new RecordingWindow(windowStart, windowLength, windowPeriod),
         tokensPerDomain,
-        LongStream.rangeClosed(1, seeds).boxed().toList());
+        LongStream.rangeClosed(1, seeds).boxed().toList(),
+        evoWarmup,
+        evoEvolution,
+        ModalityMap.parse(modalities));
   }
 
   List<DriftConfig> configs() {

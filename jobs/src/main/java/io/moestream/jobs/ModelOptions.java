@@ -1,6 +1,7 @@
 package io.moestream.jobs;
 
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
@@ -54,7 +55,7 @@ public final class ModelOptions {
       defaultValue = "dynmoe",
       converter = Converters.Router.class,
       description =
-          "Router: dynmoe, top-k, top-p, null-experts or dense (default: ${DEFAULT-VALUE}).")
+          "Router: dynmoe, top-k, top-p, null-experts, dense or evomoe (default: ${DEFAULT-VALUE}).")
   RouterKind router;
 
   @Option(
@@ -106,6 +107,22 @@ public final class ModelOptions {
   AuxVariant aux;
 
   /** The router config; throws IllegalArgumentException naming the offending value. */
+  @Option(
+      names = "--evo-warmup",
+      paramLabel = "STEPS",
+      defaultValue = "100",
+      description =
+          "EvoMoE: dense warm-up steps before expert evolution (default: ${DEFAULT-VALUE}).")
+  long evoWarmup;
+
+  @Option(
+      names = "--evo-evolution",
+      paramLabel = "STEPS",
+      defaultValue = "100",
+      description =
+          "EvoMoE: expert-evolution steps before the DTR router takes over (default: ${DEFAULT-VALUE}).")
+  long evoEvolution;
+
   public RouterConfig toRouterConfig() {
     RouterConfig r =
         switch (router) {
@@ -114,6 +131,7 @@ public final class ModelOptions {
           case TOPP -> RouterConfig.topP(experts, topP);
           case NULL_EXPERTS -> RouterConfig.nullExperts(experts, nullExperts, topK);
           case DENSE -> RouterConfig.dense();
+          case EVOMOE -> RouterConfig.evoMoe(experts, EvoMoeConfig.paper(evoWarmup, evoEvolution));
         };
     return r.withAuxVariant(aux);
   }
