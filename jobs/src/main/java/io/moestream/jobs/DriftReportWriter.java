@@ -124,7 +124,7 @@ final class DriftReportWriter {
     b.append("configurations: warm-up ").append(s.evoWarmup()).append(" steps, evolution ");
     b.append(s.evoEvolution()).append(" steps, then the DTR stage (modalities ");
     b.append(s.modalities().ids()).append(", everything else the shared default 0).\n\n");
-    b.append("| config | uniformity per layer | mean over layers |\n").append(separator(2));
+    b.append("| config | uniformity per layer | mean over layers |\n").append(separator(3));
     for (DriftSummary sum : rows) {
       b.append("| ").append(sum.name());
       b.append(" | ").append(sum.perLayer(DriftRunMetrics::uniformity, 4));
