@@ -11,8 +11,6 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 import io.moestream.moe.tensor.Rows;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * EvoMoE's Dynamic Token-aware Router (evomoe.txt §3.3, eqs. 5–8): per modality τ a hypernetwork
@@ -114,14 +112,7 @@ public final class DtrRouter implements Router {
     }
     NDArray logits = logits(x, store, layer, modality); // (T, E)
     NDArray p = logits.softmax(1); // (T, E)
-    NDArray selected =
-        SoftmaxGate.constant(x, TopKRouter.select(p, t, e, 1, allowed), new Shape(t, e));
-    NDArray weights = p.mul(selected); // (T, E)
-    Map<String, NDArray> parts = new LinkedHashMap<>();
-    NDArray f = SoftmaxGate.fractions(selected); // (E,)
-    parts.put("load_balance_loss", SoftmaxGate.loadBalance(f, p.mean(new int[] {0}), e));
-    return new Routing(
-        weights, selected, SoftmaxGate.total(parts), config.auxWeightAt(step), parts);
+    return TopKRouter.fromProbabilities(p, t, e, 1, allowed, config.auxWeightAt(step));
   }
 
   @Override
