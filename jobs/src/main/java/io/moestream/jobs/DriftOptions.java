@@ -8,6 +8,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.stream.LongStream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
@@ -141,20 +142,7 @@ final class DriftOptions {
               + " Tiny models are dispatch-bound, so 1 is fastest (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(
-      names = "--evo-warmup",
-      paramLabel = "STEPS",
-      defaultValue = "100",
-      description = "EvoMoE's dense warm-up steps (default: ${DEFAULT-VALUE}).")
-  long evoWarmup;
-
-  @Option(
-      names = "--evo-evolution",
-      paramLabel = "STEPS",
-      defaultValue = "100",
-      description =
-          "EvoMoE's expert-evolution steps; the DTR stage follows (default: ${DEFAULT-VALUE}).")
-  long evoEvolution;
+  @Mixin EvoScheduleOptions evo = new EvoScheduleOptions();
 
   @Option(
       names = "--modalities",
@@ -181,8 +169,8 @@ final class DriftOptions {
     windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
     windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
     windowPeriod = given.hasMatchedOption("--window-period") ? windowPeriod : 8;
-    evoWarmup = given.hasMatchedOption("--evo-warmup") ? evoWarmup : 10;
-    evoEvolution = given.hasMatchedOption("--evo-evolution") ? evoEvolution : 10;
+    evo.warmup = given.hasMatchedOption("--evo-warmup") ? evo.warmup : 10;
+    evo.evolution = given.hasMatchedOption("--evo-evolution") ? evo.evolution : 10;
     configs = configs != null ? configs : DriftConfig.QUICK;
   }
 
@@ -202,8 +190,8 @@ final class DriftOptions {
         new RecordingWindow(windowStart, windowLength, windowPeriod),
         tokensPerDomain,
         LongStream.rangeClosed(1, seeds).boxed().toList(),
-        evoWarmup,
-        evoEvolution,
+        evo.warmup,
+        evo.evolution,
         ModalityMap.parse(modalities));
   }
 

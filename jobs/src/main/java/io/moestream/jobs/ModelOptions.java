@@ -6,6 +6,7 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.data.ByteTokenizer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -107,21 +108,7 @@ public final class ModelOptions {
   AuxVariant aux;
 
   /** The router config; throws IllegalArgumentException naming the offending value. */
-  @Option(
-      names = "--evo-warmup",
-      paramLabel = "STEPS",
-      defaultValue = "100",
-      description =
-          "EvoMoE: dense warm-up steps before expert evolution (default: ${DEFAULT-VALUE}).")
-  long evoWarmup;
-
-  @Option(
-      names = "--evo-evolution",
-      paramLabel = "STEPS",
-      defaultValue = "100",
-      description =
-          "EvoMoE: expert-evolution steps before the DTR router takes over (default: ${DEFAULT-VALUE}).")
-  long evoEvolution;
+  @Mixin EvoScheduleOptions evo = new EvoScheduleOptions();
 
   public RouterConfig toRouterConfig() {
     RouterConfig r =
@@ -131,7 +118,7 @@ public final class ModelOptions {
           case TOPP -> RouterConfig.topP(experts, topP);
           case NULL_EXPERTS -> RouterConfig.nullExperts(experts, nullExperts, topK);
           case DENSE -> RouterConfig.dense();
-          case EVOMOE -> RouterConfig.evoMoe(experts, EvoMoeConfig.paper(evoWarmup, evoEvolution));
+          case EVOMOE -> RouterConfig.evoMoe(experts, evo.apply(EvoMoeConfig.defaults()));
         };
     return r.withAuxVariant(aux);
   }

@@ -37,7 +37,7 @@ import io.moestream.moe.tensor.Rows;
  * router starts as a random token-dependent MLP and the hypernetwork learns per-token deviations;
  * W1, W2 and φ are N(0, 0.02).
  */
-public final class DtrRouter implements Router {
+public final class DtrRouter extends ModalityRouter {
   private final RouterConfig config;
 
   public DtrRouter(RouterConfig config) {
@@ -87,12 +87,6 @@ public final class DtrRouter implements Router {
         false,
         true);
     store.add(prefix(layer) + "router.bias", new float[e], new Shape(e), layer, -1, false, false);
-  }
-
-  @Override
-  public Routing route(
-      NDArray x, ParameterStore store, int layer, boolean[] active, boolean training, long step) {
-    return route(x, store, layer, active, training, step, null);
   }
 
   @Override

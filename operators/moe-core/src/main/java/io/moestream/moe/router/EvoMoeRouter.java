@@ -20,7 +20,7 @@ import java.util.LinkedHashMap;
  * DTR:                 see {@link DtrRouter}
  * </pre>
  */
-public final class EvoMoeRouter implements Router {
+public final class EvoMoeRouter extends ModalityRouter {
   private final RouterConfig config;
   private final DtrRouter dtr;
 
@@ -32,12 +32,6 @@ public final class EvoMoeRouter implements Router {
   @Override
   public void register(ParameterStore store, int layer, int dModel, Rng rng) {
     dtr.register(store, layer, dModel, rng);
-  }
-
-  @Override
-  public Routing route(
-      NDArray x, ParameterStore store, int layer, boolean[] active, boolean training, long step) {
-    return route(x, store, layer, active, training, step, null);
   }
 
   @Override
