@@ -35,6 +35,7 @@ record DriftConfig(
   static final String EVOMOE = "evomoe";
   static final String EVOMOE_REPLICATED = "evomoe-replicated";
   static final String MOE_TUNING = "moe-tuning";
+  static final String EVOMOE_UNFROZEN = "evomoe-unfrozen";
 
   /** {@code --quick}'s contenders: enough for every plot and verdict line to be drawn. */
   static final List<String> QUICK =
@@ -68,7 +69,9 @@ record DriftConfig(
    *   <li>{@code evomoe-replicated}: the same schedule and freezing with the blend off, so the
    *       experts are plain copies of the dense FFN when the DTR starts (the uniformity reference);
    *   <li>{@code moe-tuning}: replicated experts that keep training with everything else under the
-   *       DTR (MoE-LLaVA's stage III with EvoMoE's router).
+   *       DTR (MoE-LLaVA's stage III with EvoMoE's router);
+   *   <li>{@code evomoe-unfrozen}: evolved experts, then everything trains under the DTR (separates
+   *       the effect of the evolution from that of the paper's freezing).
    * </ul>
    */
   static List<DriftConfig> all() {
@@ -95,6 +98,9 @@ record DriftConfig(
             RouterConfig.evoMoe(4, evo.withEvolve(false).withPaperFreezing(false)),
             1,
             false));
+    all.add(
+        new DriftConfig(
+            EVOMOE_UNFROZEN, RouterConfig.evoMoe(4, evo.withPaperFreezing(false)), 1, false));
     return all;
   }
 

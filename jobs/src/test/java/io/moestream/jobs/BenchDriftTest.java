@@ -147,7 +147,7 @@ class BenchDriftTest {
 
   @Test
   void configsAreSelectedCaseInsensitivelyInReportOrder() {
-    assertThat(DriftConfig.all()).hasSize(17);
+    assertThat(DriftConfig.all()).hasSize(18);
     assertThat(DriftConfig.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
         .extracting(DriftConfig::name)
         .containsExactly("dynmoe", "top-k-E8-k2", "dense");
