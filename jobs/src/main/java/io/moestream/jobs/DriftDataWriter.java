@@ -21,7 +21,7 @@ final class DriftDataWriter {
   private static final String CSV_HEADER =
       "config,seed,domain_index,domain,steps,tokens,prequential_loss,expert_flops_per_token,"
           + "avg_k,recovery_steps,first_spawn_delay,overall_loss,overall_expert_flops_per_token,"
-          + "spawns,prunes,wall_s,tokens_per_s";
+          + "spawns,prunes,wall_s,tokens_per_s,expert_uniformity";
 
   private DriftDataWriter() {}
 
@@ -58,7 +58,8 @@ final class DriftDataWriter {
                       Integer.toString(m.spawns()),
                       Integer.toString(m.prunes()),
                       num(m.wallSeconds()),
-                      num(m.tokensPerSecond())))
+                      num(m.tokensPerSecond()),
+                      num(m.meanUniformity())))
               .append('\n');
         }
       }
@@ -134,6 +135,9 @@ final class DriftDataWriter {
       e.put("window_tokens", c.windowTokens());
       e.put("unrouted_tokens", c.unroutedTokens());
       e.put("initialised_from", c.initialisedFrom());
+      if (!c.stage().isEmpty()) {
+        e.put("stage", c.stage());
+      }
     }
     ArrayNode gates = o.putArray("final_gates");
     for (GateView g : run.gates()) {

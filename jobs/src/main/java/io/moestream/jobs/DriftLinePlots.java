@@ -58,7 +58,14 @@ final class DriftLinePlots {
         .max(byLoss)
         .filter(s -> grid.size() > 1)
         .ifPresent(s -> add(shown, labels, s, "worst grid: " + s.name()));
-    for (String n : List.of(DriftConfig.TOP_P, DriftConfig.NULL_EXPERTS, DriftConfig.DENSE)) {
+    for (String n :
+        List.of(
+            DriftConfig.TOP_P,
+            DriftConfig.NULL_EXPERTS,
+            DriftConfig.DENSE,
+            DriftConfig.DYNMOE_EVOLVE,
+            DriftConfig.EVOMOE,
+            DriftConfig.MOE_TUNING)) {
       find(all, n).ifPresent(s -> add(shown, labels, s, n));
     }
     XYChart c =

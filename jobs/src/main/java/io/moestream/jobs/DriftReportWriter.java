@@ -94,6 +94,7 @@ final class DriftReportWriter {
       b.append(" | ").append(sum.stat(DriftRunMetrics::tokensPerSecond).format(0));
       b.append(" |\n");
     }
+    appendUniformity(b, s, summaries);
     b.append("\n## Plots\n\n");
     for (String p : plots) {
       b.append("![").append(p).append("](").append(p).append(")\n\n");
@@ -101,6 +102,34 @@ final class DriftReportWriter {
     b.append("Raw numbers: `results.csv` (config × seed × domain), `results.json` (all of it, ");
     b.append("per-step series, spawn/prune events and DynMoE's final gates included).\n");
     Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * EvoMoE's "expert uniformity": per configuration with at least two experts, the mean pairwise
+   * cosine similarity of the experts' parameter vectors at the end of the stream, per layer.
+   */
+  private static void appendUniformity(
+      StringBuilder b, DriftSettings s, List<DriftSummary> summaries) {
+    List<DriftSummary> rows =
+        summaries.stream()
+            .filter(x -> Double.isFinite(x.metrics().get(0).meanUniformity()))
+            .toList();
+    if (rows.isEmpty()) {
+      return;
+    }
+    b.append("\n## Expert uniformity\n\n");
+    b.append("EvoMoE's \"expert uniformity\", measured on parameters: the mean over every pair ");
+    b.append("of active experts of a layer of the cosine similarity of their flattened parameter ");
+    b.append("vectors (W1, b1, W2, b2), at the end of the stream; 1 = identical experts. EvoMoE ");
+    b.append("configurations: warm-up ").append(s.evoWarmup()).append(" steps, evolution ");
+    b.append(s.evoEvolution()).append(" steps, then the DTR stage (modalities ");
+    b.append(s.modalities().ids()).append(", everything else the shared default 0).\n\n");
+    b.append("| config | uniformity per layer | mean over layers |\n").append(separator(3));
+    for (DriftSummary sum : rows) {
+      b.append("| ").append(sum.name());
+      b.append(" | ").append(sum.perLayer(DriftRunMetrics::uniformity, 4));
+      b.append(" | ").append(sum.stat(DriftRunMetrics::meanUniformity).format(4)).append(" |\n");
+    }
   }
 
   private static String spawnCells(DriftSummary sum, List<String> domains, int switches) {

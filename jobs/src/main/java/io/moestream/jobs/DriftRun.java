@@ -23,6 +23,8 @@ import java.util.List;
  * @param expertTokens per step, layer and slot, tokens the slot processed
  * @param changes DynMoE's spawns and prunes, in order
  * @param gates DynMoE's final gate per layer; empty for other routers
+ * @param uniformity per layer, at the end: mean pairwise cosine similarity of the active experts'
+ *     parameter vectors (EvoMoE's "expert uniformity"); NaN with one expert
  * @param wallNanos wall time of the run, model creation included
  * @param trainNanos time inside the trainer's steps
  */
@@ -40,6 +42,7 @@ record DriftRun(
     long[][][] expertTokens,
     List<ExpertChange> changes,
     List<GateView> gates,
+    double[] uniformity,
     long wallNanos,
     long trainNanos) {
 

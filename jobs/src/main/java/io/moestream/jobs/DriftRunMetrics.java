@@ -22,6 +22,8 @@ import io.moestream.moe.lifecycle.ExpertChange;
  *     DriftMetrics#NEVER}
  * @param wallSeconds wall time of the run
  * @param tokensPerSecond training throughput
+ * @param uniformity per layer, the final mean pairwise cosine of expert parameter vectors (NaN with
+ *     one expert)
  */
 record DriftRunMetrics(
     double overallLoss,
@@ -37,7 +39,8 @@ record DriftRunMetrics(
     int prunes,
     int[] spawnDelay,
     double wallSeconds,
-    double tokensPerSecond) {
+    double tokensPerSecond,
+    double[] uniformity) {
 
   static DriftRunMetrics of(DriftRun run) {
     int domains = run.domainNames().size();
@@ -90,7 +93,13 @@ record DriftRunMetrics(
         (int) run.changes().stream().filter(c -> c.kind() == ChangeKind.PRUNED).count(),
         spawnDelay,
         run.wallNanos() / 1e9,
-        run.tokensPerSecond());
+        run.tokensPerSecond(),
+        run.uniformity().clone());
+  }
+
+  /** Mean over layers of {@link #uniformity}; NaN when no layer has two experts. */
+  double meanUniformity() {
+    return DriftMetrics.mean(uniformity);
   }
 
   /** Counted expert FLOPs per token over steps {@code [from, to)}. */

@@ -7,6 +7,7 @@ import io.moestream.moe.train.GateView;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,10 +53,13 @@ final class DriftRunner {
     List<ExpertChange> changes = new ArrayList<>();
     List<GateView> gates = new ArrayList<>();
     long trainNanos = 0;
-    try (MoeTrainer trainer = MoeTrainer.create(model, settings.train(seed))) {
+    double[] uniformity;
+    try (MoeTrainer trainer = MoeTrainer.create(model, settings.train(config, seed))) {
       for (int i = 0; i < n; i++) {
         int[][] batch = cursor.next();
-        StepResult r = trainer.train(batch);
+        int[] modality = new int[batch.length]; // every row of a batch comes from one domain
+        Arrays.fill(modality, settings.modalities().of(cursor.domainName()));
+        StepResult r = trainer.train(batch, modality);
         loss[i] = r.prequentialLoss();
         domain[i] = cursor.domainIndex();
         tokens[i] = r.tokens();
@@ -71,6 +75,7 @@ final class DriftRunner {
           gates.add(trainer.gate(l));
         }
       }
+      uniformity = trainer.expertUniformity();
     }
     return new DriftRun(
         config.name(),
@@ -86,6 +91,7 @@ final class DriftRunner {
         expertTokens,
         List.copyOf(changes),
         List.copyOf(gates),
+        uniformity,
         System.nanoTime() - started,
         trainNanos);
   }

@@ -1,6 +1,8 @@
 package io.moestream.jobs;
 
+import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.ByteTokenizer;
 import io.moestream.moe.lifecycle.RecordingWindow;
@@ -21,6 +23,9 @@ import java.util.List;
  * @param window DynMoE's recording window (ignored by the other routers)
  * @param tokensPerDomain tokens taken from the start of each domain
  * @param seeds one run per configuration per seed
+ * @param evoWarmup EvoMoE's warm-up steps
+ * @param evoEvolution EvoMoE's expert-evolution steps (the DTR stage follows)
+ * @param modalities domain name to DTR modality id (unknown domains: the shared default 0)
  */
 record DriftSettings(
     int dModel,
@@ -32,7 +37,10 @@ record DriftSettings(
     double learningRate,
     RecordingWindow window,
     long tokensPerDomain,
-    List<Long> seeds) {
+    List<Long> seeds,
+    long evoWarmup,
+    long evoEvolution,
+    ModalityMap modalities) {
 
   DriftSettings {
     if (batch < 1) {
@@ -45,21 +53,30 @@ record DriftSettings(
       throw new IllegalArgumentException("--seeds must be >= 1");
     }
     seeds = List.copyOf(seeds);
+    if (evoWarmup < 0 || evoEvolution < 0) {
+      throw new IllegalArgumentException("--evo-warmup and --evo-evolution must be >= 0");
+    }
   }
 
   /** The model of {@code config}; validation (heads divide d, ...) is the record's. */
   ModelConfig model(DriftConfig config) {
+    RouterConfig router = config.router();
+    if (config.isEvoMoe()) {
+      router =
+          router.withEvo(
+              router
+                  .evo()
+                  .withSchedule(evoWarmup, evoEvolution)
+                  .withModalities(Math.max(router.evo().modalities(), modalities.count())));
+    }
     return new ModelConfig(
-        ByteTokenizer.VOCAB_SIZE,
-        dModel,
-        layers,
-        heads,
-        ctx,
-        ff * config.ffMultiplier(),
-        config.router());
+        ByteTokenizer.VOCAB_SIZE, dModel, layers, heads, ctx, ff * config.ffMultiplier(), router);
   }
 
-  TrainConfig train(long seed) {
-    return TrainConfig.defaults(seed).withLearningRate(learningRate).withWindow(window);
+  TrainConfig train(DriftConfig config, long seed) {
+    return TrainConfig.defaults(seed)
+        .withLearningRate(learningRate)
+        .withWindow(window)
+        .withSpawnPolicy(config.spawnPolicy());
   }
 }

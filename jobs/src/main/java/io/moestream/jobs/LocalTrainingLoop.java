@@ -1,5 +1,6 @@
 package io.moestream.jobs;
 
+import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
@@ -17,6 +18,9 @@ import java.util.Map;
  * {@link Listener}.
  */
 final class LocalTrainingLoop {
+  /** Domain to DTR modality (EvoMoE): source code 1, everything else the shared default 0. */
+  private static final ModalityMap MODALITIES = ModalityMap.textAndCode();
+
   /** Why a run stopped. */
   enum Stop {
     STEPS,
@@ -100,7 +104,9 @@ final class LocalTrainingLoop {
       }
       int[][] batch = cursor.next();
       String domain = cursor.domainName();
-      StepResult r = trainer.train(batch);
+      int[] modality = new int[batch.length]; // the DTR router's modality of the batch's domain
+      java.util.Arrays.fill(modality, MODALITIES.of(domain));
+      StepResult r = trainer.train(batch, modality);
       steps++;
       tokens += r.tokens();
       trainNanos += r.nanos();

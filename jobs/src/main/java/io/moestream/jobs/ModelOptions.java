@@ -1,10 +1,12 @@
 package io.moestream.jobs;
 
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.data.ByteTokenizer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,7 +56,7 @@ public final class ModelOptions {
       defaultValue = "dynmoe",
       converter = Converters.Router.class,
       description =
-          "Router: dynmoe, top-k, top-p, null-experts or dense (default: ${DEFAULT-VALUE}).")
+          "Router: dynmoe, top-k, top-p, null-experts, dense or evomoe (default: ${DEFAULT-VALUE}).")
   RouterKind router;
 
   @Option(
@@ -106,6 +108,8 @@ public final class ModelOptions {
   AuxVariant aux;
 
   /** The router config; throws IllegalArgumentException naming the offending value. */
+  @Mixin EvoScheduleOptions evo = new EvoScheduleOptions();
+
   public RouterConfig toRouterConfig() {
     RouterConfig r =
         switch (router) {
@@ -114,6 +118,7 @@ public final class ModelOptions {
           case TOPP -> RouterConfig.topP(experts, topP);
           case NULL_EXPERTS -> RouterConfig.nullExperts(experts, nullExperts, topK);
           case DENSE -> RouterConfig.dense();
+          case EVOMOE -> RouterConfig.evoMoe(experts, evo.apply(EvoMoeConfig.defaults()));
         };
     return r.withAuxVariant(aux);
   }

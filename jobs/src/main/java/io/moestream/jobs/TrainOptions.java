@@ -60,7 +60,7 @@ public final class TrainOptions {
       defaultValue = "copy-nearest",
       converter = Converters.Spawn.class,
       description =
-          "How a spawned expert starts: copy-nearest or random (default: ${DEFAULT-VALUE}).")
+          "How a spawned expert starts: copy-nearest, random or evolve (default: ${DEFAULT-VALUE}).")
   SpawnPolicy spawnPolicy;
 
   public int batch() {

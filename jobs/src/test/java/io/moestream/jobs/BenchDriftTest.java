@@ -37,7 +37,17 @@ class BenchDriftTest {
           "dynmoe-thresholds.png",
           "dynmoe-gate-cosine.png");
   private static final List<String> QUICK_CONFIGS =
-      List.of("dynmoe", "top-k-E4-k1", "top-k-E8-k2", "top-p", "null-experts", "dense");
+      List.of(
+          "dynmoe",
+          "dynmoe-evolve",
+          "top-k-E4-k1",
+          "top-k-E8-k2",
+          "top-p",
+          "null-experts",
+          "dense",
+          "evomoe",
+          "evomoe-replicated",
+          "moe-tuning");
 
   @Test
   void quickRunWritesTheWholeReport(@TempDir Path out) throws Exception {
@@ -49,7 +59,7 @@ class BenchDriftTest {
     int exit = cli.execute("bench", "drift", "--quick", "--out", out.toString());
 
     assertThat(exit).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("[6/6] dense seed 1: loss");
+    assertThat(err.toString()).contains("[10/10] moe-tuning seed 1: loss");
     for (String f : List.of("report.md", "results.csv", "results.json")) {
       assertThat(Files.size(out.resolve(f))).as(f).isPositive();
     }
@@ -60,7 +70,8 @@ class BenchDriftTest {
       assertThat(files.filter(f -> f.toString().endsWith(".png")).count()).isEqualTo(PLOTS.size());
     }
     String report = Files.readString(out.resolve("report.md"), StandardCharsets.UTF_8);
-    assertThat(report).contains("## Verdict", "top-k-E8-k2", "dense", "(loss.png)");
+    assertThat(report)
+        .contains("## Verdict", "top-k-E8-k2", "dense", "(loss.png)", "## Expert uniformity");
 
     List<String> rows = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
     assertThat(rows.get(0)).startsWith("config,seed,domain_index,domain,");
@@ -83,6 +94,32 @@ class BenchDriftTest {
     JsonNode run = json.get("configs").get(0).get("runs").get(0);
     assertThat(run.get("series").get("prequential_loss")).hasSize(80);
     assertThat(run.get("final_gates")).hasSize(2);
+
+    // EvoMoE: two stage changes (after warm-up's and evolution's last steps, --quick: 10 + 10),
+    // and experts less uniform than the plain replicated ones, which stay identical (cosine 1).
+    JsonNode evo = config(json, "evomoe").get("runs").get(0);
+    assertThat(evo.get("events")).hasSize(2);
+    assertThat(evo.get("events").get(0).get("kind").asText()).isEqualTo("stage_changed");
+    assertThat(evo.get("events").get(0).get("stage").asText()).isEqualTo("EVOLUTION");
+    assertThat(evo.get("events").get(0).get("step").asLong()).isEqualTo(9);
+    assertThat(evo.get("events").get(1).get("stage").asText()).isEqualTo("DTR");
+    assertThat(evo.get("events").get(1).get("step").asLong()).isEqualTo(19);
+    JsonNode replicated = config(json, "evomoe-replicated").get("runs").get(0);
+    for (int l = 0; l < 2; l++) {
+      double evolved = evo.get("metrics").get("uniformity").get(l).asDouble();
+      double copies = replicated.get("metrics").get("uniformity").get(l).asDouble();
+      assertThat(copies).isCloseTo(1.0, within(1e-6));
+      assertThat(evolved).as("layer %d", l).isLessThan(copies);
+    }
+  }
+
+  private static JsonNode config(JsonNode json, String name) {
+    for (JsonNode c : json.get("configs")) {
+      if (c.get("name").asText().equals(name)) {
+        return c;
+      }
+    }
+    throw new AssertionError("no config " + name);
   }
 
   private static void assertValidPng(Path file) throws Exception {
@@ -110,7 +147,7 @@ class BenchDriftTest {
 
   @Test
   void configsAreSelectedCaseInsensitivelyInReportOrder() {
-    assertThat(DriftConfig.all()).hasSize(13);
+    assertThat(DriftConfig.all()).hasSize(18);
     assertThat(DriftConfig.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
         .extracting(DriftConfig::name)
         .containsExactly("dynmoe", "top-k-E8-k2", "dense");

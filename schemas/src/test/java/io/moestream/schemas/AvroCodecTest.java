@@ -214,7 +214,7 @@ class AvroCodecTest {
             kind.getName(),
             kind.getDoc(),
             kind.getNamespace(),
-            List.of("SPAWNED", "PRUNED", "UNKNOWN", "MERGED"),
+            List.of("SPAWNED", "PRUNED", "UNKNOWN", "STAGE_CHANGED", "MERGED"),
             "UNKNOWN");
     List<Schema.Field> fields = new ArrayList<>();
     for (Schema.Field f : current.getFields()) {
@@ -261,5 +261,63 @@ class AvroCodecTest {
     assertThat(read.getSlot()).isEqualTo(4);
     assertThat(read.getStep()).isEqualTo(77L);
     assertThat(read.getEventTime()).isEqualTo(T);
+  }
+
+  @Test
+  void aStageChangeRoundTripsAndAVersionOneReaderSeesItAsUnknown() throws java.io.IOException {
+    ExpertLifecycleEvent stage =
+        ExpertLifecycleEvent.newBuilder()
+            .setEventId(LifecycleKeys.eventId("m", -1, -1, ExpertEventKind.STAGE_CHANGED, 99))
+            .setModelId("m")
+            .setLayer(-1)
+            .setSlot(-1)
+            .setKind(ExpertEventKind.STAGE_CHANGED)
+            .setStep(99)
+            .setEventTime(T)
+            .setStage("DTR")
+            .build();
+    ExpertLifecycleEvent back =
+        AvroCodec.decode(AvroCodec.encode(stage), ExpertLifecycleEvent.class);
+    assertThat(back).isEqualTo(stage);
+    assertThat(LifecycleKeys.kafkaKey(back)).isEqualTo("m/-1/-1");
+
+    // A consumer still on v1 (no STAGE_CHANGED, no stage field) reads it as UNKNOWN and skips it.
+    Schema v1;
+    try (var in = getClass().getResourceAsStream("/schemas/history/ExpertLifecycleEvent/v1.avsc")) {
+      v1 = new Schema.Parser().parse(in);
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    var enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.specific.SpecificDatumWriter<ExpertLifecycleEvent>(
+            ExpertLifecycleEvent.getClassSchema())
+        .write(stage, enc);
+    enc.flush();
+    GenericRecord old =
+        new org.apache.avro.generic.GenericDatumReader<GenericRecord>(
+                ExpertLifecycleEvent.getClassSchema(), v1)
+            .read(
+                null,
+                org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+    assertThat(old.get("kind").toString()).isEqualTo("UNKNOWN");
+    assertThat(old.get("step")).isEqualTo(99L);
+    assertThat(old.getSchema().getField("stage")).isNull();
+
+    // An event written with v1 reads with stage = null.
+    GenericRecord v1Event = new GenericData.Record(v1);
+    for (Schema.Field f : v1.getFields()) {
+      v1Event.put(f.name(), f.hasDefaultValue() ? GenericData.get().getDefaultValue(f) : null);
+    }
+    v1Event.put("eventId", "id");
+    v1Event.put("modelId", "m");
+    v1Event.put("layer", 0);
+    v1Event.put("slot", 1);
+    v1Event.put("kind", new GenericData.EnumSymbol(v1.getField("kind").schema(), "PRUNED"));
+    v1Event.put("step", 5L);
+    v1Event.put("eventTime", T.toEpochMilli());
+    byte[] v1Bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(v1Event).array();
+    ExpertLifecycleEvent read = AvroCodec.decode(v1Bytes, ExpertLifecycleEvent.class);
+    assertThat(read.getKind()).isEqualTo(ExpertEventKind.PRUNED);
+    assertThat(read.getStage()).isNull();
   }
 }

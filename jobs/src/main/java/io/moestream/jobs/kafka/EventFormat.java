@@ -25,6 +25,10 @@ public final class EventFormat {
     b.append('[').append(e.getModelId()).append('/').append(e.getLayer()).append('/');
     b.append(e.getSlot()).append("] ").append(e.getKind());
     b.append(" step=").append(e.getStep());
+    if (e.getKind() == ExpertEventKind.STAGE_CHANGED) {
+      b.append(" stage=").append(e.getStage()).append(" at=").append(e.getEventTime());
+      return b.toString();
+    }
     b.append(" active=").append(e.getActiveAfter());
     b.append(" window(tokens=").append(e.getWindowTokens());
     b.append(", unrouted=").append(e.getUnroutedTokens()).append(')');
@@ -57,6 +61,7 @@ public final class EventFormat {
     m.put("threshold", e.getThreshold());
     m.put("direction", e.getDirection());
     m.put("configHash", e.getConfigHash());
+    m.put("stage", e.getStage());
     try {
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException ex) {

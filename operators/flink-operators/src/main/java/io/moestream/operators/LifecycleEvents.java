@@ -40,6 +40,7 @@ public final class LifecycleEvents {
         .setActiveAfter(c.activeAfter())
         .setInitialisedFrom(c.initialisedFrom())
         .setConfigHash(configHash)
+        .setStage(c.stage().isEmpty() ? null : c.stage())
         .build();
   }
 }

@@ -14,6 +14,8 @@ package io.moestream.moe.config;
  * @param entropyWeight weight of top-p's router-entropy loss
  * @param auxWeightEnd AdaMoE annealing: the aux weight reached after {@code annealSteps}
  * @param annealSteps AdaMoE annealing length in steps (0 = no annealing)
+ * @param evo EvoMoE's schedule, β ranges and DTR shape (the {@code evolve} spawn policy reads the β
+ *     ranges too)
  */
 public record RouterConfig(
     RouterKind kind,
@@ -26,8 +28,37 @@ public record RouterConfig(
     double auxWeight,
     double entropyWeight,
     double auxWeightEnd,
-    long annealSteps)
+    long annealSteps,
+    EvoMoeConfig evo)
     implements java.io.Serializable {
+
+  /** Every router but EvoMoE: {@link EvoMoeConfig#defaults()} for the EvoMoE part. */
+  public RouterConfig(
+      RouterKind kind,
+      int experts,
+      int maxExperts,
+      int topK,
+      double topP,
+      int nullExperts,
+      AuxVariant auxVariant,
+      double auxWeight,
+      double entropyWeight,
+      double auxWeightEnd,
+      long annealSteps) {
+    this(
+        kind,
+        experts,
+        maxExperts,
+        topK,
+        topP,
+        nullExperts,
+        auxVariant,
+        auxWeight,
+        entropyWeight,
+        auxWeightEnd,
+        annealSteps,
+        EvoMoeConfig.defaults());
+  }
 
   public RouterConfig {
     require(kind != null, "router kind is required");
@@ -54,6 +85,11 @@ public record RouterConfig(
     require(entropyWeight >= 0, "entropy weight must be >= 0");
     require(auxWeightEnd >= 0, "final aux weight must be >= 0");
     require(annealSteps >= 0, "anneal steps must be >= 0");
+    require(evo != null, "EvoMoE config is required (EvoMoeConfig.defaults() when unused)");
+    if (kind == RouterKind.EVOMOE) {
+      require(experts >= 2, "evomoe needs at least 2 experts (1 trainable + evolved ones)");
+      require(topK == 1, "evomoe's DTR routes top-1");
+    }
   }
 
   /** DynMoE with the design's defaults: E_init 4, E_max 16, DeepSpeed aux loss weighted 0.01. */
@@ -88,6 +124,26 @@ public record RouterConfig(
         1000);
   }
 
+  /**
+   * EvoMoE: E experts (expert 0 trainable, 1..E−1 evolved), DTR top-1 with the load-balancing loss
+   * weighted α = 0.001 (the paper's value).
+   */
+  public static RouterConfig evoMoe(int experts, EvoMoeConfig evo) {
+    return new RouterConfig(
+        RouterKind.EVOMOE,
+        experts,
+        experts,
+        1,
+        0.4,
+        0,
+        AuxVariant.DEEPSPEED,
+        0.001,
+        0,
+        0.001,
+        0,
+        evo);
+  }
+
   public static RouterConfig dense() {
     return new RouterConfig(RouterKind.DENSE, 1, 1, 1, 0.4, 0, AuxVariant.DEEPSPEED, 0, 0, 0, 0);
   }
@@ -113,7 +169,24 @@ public record RouterConfig(
         auxWeight,
         entropyWeight,
         auxWeightEnd,
-        annealSteps);
+        annealSteps,
+        evo);
+  }
+
+  public RouterConfig withEvo(EvoMoeConfig e) {
+    return new RouterConfig(
+        kind,
+        experts,
+        maxExperts,
+        topK,
+        topP,
+        nullExperts,
+        auxVariant,
+        auxWeight,
+        entropyWeight,
+        auxWeightEnd,
+        annealSteps,
+        e);
   }
 
   static void require(boolean ok, String message) {

@@ -11,7 +11,9 @@ public enum RouterKind {
   /** AdaMoE: top-k over true plus null experts (DESIGN §2.3). */
   NULL_EXPERTS,
   /** A dense FFN: one always-on expert, no router (a benchmark reference). */
-  DENSE;
+  DENSE,
+  /** EvoMoE (DESIGN §2.4): warm-up, expert evolution, then the Dynamic Token-aware Router. */
+  EVOMOE;
 
   /** Parses {@code dynmoe}, {@code top-k}, {@code topk}, {@code top-p}, {@code null-experts}... */
   public static RouterKind parse(String text) {
@@ -22,9 +24,12 @@ public enum RouterKind {
       case "topp" -> TOPP;
       case "nullexperts", "adamoe", "null" -> NULL_EXPERTS;
       case "dense" -> DENSE;
+      case "evomoe", "dtr" -> EVOMOE;
       default ->
           throw new IllegalArgumentException(
-              "unknown router '" + text + "' (expected dynmoe, top-k, top-p, null-experts, dense)");
+              "unknown router '"
+                  + text
+                  + "' (expected dynmoe, top-k, top-p, null-experts, dense, evomoe)");
     };
   }
 
@@ -36,6 +41,7 @@ public enum RouterKind {
       case TOPP -> "top-p";
       case NULL_EXPERTS -> "null-experts";
       case DENSE -> "dense";
+      case EVOMOE -> "evomoe";
     };
   }
 }

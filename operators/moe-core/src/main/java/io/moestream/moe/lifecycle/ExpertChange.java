@@ -15,6 +15,8 @@ package io.moestream.moe.lifecycle;
  * @param activations the slot's R_E in the window (0 for a prune; 0 for a fresh spawn)
  * @param activeAfter active experts in the layer after this change
  * @param initialisedFrom spawn only: the slot whose FFN was copied, or -1 (random / prune)
+ * @param stage stage changes only: the EvoMoE stage entered ({@code EVOLUTION}, {@code DTR}); ""
+ *     for spawns and prunes
  */
 public record ExpertChange(
     int layer,
@@ -27,10 +29,61 @@ public record ExpertChange(
     long unroutedTokens,
     long activations,
     int activeAfter,
-    int initialisedFrom) {
+    int initialisedFrom,
+    String stage) {
 
   public ExpertChange {
     direction = direction.clone();
+    stage = stage == null ? "" : stage;
+  }
+
+  /** A spawn or prune. */
+  public ExpertChange(
+      int layer,
+      int slot,
+      ChangeKind kind,
+      long step,
+      double[] direction,
+      double threshold,
+      long windowTokens,
+      long unroutedTokens,
+      long activations,
+      int activeAfter,
+      int initialisedFrom) {
+    this(
+        layer,
+        slot,
+        kind,
+        step,
+        direction,
+        threshold,
+        windowTokens,
+        unroutedTokens,
+        activations,
+        activeAfter,
+        initialisedFrom,
+        "");
+  }
+
+  /**
+   * A model-wide EvoMoE stage change, applied after step {@code step}'s update.
+   *
+   * @param experts experts per layer (all active)
+   */
+  public static ExpertChange stageChanged(long step, String stage, int experts) {
+    return new ExpertChange(
+        -1,
+        -1,
+        ChangeKind.STAGE_CHANGED,
+        step,
+        new double[0],
+        Double.NaN,
+        0,
+        0,
+        0,
+        experts,
+        -1,
+        stage);
   }
 
   @Override
@@ -50,11 +103,15 @@ public record ExpertChange(
         unroutedTokens,
         activations,
         activeAfter,
-        from);
+        from,
+        stage);
   }
 
   @Override
   public String toString() {
+    if (kind == ChangeKind.STAGE_CHANGED) {
+      return kind + " stage=" + stage + " step=" + step;
+    }
     return kind
         + " layer="
         + layer

@@ -54,8 +54,24 @@ public final class CausalLm {
   public record Forward(NDArray task, NDArray auxWeighted, List<LayerStats> layers) {}
 
   /**
+   * {@link #forward(NDManager, ParameterStore, int[][], int[], boolean[][], boolean, long,
+   * RoutingRecords[])} with every row in the shared default modality.
+   */
+  public Forward forward(
+      NDManager m,
+      ParameterStore p,
+      int[][] batch,
+      boolean[][] active,
+      boolean training,
+      long step,
+      RoutingRecords[] records) {
+    return forward(m, p, batch, null, active, training, step, records);
+  }
+
+  /**
    * @param m the step's manager; every activation is created in it
    * @param batch (B, T+1) token ids: inputs are [:, :T], targets [:, 1:]
+   * @param rowModality (B,) modality id of each row (its record's domain), or null for all 0
    * @param active active expert slots per layer (read only)
    * @param records routing records per layer to add this batch to, or null when not recording
    */
@@ -63,6 +79,7 @@ public final class CausalLm {
       NDManager m,
       ParameterStore p,
       int[][] batch,
+      int[] rowModality,
       boolean[][] active,
       boolean training,
       long step,
@@ -81,6 +98,17 @@ public final class CausalLm {
         target[i * t + j] = batch[i][j + 1];
       }
     }
+    int[] tokenModality = null; // (B·T,)
+    if (rowModality != null) {
+      if (rowModality.length != b) {
+        throw new IllegalArgumentException(
+            rowModality.length + " modality ids for a batch of " + b + " rows");
+      }
+      tokenModality = new int[b * t];
+      for (int i = 0; i < b; i++) {
+        java.util.Arrays.fill(tokenModality, i * t, (i + 1) * t, rowModality[i]);
+      }
+    }
     NDArray x = Rows.select(p.get("wte"), in).reshape(b, t, d); // (B, T, d)
     x = x.add(p.get("wpe").get(new NDIndex("0:{}", t))); // + (T, d)
 
@@ -93,7 +121,7 @@ public final class CausalLm {
               CausalSelfAttention.forward(
                   p, prefix + "attn.", Layers.layerNorm(p, prefix + "ln1", x), config.heads()));
       NDArray h = Layers.layerNorm(p, prefix + "ln2", x).reshape(b * t, d); // (N, d)
-      Routing r = router.route(h, p, l, active[l], training, step);
+      Routing r = router.route(h, p, l, active[l], training, step, tokenModality);
       float[] selected = RoutedExperts.host(r.selected()); // (N, E) host
       if (records != null) {
         records[l].record(h, selected);

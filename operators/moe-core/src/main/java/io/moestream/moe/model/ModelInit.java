@@ -49,6 +49,10 @@ public final class ModelInit {
     norm(p, "ln_f", d);
   }
 
+  /** The tensors of one expert slot, after its {@link #expertPrefix}: W1, b1, W2, b2. */
+  public static final java.util.List<String> EXPERT_TENSORS =
+      java.util.List.of("w1", "b1", "w2", "b2");
+
   /** {@code layers.<l>.moe.experts.<e>.} — the prefix of one expert slot's tensors. */
   public static String expertPrefix(int layer, int slot) {
     return "layers." + layer + ".moe.experts." + slot + ".";

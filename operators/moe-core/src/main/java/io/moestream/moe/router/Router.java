@@ -27,6 +27,24 @@ public interface Router {
   Routing route(
       NDArray x, ParameterStore store, int layer, boolean[] active, boolean training, long step);
 
+  /**
+   * Routes one batch whose tokens carry a modality (the record's {@code domain}/{@code modality},
+   * mapped to an id by {@link io.moestream.moe.config.ModalityMap}). Routers that do not look at
+   * modality ignore it; the DTR router picks each token's hypernetwork by it.
+   *
+   * @param modality (T,) modality id per token, or null for "all the shared default (0)"
+   */
+  default Routing route(
+      NDArray x,
+      ParameterStore store,
+      int layer,
+      boolean[] active,
+      boolean training,
+      long step,
+      int[] modality) {
+    return route(x, store, layer, active, training, step);
+  }
+
   /** Number of expert slots the combine weights address (DynMoE: E_max). */
   int slots();
 }

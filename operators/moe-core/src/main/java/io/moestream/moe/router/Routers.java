@@ -13,6 +13,7 @@ public final class Routers {
       case TOPP -> new TopPRouter(config);
       case NULL_EXPERTS -> new NullExpertRouter(config);
       case DENSE -> new DenseRouter();
+      case EVOMOE -> new EvoMoeRouter(config);
     };
   }
 }

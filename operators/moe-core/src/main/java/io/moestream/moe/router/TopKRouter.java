@@ -47,7 +47,16 @@ public final class TopKRouter implements Router {
     int k = config.topK();
     boolean[] allowed = SoftmaxGate.allowed(active, e, 0);
     NDArray p = SoftmaxGate.probs(x, store.get(SoftmaxGate.weightName(layer)), allowed).probs();
-    NDArray selected = SoftmaxGate.constant(x, select(p, t, e, k, allowed), new Shape(t, e));
+    return fromProbabilities(p, t, e, k, allowed, config.auxWeightAt(step));
+  }
+
+  /**
+   * Top-k selection, combine weights and load-balancing loss from a router's (T, E) probabilities
+   * {@code p} (shared with the DTR router, which computes {@code p} its own way).
+   */
+  static Routing fromProbabilities(
+      NDArray p, int t, int e, int k, boolean[] allowed, double auxWeight) {
+    NDArray selected = SoftmaxGate.constant(p, select(p, t, e, k, allowed), new Shape(t, e));
 
     NDArray picked = p.mul(selected); // (T, E)
     NDArray weights = k == 1 ? picked : picked.div(picked.sum(new int[] {1}, true));
@@ -55,8 +64,7 @@ public final class TopKRouter implements Router {
     Map<String, NDArray> parts = new LinkedHashMap<>();
     NDArray f = SoftmaxGate.fractions(selected);
     parts.put("load_balance_loss", SoftmaxGate.loadBalance(f, p.mean(new int[] {0}), e));
-    return new Routing(
-        weights, selected, SoftmaxGate.total(parts), config.auxWeightAt(step), parts);
+    return new Routing(weights, selected, SoftmaxGate.total(parts), auxWeight, parts);
   }
 
   @Override

@@ -26,7 +26,7 @@ public final class HostFloats {
   /** {@code values} as a tensor of {@code shape} in {@code dtype}, owned by {@code m}. */
   public static NDArray of(NDManager m, float[] values, Shape shape, DataType dtype) {
     try (NDArray wrapped = m.create(values, shape)) {
-      return wrapped.toType(dtype, true); // always a copy, in libtorch's own memory
+      return ownCopy(wrapped, dtype);
     }
   }
 
@@ -38,7 +38,22 @@ public final class HostFloats {
   /** A 1-D tensor of {@code values} (double precision on the host), converted to {@code dtype}. */
   public static NDArray of(NDManager m, double[] values, DataType dtype) {
     try (NDArray wrapped = m.create(values)) {
-      return wrapped.toType(dtype, true);
+      return ownCopy(wrapped, dtype);
+    }
+  }
+
+  /**
+   * A copy of {@code wrapped} in libtorch-allocated memory. Not {@code toType(dtype, true)}: DJL
+   * passes no copy flag down, and libtorch's {@code to()} returns an alias when the dtype does not
+   * change — an alias of memory that is freed once {@code wrapped} is closed and collected.
+   */
+  private static NDArray ownCopy(NDArray wrapped, DataType dtype) {
+    NDArray copy = wrapped.duplicate(); // torch clone: a fresh, 64-byte aligned allocation
+    if (copy.getDataType() == dtype) {
+      return copy;
+    }
+    try (copy) {
+      return copy.toType(dtype, false); // a conversion allocates new memory
     }
   }
 

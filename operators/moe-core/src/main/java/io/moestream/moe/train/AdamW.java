@@ -10,6 +10,7 @@ import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * AdamW (decoupled weight decay) with global-norm gradient clipping, aware of expert slots:
@@ -78,11 +79,24 @@ public final class AdamW {
    * @return the global gradient norm before clipping; NaN or infinite means no update was applied
    */
   public double step(NDManager step, boolean[][] active) {
-    return Autograd.noGrad(() -> update(step, active));
+    return step(step, active, p -> true);
   }
 
-  private double update(NDManager step, boolean[][] active) {
+  /**
+   * As {@link #step(NDManager, boolean[][])}, updating only the parameters {@code trainable}
+   * accepts: the others keep their values and moments (their gradients are zeroed and count neither
+   * in the norm nor in the clipping), and an expert slot none of whose tensors trains keeps its
+   * age. EvoMoE's stages freeze parameters this way.
+   */
+  public double step(NDManager step, boolean[][] active, Predicate<Param> trainable) {
+    return Autograd.noGrad(() -> update(step, active, trainable));
+  }
+
+  private double update(NDManager step, boolean[][] active, Predicate<Param> trainable) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
+    java.util.List<NDArray> frozen = new java.util.ArrayList<>();
+    boolean[][] slotTrains =
+        new boolean[slotAge.length][slotAge.length == 0 ? 0 : slotAge[0].length];
     NDArray sq = null;
     for (Param p : store.all()) {
       if (p.isExpertSlot() && !active[p.layer()][p.slot()]) {
@@ -90,6 +104,13 @@ public final class AdamW {
       }
       NDArray g = p.value().getGradient();
       g.attach(step); // the handle dies with the step
+      if (!trainable.test(p)) {
+        frozen.add(g);
+        continue;
+      }
+      if (p.isExpertSlot()) {
+        slotTrains[p.layer()][p.slot()] = true;
+      }
       grads.put(p.name(), g);
       NDArray s = g.square().sum();
       sq = sq == null ? s : sq.add(s);
@@ -98,6 +119,9 @@ public final class AdamW {
         sq == null
             ? 0
             : Math.sqrt(sq.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
+    for (NDArray g : frozen) {
+      g.muli(0); // gradients accumulate: a frozen parameter must not carry them into a later stage
+    }
     if (!Double.isFinite(norm)) {
       zero(grads);
       return norm;
@@ -106,7 +130,7 @@ public final class AdamW {
     sharedAge++;
     for (int l = 0; l < slotAge.length; l++) {
       for (int s = 0; s < slotAge[l].length; s++) {
-        if (active[l][s]) {
+        if (active[l][s] && slotTrains[l][s]) {
           slotAge[l][s]++;
         }
       }

@@ -5,15 +5,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.Lifecycle;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.model.CausalLm;
+import io.moestream.moe.model.ExpertUniformity;
 import io.moestream.moe.model.LayerStats;
 import io.moestream.moe.model.ModelInit;
+import io.moestream.moe.router.DtrRouter;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routers;
@@ -29,6 +33,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One model and everything needed to keep training it: parameters, AdamW state, active expert
@@ -70,6 +75,13 @@ public final class MoeTrainer implements AutoCloseable {
       }
       records[l] = new RoutingRecords(router.slots(), model.dModel());
     }
+    if (model.router().kind() == RouterKind.EVOMOE
+        && model.router().evo().stageAt(0) != EvoMoeConfig.Stage.WARMUP
+        && replicates(EvoMoeConfig.Stage.WARMUP, model.router().evo().stageAt(0))) {
+      try (NDScope scope = new NDScope()) {
+        replicateExperts(); // the schedule starts past the replication point
+      }
+    }
     root.cap(); // from here on, tensors live in the store or in a step's sub-manager, never here
   }
 
@@ -82,11 +94,28 @@ public final class MoeTrainer implements AutoCloseable {
     return new MoeTrainer(model, train, device);
   }
 
-  /** One prequential training step on {@code batch} (B, T+1) token ids. */
+  /** One prequential training step on {@code batch} (B, T+1) token ids, all of modality 0. */
   public StepResult train(int[][] batch) {
+    return train(batch, null);
+  }
+
+  /**
+   * One prequential training step on {@code batch} (B, T+1) token ids whose rows carry modality ids
+   * (B,) — the {@code domain}/{@code modality} of their records through a {@link
+   * io.moestream.moe.config.ModalityMap}; null means all 0. Only the DTR router reads them.
+   *
+   * <p>EvoMoE: the step trains what its stage trains ({@link #trainable}); in the evolution stage
+   * the evolved experts are blended towards expert 0 after the update; when the next step belongs
+   * to another stage, a {@link ChangeKind#STAGE_CHANGED} change is returned (and the experts are
+   * replicated from expert 0 at the end of warm-up, or without evolution when the DTR begins).
+   */
+  public StepResult train(int[][] batch, int[] rowModality) {
     long started = System.nanoTime();
     long s = step;
     boolean dynamic = model.router().kind() == RouterKind.DYNMOE;
+    boolean evo = model.router().kind() == RouterKind.EVOMOE;
+    EvoMoeConfig.Stage stage = evo ? model.router().evo().stageAt(s) : null;
+    EvoMoeConfig.Stage next = evo ? model.router().evo().stageAt(s + 1) : null;
     if (dynamic && train.window().beginsAt(s)) {
       for (RoutingRecords r : records) {
         r.reset();
@@ -103,18 +132,32 @@ public final class MoeTrainer implements AutoCloseable {
         NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.recording(
-              () -> lm.forward(m, store, batch, active, true, s, recording ? records : null));
+              () ->
+                  lm.forward(
+                      m, store, batch, rowModality, active, true, s, recording ? records : null));
       task = scalar(f.task());
       aux = scalar(f.auxWeighted());
       stats = f.layers();
       if (Double.isFinite(task) && Double.isFinite(aux)) {
         Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
-        norm = optimizer.step(m, active);
+        norm = evo ? optimizer.step(m, active, trainable(stage)) : optimizer.step(m, active);
       } else {
         norm = Double.NaN;
       }
+      if (evo && stage == EvoMoeConfig.Stage.EVOLUTION && model.router().evo().evolve()) {
+        double[] beta = ExpertEvolution.drawBetas(model.router().evo(), experts(), rng);
+        for (int l = 0; l < model.layers(); l++) {
+          ExpertEvolution.evolve(store, l, beta);
+        }
+      }
+      if (evo && next != stage && replicates(stage, next)) {
+        replicateExperts();
+      }
     }
     List<ExpertChange> changes = new ArrayList<>();
+    if (evo && next != stage) {
+      changes.add(ExpertChange.stageChanged(s, next.name(), experts()));
+    }
     if (dynamic && train.window().endsAfter(s)) {
       try (NDScope scope = new NDScope()) {
         for (int l = 0; l < model.layers(); l++) {
@@ -149,12 +192,84 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */
   public EvalResult evaluate(int[][] batch) {
+    return evaluate(batch, null);
+  }
+
+  /** {@link #evaluate(int[][])} with per-row modality ids (B,), or null for all 0. */
+  public EvalResult evaluate(int[][] batch, int[] rowModality) {
     try (NDScope scope = new NDScope();
         NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
-          Autograd.noGrad(() -> lm.forward(m, store, batch, active, false, step, null));
+          Autograd.noGrad(
+              () -> lm.forward(m, store, batch, rowModality, active, false, step, null));
       return new EvalResult(scalar(f.task()), batch.length * (batch[0].length - 1), f.layers());
     }
+  }
+
+  private int experts() {
+    return model.router().experts();
+  }
+
+  /**
+   * Whether the experts are replicated from expert 0 when the schedule moves from {@code from} to
+   * {@code to}: with evolution at the end of warm-up (the blend starts from copies), without it
+   * when the DTR stage begins (plain MoE-tuning: copies of the dense FFN as trained by then).
+   */
+  private boolean replicates(EvoMoeConfig.Stage from, EvoMoeConfig.Stage to) {
+    return model.router().evo().evolve()
+        ? from == EvoMoeConfig.Stage.WARMUP
+        : to == EvoMoeConfig.Stage.DTR;
+  }
+
+  /** θ_n ← θ_0 for every evolved expert, with fresh optimizer state. */
+  private void replicateExperts() {
+    for (int l = 0; l < model.layers(); l++) {
+      for (int n = 1; n < experts(); n++) {
+        ExpertEvolution.replicate(store, l, n, 0);
+        optimizer.resetSlot(l, n);
+      }
+    }
+  }
+
+  /**
+   * What EvoMoE trains in {@code stage} (evomoe.txt §3.1, Fig. 2). Always frozen: the DTR before
+   * its stage (it is not used) and the evolved experts 1..E−1 before the DTR stage (they are not
+   * used, and in evolution they are defined by the blend). With {@link
+   * EvoMoeConfig#paperFreezing()}: evolution trains expert 0 only, DTR the hypernetworks and φ
+   * only; without it everything else trains in every stage.
+   */
+  static Predicate<Param> trainable(EvoMoeConfig.Stage stage, boolean paperFreezing) {
+    return p -> {
+      boolean dtr = DtrRouter.isDtr(p.name());
+      boolean evolved = p.isExpertSlot() && p.slot() > 0;
+      boolean first = p.isExpertSlot() && p.slot() == 0;
+      return switch (stage) {
+        case WARMUP -> !dtr && !evolved;
+        case EVOLUTION -> paperFreezing ? first : !dtr && !evolved;
+        case DTR -> !paperFreezing || dtr;
+      };
+    };
+  }
+
+  private Predicate<Param> trainable(EvoMoeConfig.Stage stage) {
+    return trainable(stage, model.router().evo().paperFreezing());
+  }
+
+  /** The EvoMoE stage the next step trains in; null for other routers. */
+  public EvoMoeConfig.Stage stage() {
+    return model.router().kind() == RouterKind.EVOMOE ? model.router().evo().stageAt(step) : null;
+  }
+
+  /**
+   * Per layer, the mean pairwise cosine similarity of the active experts' parameter vectors
+   * (EvoMoE's "expert uniformity"); NaN for a layer with fewer than two active experts.
+   */
+  public double[] expertUniformity() {
+    double[] out = new double[model.layers()];
+    for (int l = 0; l < out.length; l++) {
+      out[l] = ExpertUniformity.meanPairwiseCosine(store, l, active[l]);
+    }
+    return out;
   }
 
   private List<ExpertChange> lifecycle(int layer, long s) {
@@ -164,7 +279,7 @@ public final class MoeTrainer implements AutoCloseable {
     long[] re = records[layer].activations();
     List<ExpertChange> out = new ArrayList<>();
     for (ExpertChange c : raw) {
-      if (c.kind() == io.moestream.moe.lifecycle.ChangeKind.SPAWNED) {
+      if (c.kind() == ChangeKind.SPAWNED) {
         int from =
             SpawnInitializer.initialise(
                 train.spawnPolicy(),
@@ -174,6 +289,7 @@ public final class MoeTrainer implements AutoCloseable {
                 c.slot(),
                 c.direction(),
                 active[layer],
+                re,
                 rng);
         optimizer.resetSlot(layer, c.slot());
         out.add(c.withInitialisedFrom(from));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
@@ -227,6 +228,53 @@ public final class TrainerSnapshots {
       o.writeLong(rec.tokens());
       o.writeLong(rec.unroutedTokens());
     }
+    writeEvo(o, r.evo()); // appended last: snapshots written before EvoMoE simply end here
+  }
+
+  private static void writeEvo(DataOutputStream o, EvoMoeConfig e) throws IOException {
+    o.writeLong(e.warmupSteps());
+    o.writeLong(e.evolutionSteps());
+    double[] low = e.betaLow();
+    double[] high = e.betaHigh();
+    o.writeInt(low.length);
+    for (int i = 0; i < low.length; i++) {
+      o.writeDouble(low[i]);
+      o.writeDouble(high[i]);
+    }
+    o.writeInt(e.hyperHidden());
+    o.writeInt(e.rank());
+    o.writeInt(e.modalities());
+    o.writeBoolean(e.paperFreezing());
+    o.writeBoolean(e.evolve());
+  }
+
+  /** The EvoMoE section, or the defaults for a snapshot written before it existed. */
+  private static EvoMoeConfig readEvo(DataInputStream in) throws IOException {
+    if (in.available() == 0) {
+      return EvoMoeConfig.defaults();
+    }
+    long warmup = in.readLong();
+    long evolution = in.readLong();
+    int n = in.readInt();
+    if (n < 1 || n > 1024) {
+      throw new IOException("bad EvoMoE beta range count " + n);
+    }
+    double[] low = new double[n];
+    double[] high = new double[n];
+    for (int i = 0; i < n; i++) {
+      low[i] = in.readDouble();
+      high[i] = in.readDouble();
+    }
+    return new EvoMoeConfig(
+        warmup,
+        evolution,
+        low,
+        high,
+        in.readInt(),
+        in.readInt(),
+        in.readInt(),
+        in.readBoolean(),
+        in.readBoolean());
   }
 
   private static Meta readMeta(DataInputStream in) throws IOException {
@@ -284,6 +332,7 @@ public final class TrainerSnapshots {
       }
       records[l] = new RoutingRecords(re, rs, in.readLong(), in.readLong());
     }
+    model = model.withRouter(r.withEvo(readEvo(in)));
     return new Meta(model, train, step, rng, shared, ages, active, records);
   }
 }

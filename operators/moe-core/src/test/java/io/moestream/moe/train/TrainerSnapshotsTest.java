@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
@@ -70,6 +71,26 @@ class TrainerSnapshotsTest {
       assertThatThrownBy(() -> TrainerSnapshots.restore(truncated))
           .hasMessageContaining("meta")
           .hasMessageContaining("truncated");
+    }
+  }
+
+  @Test
+  void aSnapshotWrittenBeforeEvoMoeRestoresWithTheDefaultEvoMoeSettings() {
+    try (MoeTrainer original = trainer()) {
+      original.train(AdamWSlotStateTest.batch(3, 8, 0));
+      List<SnapshotEntry> entries = new ArrayList<>(TrainerSnapshots.capture(original));
+      byte[] payload =
+          SnapshotCodec.decode("meta", entries.get(0).bytes(), in -> in.readAllBytes());
+      // The EvoMoE section is the meta's tail: 2 longs, a count, 3 ranges of 2 doubles, 3 ints,
+      // 2 booleans. A pre-EvoMoE writer stopped before it.
+      int tail = 8 + 8 + 4 + 3 * 16 + 3 * 4 + 2;
+      byte[] old = java.util.Arrays.copyOf(payload, payload.length - tail);
+      entries.set(0, new SnapshotEntry("meta", SnapshotCodec.encode(o -> o.write(old))));
+      try (MoeTrainer restored = TrainerSnapshots.restore(entries)) {
+        assertThat(restored.digest()).isEqualTo(original.digest());
+        assertThat(restored.modelConfig().router().evo()).isEqualTo(EvoMoeConfig.defaults());
+        assertThat(restored.modelConfig()).isEqualTo(original.modelConfig());
+      }
     }
   }
 }
