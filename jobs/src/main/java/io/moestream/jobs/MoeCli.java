@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       io.moestream.jobs.stream.TrainCommand.class,
       io.moestream.jobs.kafka.ProduceCommand.class,
-      io.moestream.jobs.kafka.RegistryCommand.class
+      io.moestream.jobs.kafka.RegistryCommand.class,
+      io.moestream.jobs.snapshot.SnapshotCommand.class,
+      io.moestream.jobs.snapshot.InferCommand.class
     })
 public final class MoeCli {
   static {

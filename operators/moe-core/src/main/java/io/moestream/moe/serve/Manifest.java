@@ -78,6 +78,27 @@ public record Manifest(
     JSON.writeValue(dir.resolve(FILE).toFile(), this);
   }
 
+  /**
+   * The model directories under {@code dir}: {@code dir} itself when it holds a manifest (one
+   * exported model), else its subdirectories that do (the output of one {@code snapshot export}).
+   */
+  public static List<Path> modelDirs(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve(FILE))) {
+      return List.of(dir);
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new InvalidSnapshotException(dir + " is not a directory");
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      List<Path> found = s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted().toList();
+      if (found.isEmpty()) {
+        throw new InvalidSnapshotException(
+            "no " + FILE + " in " + dir + " or its subdirectories (not an exported snapshot)");
+      }
+      return found;
+    }
+  }
+
   /** Reads {@code dir/manifest.json}; a missing or unreadable manifest is an invalid snapshot. */
   public static Manifest read(Path dir) throws IOException {
     Path file = dir.resolve(FILE);
