@@ -92,6 +92,19 @@ class SnapshotRestoreITCase {
               "--with-trainer-state");
       assertThat(export.exit()).as(export.err()).isZero();
       Map<String, String> exported = fields(export.out(), "exported ");
+      CliRun unknown =
+          CliRun.of(
+              "snapshot",
+              "export",
+              "--savepoint",
+              savepoint,
+              "--model",
+              "gamma",
+              "--out",
+              out.toString());
+      assertThat(unknown.exit()).isEqualTo(2);
+      assertThat(unknown.err())
+          .isEqualTo("error: model gamma is not in " + savepoint + " (it holds: alpha, beta)\n");
       assertThat(exported).containsOnlyKeys("alpha", "beta");
 
       // 3. The loaded model computes exactly what the model in the savepoint computes.
