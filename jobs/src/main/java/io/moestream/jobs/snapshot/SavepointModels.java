@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -48,6 +49,7 @@ public final class SavepointModels {
   public static final String TRAINER_UID = "moe-trainer";
 
   private static final String CURSOR = "#cursor";
+  private static final String SKIPPED = "#skipped";
 
   private SavepointModels() {}
 
@@ -61,12 +63,18 @@ public final class SavepointModels {
   public record StoredModel(String modelId, List<SnapshotEntry> entries, TrainerCursor cursor) {}
 
   /**
+   * What a savepoint holds.
+   *
+   * @param modelIds every model id in the savepoint, sorted
+   * @param models the models that were asked for, by id
+   */
+  public record Contents(Set<String> modelIds, Map<String, StoredModel> models) {}
+
+  /**
    * @param only model ids to read; empty for all
    * @param tmp Flink's temporary directory for the local job
-   * @return the models by id, sorted
    */
-  public static Map<String, StoredModel> read(Path savepoint, Set<String> only, Path tmp)
-      throws Exception {
+  public static Contents read(Path savepoint, Set<String> only, Path tmp) throws Exception {
     checkMetadata(savepoint);
     Configuration conf = new Configuration();
     conf.setString("io.tmp.dirs", tmp.toAbsolutePath().toString());
@@ -80,6 +88,7 @@ public final class SavepointModels {
         TypeInformation.of(new TypeHint<Tuple3<String, String, byte[]>>() {});
     Map<String, List<SnapshotEntry>> entries = new TreeMap<>();
     Map<String, TrainerCursor> cursors = new TreeMap<>();
+    Set<String> ids = new TreeSet<>();
     try (CloseableIterator<Tuple3<String, String, byte[]>> it =
         reader
             .readKeyedState(
@@ -90,9 +99,10 @@ public final class SavepointModels {
             .executeAndCollect("moe snapshot export")) {
       while (it.hasNext()) {
         Tuple3<String, String, byte[]> t = it.next();
+        ids.add(t.f0);
         if (t.f1.equals(CURSOR)) {
-          cursors.put(t.f0, TrainerCursor.fromArray(longs(t.f2)));
-        } else {
+          cursors.put(t.f0, TrainerCursor.fromArray(t.f2.length == 0 ? null : longs(t.f2)));
+        } else if (!t.f1.equals(SKIPPED)) {
           entries.computeIfAbsent(t.f0, k -> new ArrayList<>()).add(new SnapshotEntry(t.f1, t.f2));
         }
       }
@@ -101,7 +111,7 @@ public final class SavepointModels {
     entries.forEach(
         (id, e) ->
             out.put(id, new StoredModel(id, e, cursors.getOrDefault(id, TrainerCursor.START))));
-    return out;
+    return new Contents(ids, out);
   }
 
   /** Fails with a message a user can act on unless {@code savepoint} holds trainer state. */
@@ -152,7 +162,11 @@ public final class SavepointModels {
     return out;
   }
 
-  /** Emits (model id, entry key, bytes) for each model entry and the model's cursor. */
+  /**
+   * Emits (model id, entry key, bytes) for each model entry and the model's cursor. Every key emits
+   * at least one record: the State Processor API 2.2 fails with a NullPointerException on a key for
+   * which the function emits nothing.
+   */
   static final class Reader
       extends KeyedStateReaderFunction<String, Tuple3<String, String, byte[]>> {
     private final Set<String> only;
@@ -173,19 +187,18 @@ public final class SavepointModels {
     public void readKey(String key, Context ctx, Collector<Tuple3<String, String, byte[]>> out)
         throws Exception {
       if (!only.isEmpty() && !only.contains(key)) {
+        out.collect(Tuple3.of(key, SKIPPED, new byte[0]));
         return;
       }
       for (Map.Entry<String, byte[]> e : entries.entries()) {
         out.collect(Tuple3.of(key, e.getKey(), e.getValue()));
       }
       long[] c = cursor.value();
-      if (c != null) {
-        ByteBuffer b = ByteBuffer.allocate(8 * c.length);
-        for (long v : c) {
-          b.putLong(v);
-        }
-        out.collect(Tuple3.of(key, CURSOR, b.array()));
+      ByteBuffer b = ByteBuffer.allocate(c == null ? 0 : 8 * c.length);
+      for (long v : c == null ? new long[0] : c) {
+        b.putLong(v);
       }
+      out.collect(Tuple3.of(key, CURSOR, b.array()));
     }
   }
 }

@@ -70,16 +70,23 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     Set<String> wanted = new LinkedHashSet<>(models);
     Path tmp = Files.createTempDirectory("moe-export");
-    Map<String, SavepointModels.StoredModel> found;
+    SavepointModels.Contents contents;
     try {
-      found = SavepointModels.read(savepoint, wanted, tmp);
+      contents = SavepointModels.read(savepoint, wanted, tmp);
     } finally {
       deleteTree(tmp);
     }
+    Map<String, SavepointModels.StoredModel> found = contents.models();
     for (String id : wanted) {
       if (!found.containsKey(id)) {
         throw new IllegalArgumentException(
-            "model " + id + " is not in " + savepoint + " (it holds: " + describe(found) + ")");
+            "model "
+                + id
+                + " is not in "
+                + savepoint
+                + " (it holds: "
+                + (contents.modelIds().isEmpty() ? "none" : String.join(", ", contents.modelIds()))
+                + ")");
       }
     }
     if (found.isEmpty()) {
@@ -159,10 +166,6 @@ public final class SnapshotExportCommand implements Callable<Integer> {
       b.append(keep ? String.valueOf((char) c) : String.format("%%%02X", c));
     }
     return b.toString();
-  }
-
-  private static String describe(Map<String, SavepointModels.StoredModel> found) {
-    return found.isEmpty() ? "no models" : String.join(", ", found.keySet());
   }
 
   private static void deleteTree(Path root) throws IOException {

@@ -109,7 +109,7 @@ class SnapshotRestoreITCase {
 
       // 3. The loaded model computes exactly what the model in the savepoint computes.
       Map<String, SavepointModels.StoredModel> stored =
-          SavepointModels.read(Path.of(savepoint), Set.of(), tmp.resolve("spa"));
+          SavepointModels.read(Path.of(savepoint), Set.of(), tmp.resolve("spa")).models();
       for (String id : List.of("alpha", "beta")) {
         Path dir = out.resolve(id);
         try (MoeTrainer live = TrainerSnapshots.restore(stored.get(id).entries());
