@@ -48,8 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Savepoints as model snapshots, end to end on a real broker and MiniCluster: train two models at
- * parallelism 2, stop with a savepoint, export it, load the export for inference, check it against
- * the registry, and restore the savepoint at parallelism 1 and 3.
+ * parallelism 2, take a savepoint and stop, export it (and the retained checkpoint), load the
+ * export for inference, check it against the registry, and restore the savepoint at parallelism 1
+ * and 3.
  *
  * <p>Why the restored digests are exact: after the savepoint each model gets one record of fewer
  * tokens than a batch, so the restored jobs load every model from state (the operator loads a model
@@ -79,7 +80,7 @@ class SnapshotRestoreITCase {
       // 1. Train at parallelism 2 until both models took every step, then stop with a savepoint.
       String savepoint = trainAndStop(servers, st, steps);
 
-      // 2. Export every model, with the trainer state.
+      // 2. Export every model, with the trainer state; and one from the retained checkpoint.
       Path out = tmp.resolve("export");
       CliRun export =
           CliRun.of(
@@ -106,6 +107,28 @@ class SnapshotRestoreITCase {
       assertThat(unknown.err())
           .isEqualTo("error: model gamma is not in " + savepoint + " (it holds: alpha, beta)\n");
       assertThat(exported).containsOnlyKeys("alpha", "beta");
+
+      Path checkpoint =
+          RetainedCheckpoints.latest(tmp.resolve("flink").resolve("checkpoints")).orElseThrow();
+      CliRun fromCheckpoint =
+          CliRun.of(
+              "snapshot",
+              "export",
+              "--savepoint",
+              checkpoint.toString(),
+              "--model",
+              "beta",
+              "--out",
+              tmp.resolve("from-checkpoint").toString());
+      assertThat(fromCheckpoint.exit()).as(fromCheckpoint.err()).isZero();
+      assertThat(fields(fromCheckpoint.out(), "exported "))
+          .as("the retained (incremental RocksDB) checkpoint holds the same final model")
+          .containsOnlyKeys("beta")
+          .containsEntry(
+              "beta",
+              exported
+                  .get("beta")
+                  .replace(out.toString(), tmp.resolve("from-checkpoint").toString()));
 
       // 3. The loaded model computes exactly what the model in the savepoint computes.
       Map<String, SavepointModels.StoredModel> stored =
@@ -190,7 +213,10 @@ class SnapshotRestoreITCase {
     }
   }
 
-  /** Trains at parallelism 2 until both models took {@code steps} steps, then stops. */
+  /**
+   * Trains at parallelism 2 until both models took {@code steps} steps, takes a savepoint and
+   * cancels the job.
+   */
   private String trainAndStop(String servers, TrainerSettings st, long steps) throws Exception {
     KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "it");
     MoeStreamingJob job =
@@ -225,9 +251,18 @@ class SnapshotRestoreITCase {
     }
     String location =
         client
-            .stopWithSavepoint(
-                false, flink.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL)
+            .triggerSavepoint(
+                flink.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL)
             .get(2, TimeUnit.MINUTES);
+    // Cancelled, not stopped: a finished job deletes its checkpoints, a cancelled one retains
+    // them (RETAIN_ON_CANCELLATION), so the export of a retained checkpoint is tested too. The
+    // input is exhausted, so no record arrives between the savepoint and the cancellation.
+    client.cancel().get(1, TimeUnit.MINUTES);
+    try {
+      client.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException cancelled) {
+      // the expected end of a cancelled job
+    }
     return location.startsWith("file:") ? Path.of(URI.create(location)).toString() : location;
   }
 
