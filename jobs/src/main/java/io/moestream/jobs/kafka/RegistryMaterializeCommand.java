@@ -57,6 +57,9 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (initialExperts < 1) {
+      throw new IllegalArgumentException("--initial-experts must be >= 1, got " + initialExperts);
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<ExpertLifecycleEvent> events =
