@@ -4,7 +4,6 @@ import io.moestream.moe.serve.Manifest;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,17 +44,7 @@ public final class RegistryCheckCommand implements Callable<Integer> {
       description = "An exported model directory, or the --out directory of snapshot export.")
   Path snapshot;
 
-  @Option(
-      names = "--topic",
-      defaultValue = TopicNames.REGISTRY,
-      description = "Registry topic (default: ${DEFAULT-VALUE}).")
-  String topic;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "60",
-      description = "Seconds to read the topic to its end (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  @Mixin RegistryReadOptions registry;
 
   @Override
   public Integer call() throws Exception {
@@ -66,7 +55,7 @@ public final class RegistryCheckCommand implements Callable<Integer> {
     }
     List<ExpertLifecycleEvent> events =
         RegistryEvents.readAll(
-            kafka, topic, Duration.ofSeconds(timeoutSeconds), spec.commandLine().getErr());
+            kafka, registry.topic, registry.timeout(), spec.commandLine().getErr());
     int differences = 0;
     for (Manifest m : manifests) {
       List<ExpertLifecycleEvent> mine =

@@ -3,7 +3,6 @@ package io.moestream.jobs.kafka;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,11 +30,7 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin KafkaClientProps kafka;
 
-  @Option(
-      names = "--topic",
-      defaultValue = TopicNames.REGISTRY,
-      description = "Registry topic (default: ${DEFAULT-VALUE}).")
-  String topic;
+  @Mixin RegistryReadOptions registry;
 
   @Option(names = "--model-id", paramLabel = "ID", description = "Only this model.")
   String modelId;
@@ -49,12 +44,6 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
               + " default: ${DEFAULT-VALUE}).")
   int initialExperts;
 
-  @Option(
-      names = "--timeout",
-      defaultValue = "60",
-      description = "Seconds to read the topic to its end (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
-
   @Override
   public Integer call() {
     if (initialExperts < 1) {
@@ -63,7 +52,7 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<ExpertLifecycleEvent> events =
-        RegistryEvents.readAll(kafka, topic, Duration.ofSeconds(timeoutSeconds), err);
+        RegistryEvents.readAll(kafka, registry.topic, registry.timeout(), err);
     RegistryState state = RegistryState.of(events, initialExperts, Long.MAX_VALUE);
     int shown = 0;
     for (String model : state.models()) {
@@ -95,7 +84,9 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
     }
     if (shown == 0) {
       out.println(
-          modelId == null ? "no lifecycle events on " + topic : "no events of model " + modelId);
+          modelId == null
+              ? "no lifecycle events on " + registry.topic
+              : "no events of model " + modelId);
     }
     out.flush();
     err.flush();

@@ -11,7 +11,6 @@ import io.moestream.moe.serve.MoeModel;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerSnapshots;
 import io.moestream.operators.MoeTrainerOperator;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
@@ -38,8 +37,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -69,12 +66,9 @@ class SnapshotRestoreITCase {
       throws Exception {
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
       String servers = kafka.bootstrapServers();
-      createTopics(servers);
+      StreamFixtures.createTopics(servers);
       TrainerSettings st = StreamFixtures.settings();
-      Map<String, List<TokenSequence>> byModel = new HashMap<>();
-      byModel.put("alpha", StreamFixtures.drift("alpha", 66 * 60, 0));
-      byModel.put("beta", StreamFixtures.drift("beta", 66 * 60, 100_000));
-      produce(servers, byModel.values());
+      produce(servers, StreamFixtures.twoModels().values());
       long steps = 66L * 120 / st.tokensPerStep(); // 60: no tokens left pending
 
       // 1. Train at parallelism 2 until both models took every step, then stop with a savepoint.
@@ -218,15 +212,7 @@ class SnapshotRestoreITCase {
    * cancels the job.
    */
   private String trainAndStop(String servers, TrainerSettings st, long steps) throws Exception {
-    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "it");
-    MoeStreamingJob job =
-        new MoeStreamingJob(
-            k.tokens("tokens", "it", false),
-            k.registry("moe.registry"),
-            k.metrics("moe.metrics"),
-            k.deadLetters("tokens.dlq"),
-            st,
-            new TokenValidator(259, 1024, 64));
+    MoeStreamingJob job = StreamFixtures.job(servers, st, false);
     FlinkSettings flink =
         new FlinkSettings(tmp.resolve("flink"), 2, Duration.ofSeconds(2), 0, null);
     StreamExecutionEnvironment env =
@@ -301,21 +287,6 @@ class SnapshotRestoreITCase {
         "");
   }
 
-  private static void createTopics(String servers) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic("tokens", 2, (short) 1),
-                  new NewTopic("tokens.dlq", 1, (short) 1),
-                  new NewTopic("moe.registry", 2, (short) 1)
-                      .configs(Map.of("cleanup.policy", "compact")),
-                  new NewTopic("moe.metrics", 1, (short) 1)))
-          .all()
-          .get();
-    }
-  }
-
   /** Produces the models' records interleaved, each model's in order. */
   private static void produce(String servers, Collection<List<TokenSequence>> byModel) {
     Properties p = new Properties();
@@ -363,21 +334,7 @@ class SnapshotRestoreITCase {
       layer1.add(7);
     }
     Files.createDirectories(dir);
-    new Manifest(
-            m.format(),
-            m.formatVersion(),
-            m.modelId(),
-            m.model(),
-            m.train(),
-            m.step(),
-            m.digest(),
-            m.tokens(),
-            slots,
-            m.routingRecords(),
-            m.source(),
-            m.createdAt(),
-            m.files())
-        .write(dir);
+    m.withActiveSlots(slots).write(dir);
   }
 
   private static Map<String, String> fields(String out, String prefix) {

@@ -74,6 +74,42 @@ public record Manifest(
    */
   public record FileSum(String sha256, long bytes) {}
 
+  /** This manifest with other active slots (for tools and tests that build a variant). */
+  public Manifest withActiveSlots(List<List<Integer>> slots) {
+    return new Manifest(
+        format,
+        formatVersion,
+        modelId,
+        model,
+        train,
+        step,
+        digest,
+        tokens,
+        slots,
+        routingRecords,
+        source,
+        createdAt,
+        files);
+  }
+
+  /** This manifest with other file checksums. */
+  public Manifest withFiles(Map<String, FileSum> sums) {
+    return new Manifest(
+        format,
+        formatVersion,
+        modelId,
+        model,
+        train,
+        step,
+        digest,
+        tokens,
+        activeSlots,
+        routingRecords,
+        source,
+        createdAt,
+        sums);
+  }
+
   public void write(Path dir) throws IOException {
     JSON.writeValue(dir.resolve(FILE).toFile(), this);
   }

@@ -172,20 +172,6 @@ class MoeModelTest {
     for (String f : m.files().keySet()) {
       sums.put(f, Checksums.of(dir.resolve(f)));
     }
-    new Manifest(
-            m.format(),
-            m.formatVersion(),
-            m.modelId(),
-            m.model(),
-            m.train(),
-            m.step(),
-            m.digest(),
-            m.tokens(),
-            m.activeSlots(),
-            m.routingRecords(),
-            m.source(),
-            m.createdAt(),
-            sums)
-        .write(dir);
+    m.withFiles(sums).write(dir);
   }
 }
