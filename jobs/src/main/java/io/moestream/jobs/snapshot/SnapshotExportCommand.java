@@ -41,8 +41,12 @@ public final class SnapshotExportCommand implements Callable<Integer> {
       names = "--savepoint",
       required = true,
       paramLabel = "PATH",
-      description = "Savepoint or retained checkpoint directory (or its _metadata file).")
-  Path savepoint;
+      description =
+          "Savepoint or retained checkpoint directory (or its _metadata file); a path or the"
+              + " file: URI Flink prints.")
+  String savepointArg;
+
+  private Path savepoint;
 
   @Option(
       names = "--model",
@@ -68,6 +72,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    savepoint = localPath(savepointArg);
     Set<String> wanted = new LinkedHashSet<>(models);
     Path tmp = Files.createTempDirectory("moe-export");
     SavepointModels.Contents contents;
@@ -136,6 +141,19 @@ public final class SnapshotExportCommand implements Callable<Integer> {
       throw new IllegalStateException(
           "model " + m.modelId() + " in " + savepoint + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code file:/x} (as Flink reports savepoint locations) or a plain path. */
+  static Path localPath(String location) {
+    if (location.startsWith("file:")) {
+      return Path.of(java.net.URI.create(location));
+    }
+    if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      throw new IllegalArgumentException(
+          "only local savepoints can be exported (file system paths or file: URIs), got "
+              + location);
+    }
+    return Path.of(location);
   }
 
   /** Active slots per layer, as {@code train --bounded} prints them: {@code 0,1,4|0,2}. */

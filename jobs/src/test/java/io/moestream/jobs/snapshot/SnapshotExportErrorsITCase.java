@@ -35,6 +35,9 @@ class SnapshotExportErrorsITCase {
     Path garbage = Files.createDirectories(tmp.resolve("garbage"));
     Files.writeString(garbage.resolve("_metadata"), "not a savepoint");
     assertError(export(garbage), "is not a readable Flink savepoint or checkpoint");
+    assertError(
+        CliRun.of("snapshot", "export", "--savepoint", "s3://bucket/sp-1", "--out", "x"),
+        "only local savepoints can be exported");
   }
 
   @Test

@@ -109,7 +109,7 @@ class SnapshotRestoreITCase {
               "snapshot",
               "export",
               "--savepoint",
-              checkpoint.toString(),
+              checkpoint.toUri().toString(),
               "--model",
               "beta",
               "--out",
