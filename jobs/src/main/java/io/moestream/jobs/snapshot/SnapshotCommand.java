@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "snapshot",
     mixinStandardHelpOptions = true,
-    description = "Export models from a savepoint or retained checkpoint.",
-    subcommands = {SnapshotExportCommand.class})
+    description = "List or export the models in a savepoint or retained checkpoint.",
+    subcommands = {SnapshotListCommand.class, SnapshotExportCommand.class})
 public final class SnapshotCommand implements Runnable {
   @Spec CommandSpec spec;
 

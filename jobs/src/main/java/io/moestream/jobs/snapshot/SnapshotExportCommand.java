@@ -107,7 +107,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     Instant now = Instant.now();
     for (SavepointModels.StoredModel m : found.values()) {
       Path dir = out.resolve(dirName(m.modelId()));
-      try (MoeTrainer t = restore(m)) {
+      try (MoeTrainer t = restore(m, savepoint)) {
         Manifest manifest =
             ModelExport.write(
                 t,
@@ -134,7 +134,8 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     return 0;
   }
 
-  private MoeTrainer restore(SavepointModels.StoredModel m) {
+  /** The model as a trainer; a damaged entry is reported with the model and the savepoint. */
+  static MoeTrainer restore(SavepointModels.StoredModel m, Path savepoint) {
     try {
       return TrainerSnapshots.restore(m.entries());
     } catch (SnapshotCodec.CorruptSnapshotException e) {
@@ -186,7 +187,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

@@ -124,6 +124,18 @@ class SnapshotRestoreITCase {
                   .get("beta")
                   .replace(out.toString(), tmp.resolve("from-checkpoint").toString()));
 
+      CliRun list = CliRun.of("snapshot", "list", "--savepoint", savepoint);
+      assertThat(list.exit()).as(list.err()).isZero();
+      assertThat(list.out()).contains("alpha step=" + steps + " tokens=" + 66L * 120 + " digest=");
+      assertThat(fields(list.out(), ""))
+          .as("list shows what export writes")
+          .containsOnlyKeys("alpha", "beta")
+          .hasEntrySatisfying(
+              "alpha",
+              l ->
+                  assertThat(exported.get("alpha"))
+                      .contains(l.substring(l.indexOf(" digest="), l.indexOf(" active="))));
+
       // 3. The loaded model computes exactly what the model in the savepoint computes.
       Map<String, SavepointModels.StoredModel> stored =
           SavepointModels.read(Path.of(savepoint), Set.of(), tmp.resolve("spa")).models();

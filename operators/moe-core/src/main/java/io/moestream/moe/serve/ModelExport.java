@@ -99,7 +99,8 @@ public final class ModelExport {
     return TrainerStateFile.read(dir.resolve(TRAINER_STATE));
   }
 
-  static List<List<Integer>> slots(boolean[][] active) {
+  /** Active slots per layer, ascending, as the manifest lists them. */
+  public static List<List<Integer>> slots(boolean[][] active) {
     List<List<Integer>> out = new ArrayList<>();
     for (boolean[] layer : active) {
       List<Integer> s = new ArrayList<>();
