@@ -157,7 +157,6 @@ public final class MoeModel implements AutoCloseable {
     }
     List<float[]> perLayer = router.take();
     int t = batch[0].length - 1;
-    int e = router.slots();
     List<Inference.TokenRoute> routes = new ArrayList<>();
     for (int b = 0; b < batch.length; b++) {
       for (int i = 0; i < t; i++) {
@@ -165,6 +164,7 @@ public final class MoeModel implements AutoCloseable {
         for (int l = 0; l < experts.length; l++) {
           int row = b * t + i;
           float[] sel = perLayer.get(l);
+          int e = sel.length / (batch.length * t); // the router's selection width
           experts[l] =
               java.util.stream.IntStream.range(0, e).filter(j -> sel[row * e + j] > 0).toArray();
         }

@@ -3,6 +3,9 @@ package io.moestream.moe.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerSnapshots;
 import java.io.IOException;
@@ -51,6 +54,25 @@ class MoeModelTest {
       assertThat(m.model()).isEqualTo(trainer.modelConfig());
       assertThat(m.train()).isEqualTo(trainer.trainConfig());
       assertThat(m.files()).containsOnlyKeys(ModelExport.TENSORS, ModelExport.TRAINER_STATE);
+    }
+  }
+
+  @Test
+  void aSoftmaxTopKModelRoundTripsToo() throws IOException {
+    ModelConfig mc =
+        new ModelConfig(259, 16, 1, 2, ExportFixtures.CTX, 16, RouterConfig.topK(4, 2));
+    try (MoeTrainer t = MoeTrainer.create(mc, TrainConfig.defaults(2))) {
+      for (int i = 0; i < 3; i++) {
+        t.train(ExportFixtures.batch(i, 0));
+      }
+      Path dir = tmp.resolve("topk");
+      ModelExport.write(t, "k", dir, "sp", -1, false, Instant.EPOCH);
+      try (MoeModel model = MoeModel.load(dir)) {
+        int[][] batch = ExportFixtures.batch(9, 1);
+        assertThat(model.loss(batch)).isEqualTo(t.evaluate(batch).loss());
+        Inference r = model.score(batch[0]);
+        assertThat(r.routes()).allSatisfy(route -> assertThat(route.k(0)).isEqualTo(2));
+      }
     }
   }
 
