@@ -35,6 +35,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -199,6 +200,12 @@ class SnapshotRestoreITCase {
       assertThat(differs.out()).contains("DIFFERENT alpha layer 1");
 
       // 5. Restore at parallelism 1 and 3: every model comes back bit for bit.
+      assertThat(
+              List.of("alpha", "beta").stream()
+                  .anyMatch(
+                      id -> subtask(id, 2) != subtask(id, 1) || subtask(id, 2) != subtask(id, 3)))
+          .as("at least one model changes subtask, so state really moves")
+          .isTrue();
       for (int parallelism : new int[] {1, 3}) {
         Map<String, String> models = restoreAt(parallelism, savepoint, st);
         assertThat(models).containsOnlyKeys("alpha", "beta");
@@ -347,6 +354,12 @@ class SnapshotRestoreITCase {
     }
     Files.createDirectories(dir);
     m.withActiveSlots(slots).write(dir);
+  }
+
+  /** The subtask that owns {@code modelId} at {@code parallelism} (Flink's key-group rule). */
+  private static int subtask(String modelId, int parallelism) {
+    return KeyGroupRangeAssignment.assignKeyToParallelOperator(
+        modelId, FlinkSettings.MAX_PARALLELISM, parallelism);
   }
 
   private static Map<String, String> fields(String out, String prefix) {
