@@ -61,7 +61,12 @@ public final class InferCommand implements Callable<Integer> {
     List<Path> dirs = Manifest.modelDirs(snapshot);
     if (dirs.size() > 1) {
       throw new IllegalArgumentException(
-          snapshot + " holds " + dirs.size() + " models: pass one model's directory");
+          snapshot
+              + " holds "
+              + dirs.size()
+              + " models: pass one model's directory ("
+              + String.join(", ", dirs.stream().map(d -> d.getFileName().toString()).toList())
+              + ")");
     }
     String text = input.text != null ? input.text : Files.readString(input.file);
     int[] tokens = new ByteTokenizer().encode(text);

@@ -73,6 +73,12 @@ class InferCommandTest {
     assertError(infer(wrongSum), "expected " + "ab".repeat(32));
 
     assertError(infer(Files.createDirectories(tmp.resolve("nothing"))), "not an exported snapshot");
+    Path two = Files.createDirectories(tmp.resolve("two"));
+    for (String name : new String[] {"a", "b"}) {
+      Files.createDirectories(two.resolve(name));
+      Files.copy(good.resolve(Manifest.FILE), two.resolve(name).resolve(Manifest.FILE));
+    }
+    assertError(infer(two), "holds 2 models: pass one model's directory (a, b)");
   }
 
   private static CliRun infer(Path dir) {
