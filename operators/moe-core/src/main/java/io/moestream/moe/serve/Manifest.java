@@ -146,7 +146,8 @@ public record Manifest(
           "no " + FILE + " in " + dir + " (not an exported model directory)");
     } catch (IOException e) {
       throw new InvalidSnapshotException(
-          file + " is unreadable: " + e.getMessage().lines().findFirst().orElse(""), e);
+          file + " is unreadable: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+          e);
     } catch (IllegalArgumentException e) { // a config record refused a value
       throw new InvalidSnapshotException(file + " holds an invalid config: " + e.getMessage(), e);
     }
