@@ -43,6 +43,9 @@ public final class ModelExport {
       Instant createdAt)
       throws IOException {
     Files.createDirectories(dir);
+    // An export over an older one: without its manifest the directory reads as incomplete until
+    // the new manifest is written, never as the old model with new files.
+    Files.deleteIfExists(dir.resolve(Manifest.FILE));
     boolean[][] active = t.activeSlots();
     List<SafeTensors.Tensor> tensors = new ArrayList<>();
     for (TrainerExport.HostTensor h : TrainerExport.servedTensors(t)) {
