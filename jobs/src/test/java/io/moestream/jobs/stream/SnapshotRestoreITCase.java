@@ -10,7 +10,6 @@ import io.moestream.moe.serve.Manifest;
 import io.moestream.moe.serve.MoeModel;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerSnapshots;
-import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
@@ -29,15 +28,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -206,8 +203,13 @@ class SnapshotRestoreITCase {
                       id -> subtask(id, 2) != subtask(id, 1) || subtask(id, 2) != subtask(id, 3)))
           .as("at least one model changes subtask, so state really moves")
           .isTrue();
+      List<TokenSequence> extra = new ArrayList<>();
+      for (String id : List.of("alpha", "beta")) {
+        extra.add(StreamFixtures.drift(id, 66, 300_000).get(0)); // fewer tokens than a batch
+      }
+      produce(servers, List.of(extra));
       for (int parallelism : new int[] {1, 3}) {
-        Map<String, String> models = restoreAt(parallelism, savepoint, st);
+        Map<String, String> models = restoreByCli(servers, parallelism, savepoint);
         assertThat(models).containsOnlyKeys("alpha", "beta");
         for (String id : List.of("alpha", "beta")) {
           Manifest m = Manifest.read(out.resolve(id));
@@ -272,38 +274,64 @@ class SnapshotRestoreITCase {
   }
 
   /**
-   * Restores only the trainer (by its uid; the savepoint's Kafka source and sink state are left
-   * unclaimed) at {@code parallelism} and feeds each model one record of fewer tokens than a batch:
-   * each model is loaded from state, trains no step, and reports its digest at the end of input.
+   * {@code train --bounded --from-savepoint} at {@code parallelism}: each model gets one record of
+   * fewer tokens than a batch, so it is loaded from state, trains no step, and is reported at the
+   * end of input with its digest.
    */
-  private Map<String, String> restoreAt(int parallelism, String savepoint, TrainerSettings st)
+  private Map<String, String> restoreByCli(String servers, int parallelism, String savepoint)
       throws Exception {
-    Configuration conf =
-        new FlinkSettings(
-                tmp.resolve("restore-" + parallelism),
-                parallelism,
-                Duration.ofSeconds(2),
-                0,
-                savepoint)
-            .toConfiguration();
-    conf.setString("execution.state-recovery.ignore-unclaimed-state", "true");
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    List<TokenSequence> extra = new ArrayList<>();
-    for (String id : List.of("alpha", "beta")) {
-      extra.add(StreamFixtures.drift(id, 66, 300_000).get(0));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                servers,
+                "--bounded",
+                "--from-savepoint",
+                savepoint,
+                "--parallelism",
+                Integer.toString(parallelism),
+                "--checkpoint-interval",
+                "2",
+                "--work-dir",
+                tmp.resolve("restore-" + parallelism).toString()));
+    args.addAll(
+        List.of(
+            "--d",
+            "32",
+            "--layers",
+            "2",
+            "--heads",
+            "2",
+            "--ctx",
+            "32",
+            "--ff",
+            "64",
+            "--experts",
+            "2",
+            "--emax",
+            "8",
+            "--batch",
+            "4",
+            "--seed",
+            "9",
+            "--window-start",
+            "4",
+            "--window-length",
+            "4",
+            "--window-period",
+            "8",
+            "--summary-every",
+            "5"));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      CliRun run =
+          pool.submit(() -> CliRun.of(args.toArray(String[]::new))).get(3, TimeUnit.MINUTES);
+      assertThat(run.exit()).as(run.err()).isZero();
+      return fields(run.out(), "model ");
+    } finally {
+      pool.shutdownNow();
     }
-    env.fromData(extra, TypeInformation.of(TokenSequence.class))
-        .keyBy(TokenSequence::getModelId)
-        .transform(
-            "moe-trainer",
-            TypeInformation.of(ExpertLifecycleEvent.class),
-            new MoeTrainerOperator(st))
-        .uid("moe-trainer")
-        .sinkTo(new DiscardingSink<>());
-    JobExecutionResult result = env.execute("restore-" + parallelism);
-    return fields(
-        String.join("\n", result.<List<String>>getAccumulatorResult(MoeTrainerOperator.DIGESTS)),
-        "");
   }
 
   /** Produces the models' records interleaved, each model's in order. */

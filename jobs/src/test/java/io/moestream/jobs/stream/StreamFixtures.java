@@ -44,7 +44,8 @@ final class StreamFixtures {
 
   /** The job on those topics with the test settings; {@code bounded}: stop at today's end. */
   static MoeStreamingJob job(String servers, TrainerSettings st, boolean bounded) {
-    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "it");
+    // The prefix `train` uses ("moe-" + registry topic), so the CLI can restore this job's state.
+    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-moe.registry");
     return new MoeStreamingJob(
         k.tokens("tokens", "it", bounded),
         k.registry("moe.registry"),
