@@ -187,10 +187,19 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+  /**
+   * Best-effort removal of the reader's temporary directory: Flink's local environment may still be
+   * removing its own files in there when the job has returned, so files vanishing under the walk
+   * are expected, and a leftover temp file must not fail an export that succeeded.
+   */
+  static void deleteTree(Path root) {
+    for (int attempt = 0; attempt < 3 && Files.exists(root); attempt++) {
+      try (Stream<Path> s = Files.walk(root)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // a file went away under the walk: walk again
       }
     }
   }

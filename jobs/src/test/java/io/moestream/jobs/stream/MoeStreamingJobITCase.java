@@ -20,13 +20,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,23 +129,13 @@ class MoeStreamingJobITCase {
   private static Map<String, Long> produce(String servers, Map<String, List<TokenSequence>> byModel)
       throws Exception {
     Map<String, Long> bad = new HashMap<>();
-    Properties p = new Properties();
-    p.put("bootstrap.servers", servers);
-    p.put("enable.idempotence", "true");
-    p.put("acks", "all");
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
       List<TokenSequence> a = byModel.get("alpha");
       List<TokenSequence> b = byModel.get("beta");
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
         for (List<TokenSequence> list : List.of(a, b)) {
           if (i < list.size()) {
-            TokenSequence s = list.get(i);
-            producer.send(
-                new ProducerRecord<>(
-                    "tokens",
-                    s.getModelId().getBytes(StandardCharsets.UTF_8),
-                    StreamFixtures.bytes(s)));
+            producer.send(StreamFixtures.record(list.get(i)));
           }
         }
         if (i == 5) {

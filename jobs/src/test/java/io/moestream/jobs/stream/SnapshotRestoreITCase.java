@@ -15,7 +15,6 @@ import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,8 +34,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -336,22 +332,12 @@ class SnapshotRestoreITCase {
 
   /** Produces the models' records interleaved, each model's in order. */
   private static void produce(String servers, Collection<List<TokenSequence>> byModel) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", servers);
-    p.put("enable.idempotence", "true");
-    p.put("acks", "all");
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
       int longest = byModel.stream().mapToInt(List::size).max().orElse(0);
       for (int i = 0; i < longest; i++) {
         for (List<TokenSequence> list : byModel) {
           if (i < list.size()) {
-            TokenSequence s = list.get(i);
-            producer.send(
-                new ProducerRecord<>(
-                    "tokens",
-                    s.getModelId().getBytes(StandardCharsets.UTF_8),
-                    StreamFixtures.bytes(s)));
+            producer.send(StreamFixtures.record(list.get(i)));
           }
         }
       }

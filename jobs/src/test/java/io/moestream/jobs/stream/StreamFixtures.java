@@ -9,6 +9,7 @@ import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.TokenSequence;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,9 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A small drifting stream (English, then source code), the settings the tests train with, and the
@@ -93,6 +97,21 @@ final class StreamFixtures {
       }
     }
     return out;
+  }
+
+  /** An idempotent producer of raw records. */
+  static KafkaProducer<byte[], byte[]> producer(String servers) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", servers);
+    p.put("enable.idempotence", "true");
+    p.put("acks", "all");
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** {@code s} as the job reads it: on "tokens", key = model id. */
+  static ProducerRecord<byte[], byte[]> record(TokenSequence s) {
+    return new ProducerRecord<>(
+        "tokens", s.getModelId().getBytes(StandardCharsets.UTF_8), bytes(s));
   }
 
   static byte[] bytes(TokenSequence s) {
