@@ -24,7 +24,9 @@ import picocli.CommandLine.ScopeType;
       DemoCommand.class,
       io.moestream.jobs.stream.TrainCommand.class,
       io.moestream.jobs.kafka.ProduceCommand.class,
-      io.moestream.jobs.kafka.RegistryCommand.class
+      io.moestream.jobs.kafka.RegistryCommand.class,
+      io.moestream.jobs.snapshot.SnapshotCommand.class,
+      io.moestream.jobs.snapshot.InferCommand.class
     })
 public final class MoeCli {
   // Read by run() before parsing (its values become defaults); declared here so every command

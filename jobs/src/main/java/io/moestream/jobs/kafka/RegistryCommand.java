@@ -14,7 +14,11 @@ import picocli.CommandLine.Spec;
     name = "registry",
     mixinStandardHelpOptions = true,
     description = "Read the expert registry topic (ExpertLifecycleEvent records).",
-    subcommands = {RegistryTailCommand.class})
+    subcommands = {
+      RegistryTailCommand.class,
+      RegistryMaterializeCommand.class,
+      RegistryCheckCommand.class
+    })
 public final class RegistryCommand implements Runnable {
   @Spec CommandSpec spec;
 

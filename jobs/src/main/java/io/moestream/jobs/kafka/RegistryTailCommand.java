@@ -90,7 +90,7 @@ public final class RegistryTailCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static ExpertLifecycleEvent decode(ConsumerRecord<byte[], byte[]> r, PrintWriter err) {
+  static ExpertLifecycleEvent decode(ConsumerRecord<byte[], byte[]> r, PrintWriter err) {
     if (r.value() == null) {
       return null; // a tombstone: compaction's way to forget a key, not an event
     }

@@ -7,6 +7,7 @@ import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TrainingSummary;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -26,8 +27,11 @@ import org.apache.flink.util.function.SerializableFunction;
 public record KafkaConnectors(
     String bootstrapServers, Properties clientProperties, String transactionalIdPrefix) {
 
-  /** Source of raw token records; {@code bounded} stops at the offsets present at start. */
-  public KafkaSource<RawRecord> tokens(String topic, String groupId, boolean bounded) {
+  /**
+   * Source of raw token records; {@code bounded} stops at the offsets present at start, also after
+   * a restore from a savepoint of an unbounded run ({@link BoundedRestoredSource}).
+   */
+  public Source<RawRecord, ?, ?> tokens(String topic, String groupId, boolean bounded) {
     var b =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(bootstrapServers)
@@ -38,6 +42,7 @@ public record KafkaConnectors(
             .setDeserializer(new RawRecordDeserializer());
     if (bounded) {
       b.setBounded(OffsetsInitializer.latest());
+      return new BoundedRestoredSource(b.build());
     }
     return b.build();
   }

@@ -32,7 +32,18 @@ class KafkaCommandsTest {
 
   @Test
   void registryWithoutSubcommandIsAUsageError() {
-    assertOneErrorLine(run("registry"), "missing subcommand: one of [tail]");
+    assertOneErrorLine(run("registry"), "missing subcommand: one of [tail, materialize, check]");
+  }
+
+  @Test
+  void registryMaterializeAndCheckRefuseBadInputBeforeConnecting() {
+    String nowhere = "--bootstrap-servers=127.0.0.1:1";
+    assertOneErrorLine(
+        run("registry", "materialize", nowhere, "--initial-experts", "0"),
+        "--initial-experts must be >= 1");
+    assertOneErrorLine(
+        run("registry", "check", nowhere, "--snapshot", "/no/such/dir"),
+        "/no/such/dir is not a directory");
   }
 
   @Test

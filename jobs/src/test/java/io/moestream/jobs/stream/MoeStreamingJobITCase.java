@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.operators.MoeTrainerOperator;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.DeadLetterReason;
@@ -21,15 +20,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,33 +45,12 @@ class MoeStreamingJobITCase {
   void twoModelsTrainExactlyOnceAndTheRegistryReplaysTheirExpertSets() throws Exception {
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
       String servers = kafka.bootstrapServers();
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
-        admin
-            .createTopics(
-                List.of(
-                    new NewTopic("tokens", 2, (short) 1),
-                    new NewTopic("tokens.dlq", 1, (short) 1),
-                    new NewTopic("moe.registry", 2, (short) 1)
-                        .configs(Map.of("cleanup.policy", "compact")),
-                    new NewTopic("moe.metrics", 1, (short) 1)))
-            .all()
-            .get();
-      }
+      StreamFixtures.createTopics(servers);
       TrainerSettings st = StreamFixtures.settings();
-      Map<String, List<TokenSequence>> byModel = new HashMap<>();
-      byModel.put("alpha", StreamFixtures.drift("alpha", 66 * 60, 0));
-      byModel.put("beta", StreamFixtures.drift("beta", 66 * 60, 100_000));
+      Map<String, List<TokenSequence>> byModel = StreamFixtures.twoModels();
       Map<String, Long> badOffsets = produce(servers, byModel);
 
-      KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "it");
-      MoeStreamingJob job =
-          new MoeStreamingJob(
-              k.tokens("tokens", "it", true),
-              k.registry("moe.registry"),
-              k.metrics("moe.metrics"),
-              k.deadLetters("tokens.dlq"),
-              st,
-              new TokenValidator(259, 1024, 64));
+      MoeStreamingJob job = StreamFixtures.job(servers, st, true);
       FlinkSettings flink =
           new FlinkSettings(tmp.resolve("flink"), 2, Duration.ofSeconds(2), 0, null);
       JobExecutionResult result =
@@ -155,23 +129,13 @@ class MoeStreamingJobITCase {
   private static Map<String, Long> produce(String servers, Map<String, List<TokenSequence>> byModel)
       throws Exception {
     Map<String, Long> bad = new HashMap<>();
-    Properties p = new Properties();
-    p.put("bootstrap.servers", servers);
-    p.put("enable.idempotence", "true");
-    p.put("acks", "all");
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
       List<TokenSequence> a = byModel.get("alpha");
       List<TokenSequence> b = byModel.get("beta");
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
         for (List<TokenSequence> list : List.of(a, b)) {
           if (i < list.size()) {
-            TokenSequence s = list.get(i);
-            producer.send(
-                new ProducerRecord<>(
-                    "tokens",
-                    s.getModelId().getBytes(StandardCharsets.UTF_8),
-                    StreamFixtures.bytes(s)));
+            producer.send(StreamFixtures.record(list.get(i)));
           }
         }
         if (i == 5) {

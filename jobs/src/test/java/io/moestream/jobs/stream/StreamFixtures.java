@@ -5,17 +5,67 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.RecordingWindow;
+import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.TokenSequence;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** A small drifting stream (English, then source code) and the settings the tests train with. */
+/**
+ * A small drifting stream (English, then source code), the settings the tests train with, and the
+ * job wired to an embedded broker's topics.
+ */
 final class StreamFixtures {
   private StreamFixtures() {}
+
+  /** The pipeline's four topics (two token and two registry partitions; registry compacted). */
+  static void createTopics(String servers) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic("tokens", 2, (short) 1),
+                  new NewTopic("tokens.dlq", 1, (short) 1),
+                  new NewTopic("moe.registry", 2, (short) 1)
+                      .configs(Map.of("cleanup.policy", "compact")),
+                  new NewTopic("moe.metrics", 1, (short) 1)))
+          .all()
+          .get();
+    }
+  }
+
+  /** The job on those topics with the test settings; {@code bounded}: stop at today's end. */
+  static MoeStreamingJob job(String servers, TrainerSettings st, boolean bounded) {
+    // The prefix `train` uses ("moe-" + registry topic), so the CLI can restore this job's state.
+    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-moe.registry");
+    return new MoeStreamingJob(
+        k.tokens("tokens", "it", bounded),
+        k.registry("moe.registry"),
+        k.metrics("moe.metrics"),
+        k.deadLetters("tokens.dlq"),
+        st,
+        new TokenValidator(259, 1024, 64));
+  }
+
+  /** Two models, alpha and beta, each 60 records of English then 60 of source code. */
+  static Map<String, List<TokenSequence>> twoModels() {
+    Map<String, List<TokenSequence>> byModel = new HashMap<>();
+    byModel.put("alpha", drift("alpha", 66 * 60, 0));
+    byModel.put("beta", drift("beta", 66 * 60, 100_000));
+    return byModel;
+  }
 
   static TrainerSettings settings() {
     ModelConfig mc = new ModelConfig(259, 32, 2, 2, 32, 64, RouterConfig.dynMoe(2, 8));
@@ -47,6 +97,21 @@ final class StreamFixtures {
       }
     }
     return out;
+  }
+
+  /** An idempotent producer of raw records. */
+  static KafkaProducer<byte[], byte[]> producer(String servers) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", servers);
+    p.put("enable.idempotence", "true");
+    p.put("acks", "all");
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** {@code s} as the job reads it: on "tokens", key = model id. */
+  static ProducerRecord<byte[], byte[]> record(TokenSequence s) {
+    return new ProducerRecord<>(
+        "tokens", s.getModelId().getBytes(StandardCharsets.UTF_8), bytes(s));
   }
 
   static byte[] bytes(TokenSequence s) {

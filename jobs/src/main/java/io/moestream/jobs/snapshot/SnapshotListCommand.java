@@ -1,0 +1,65 @@
+package io.moestream.jobs.snapshot;
+
+import io.moestream.moe.serve.ModelExport;
+import io.moestream.moe.train.MoeTrainer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code moe snapshot list}: the models a savepoint or retained checkpoint holds, one line each —
+ * what an operator looks at before exporting or restoring: {@code modelId step=… tokens=… digest=…
+ * active=…} (digest and active slots as {@code train --bounded} prints them).
+ */
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    description = "List the models in a savepoint or retained checkpoint (step, digest, experts).")
+public final class SnapshotListCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--savepoint",
+      required = true,
+      paramLabel = "PATH",
+      description = "Savepoint or retained checkpoint (a path or the file: URI Flink prints).")
+  String savepointArg;
+
+  @Override
+  public Integer call() throws Exception {
+    Path savepoint = SnapshotExportCommand.localPath(savepointArg);
+    PrintWriter out = spec.commandLine().getOut();
+    Path tmp = Files.createTempDirectory("moe-list");
+    SavepointModels.Contents contents;
+    try {
+      contents = SavepointModels.read(savepoint, Set.of(), tmp);
+    } finally {
+      SnapshotExportCommand.deleteTree(tmp);
+    }
+    for (SavepointModels.StoredModel m : contents.models().values()) {
+      try (MoeTrainer t = SnapshotExportCommand.restore(m, savepoint)) {
+        out.println(
+            m.modelId()
+                + " step="
+                + t.step()
+                + " tokens="
+                + m.cursor().tokens()
+                + " digest="
+                + t.digest()
+                + " active="
+                + SnapshotExportCommand.slots(ModelExport.slots(t.activeSlots())));
+      }
+    }
+    if (contents.models().isEmpty()) {
+      out.println("no models in " + savepoint);
+    }
+    out.flush();
+    return 0;
+  }
+}
