@@ -1,5 +1,7 @@
 package io.moestream.state;
 
+import io.moestream.schemas.TrainerCursorState;
+
 /**
  * Per-model counters kept in keyed state next to the model, so a restored job reports totals that
  * continue where the snapshot left off.
@@ -14,8 +16,8 @@ package io.moestream.state;
 public record TrainerCursor(long records, long tokens, long steps, long summaries, long tokenHash) {
   public static final TrainerCursor START = new TrainerCursor(0, 0, 0, 0, 0);
 
-  public long[] toArray() {
-    return new long[] {records, tokens, steps, summaries, tokenHash};
+  public TrainerCursorState toState() {
+    return new TrainerCursorState(records, tokens, steps, summaries, tokenHash);
   }
 
   /** The hash of {@code previous} followed by {@code tokens} (polynomial, base 1_000_003). */
@@ -27,14 +29,12 @@ public record TrainerCursor(long records, long tokens, long steps, long summarie
     return h;
   }
 
-  public static TrainerCursor fromArray(long[] a) {
-    if (a == null) {
-      return START;
-    }
-    if (a.length != 5) {
-      throw new IllegalStateException("cursor state has " + a.length + " fields, expected 5");
-    }
-    return new TrainerCursor(a[0], a[1], a[2], a[3], a[4]);
+  /** The cursor in keyed state, or {@link #START} for a model that has none yet. */
+  public static TrainerCursor fromState(TrainerCursorState s) {
+    return s == null
+        ? START
+        : new TrainerCursor(
+            s.getRecords(), s.getTokens(), s.getSteps(), s.getSummaries(), s.getTokenHash());
   }
 
   public TrainerCursor consumed(int[] more) {

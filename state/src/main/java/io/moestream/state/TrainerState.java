@@ -1,9 +1,12 @@
 package io.moestream.state;
 
+import io.moestream.schemas.RoutingRecordsState;
+import io.moestream.schemas.TrainerCursorState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 
 /**
  * The trainer operator's keyed state (key = model id), declared once so the operator, the snapshot
@@ -23,7 +26,15 @@ public final class TrainerState {
       new ValueStateDescriptor<>(
           "pending-tokens", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
 
-  /** Counters, see {@link TrainerCursor}. */
-  public static final ValueStateDescriptor<long[]> CURSOR =
-      new ValueStateDescriptor<>("cursor", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+  /** Counters, see {@link TrainerCursor}; an Avro record, so its schema can evolve. */
+  public static final ValueStateDescriptor<TrainerCursorState> CURSOR =
+      new ValueStateDescriptor<>("cursor", new AvroTypeInfo<>(TrainerCursorState.class));
+
+  /**
+   * DynMoE's routing records of the current recording window, per layer (see {@link
+   * RoutingStates}); an Avro record. The {@code meta} entry carries them too, so a snapshot entry
+   * set is self-contained; the operator restores them from here.
+   */
+  public static final ValueStateDescriptor<RoutingRecordsState> ROUTING_RECORDS =
+      new ValueStateDescriptor<>("routing-records", new AvroTypeInfo<>(RoutingRecordsState.class));
 }

@@ -1,6 +1,7 @@
 package io.moestream.jobs.snapshot;
 
 import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.schemas.TrainerCursorState;
 import io.moestream.state.TrainerCursor;
 import io.moestream.state.TrainerState;
 import java.io.FileNotFoundException;
@@ -101,7 +102,7 @@ public final class SavepointModels {
         Tuple3<String, String, byte[]> t = it.next();
         ids.add(t.f0);
         if (t.f1.equals(CURSOR)) {
-          cursors.put(t.f0, TrainerCursor.fromArray(t.f2.length == 0 ? null : longs(t.f2)));
+          cursors.put(t.f0, cursorOf(t.f2));
         } else if (!t.f1.equals(SKIPPED)) {
           entries.computeIfAbsent(t.f0, k -> new ArrayList<>()).add(new SnapshotEntry(t.f1, t.f2));
         }
@@ -167,11 +168,19 @@ public final class SavepointModels {
    * at least one record: the State Processor API 2.2 fails with a NullPointerException on a key for
    * which the function emits nothing.
    */
+  private static TrainerCursor cursorOf(byte[] bytes) {
+    if (bytes.length == 0) {
+      return TrainerCursor.START;
+    }
+    long[] c = longs(bytes);
+    return new TrainerCursor(c[0], c[1], c[2], c[3], c[4]);
+  }
+
   static final class Reader
       extends KeyedStateReaderFunction<String, Tuple3<String, String, byte[]>> {
     private final Set<String> only;
     private transient MapState<String, byte[]> entries;
-    private transient ValueState<long[]> cursor;
+    private transient ValueState<TrainerCursorState> cursor;
 
     Reader(Set<String> only) {
       this.only = only;
@@ -193,9 +202,19 @@ public final class SavepointModels {
       for (Map.Entry<String, byte[]> e : entries.entries()) {
         out.collect(Tuple3.of(key, e.getKey(), e.getValue()));
       }
-      long[] c = cursor.value();
-      ByteBuffer b = ByteBuffer.allocate(c == null ? 0 : 8 * c.length);
-      for (long v : c == null ? new long[0] : c) {
+      TrainerCursorState state = cursor.value();
+      long[] c =
+          state == null
+              ? new long[0]
+              : new long[] {
+                state.getRecords(),
+                state.getTokens(),
+                state.getSteps(),
+                state.getSummaries(),
+                state.getTokenHash()
+              };
+      ByteBuffer b = ByteBuffer.allocate(8 * c.length);
+      for (long v : c) {
         b.putLong(v);
       }
       out.collect(Tuple3.of(key, CURSOR, b.array()));

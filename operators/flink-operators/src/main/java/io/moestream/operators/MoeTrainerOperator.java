@@ -2,13 +2,17 @@ package io.moestream.operators;
 
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.train.ChangedSlots;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
 import io.moestream.moe.train.TrainerSnapshots;
 import io.moestream.schemas.ExpertLifecycleEvent;
+import io.moestream.schemas.RoutingRecordsState;
 import io.moestream.schemas.TokenSequence;
+import io.moestream.schemas.TrainerCursorState;
 import io.moestream.schemas.TrainingSummary;
+import io.moestream.state.RoutingStates;
 import io.moestream.state.TrainerCursor;
 import io.moestream.state.TrainerState;
 import java.util.ArrayList;
@@ -53,7 +57,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   private transient Set<String> dirty;
   private transient MapState<String, byte[]> entries;
   private transient ValueState<int[]> pending;
-  private transient ValueState<long[]> cursor;
+  private transient ValueState<TrainerCursorState> cursor;
+  private transient ValueState<RoutingRecordsState> routing;
   private transient String configHash;
   private transient boolean digestsReported;
   private transient long firstStepAt;
@@ -74,6 +79,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     entries = getPartitionedState(TrainerState.MODEL_ENTRIES);
     pending = getPartitionedState(TrainerState.PENDING_TOKENS);
     cursor = getPartitionedState(TrainerState.CURSOR);
+    routing = getPartitionedState(TrainerState.ROUTING_RECORDS);
     configHash = settings.configHash();
     if (settings.intraOpThreads() > 0) {
       ai.djl.engine.Engine.getInstance(); // loads libtorch before the JNI call
@@ -133,11 +139,17 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
             : TrainerSnapshots.restore(stored);
     int layers = trainer.modelConfig().layers();
     int slots = trainer.activeSlots()[0].length;
+    RoutingRecordsState records = routing.value();
+    if (records != null) {
+      RoutingRecords[] r =
+          RoutingStates.fromState(records, layers, slots, trainer.modelConfig().dModel());
+      trainer.restoreRoutingRecords(r);
+    }
     return new ModelSession(
         id,
         trainer,
         new TokenBuffer(pending.value()),
-        TrainerCursor.fromArray(cursor.value()),
+        TrainerCursor.fromState(cursor.value()),
         new ModelMetrics(getMetricGroup(), id, settings.model().layers()),
         stored.isEmpty() ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
   }
@@ -156,7 +168,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         bytes += e.bytes().length;
       }
       pending.update(s.buffer.snapshot());
-      cursor.update(s.cursor.toArray());
+      cursor.update(s.cursor.toState());
+      routing.update(RoutingStates.toState(s.trainer.routingRecords()));
     }
     dirty.clear();
     lastCaptureMillis = (System.nanoTime() - t0) / 1_000_000;

@@ -45,6 +45,17 @@ class MoeTrainerOperatorTest {
       int[] pending = op.getKeyedStateStore().getState(TrainerState.PENDING_TOKENS).value();
       assertThat(pending).hasSize(70 - 3 * 18);
       assertThat(op.model("m1").step()).isEqualTo(3);
+      var cursor = op.getKeyedStateStore().getState(TrainerState.CURSOR).value();
+      assertThat(cursor.getRecords()).isEqualTo(10);
+      assertThat(cursor.getTokens()).isEqualTo(70);
+      assertThat(cursor.getSteps()).isEqualTo(3);
+      var routing = op.getKeyedStateStore().getState(TrainerState.ROUTING_RECORDS).value();
+      var live = op.model("m1").routingRecords();
+      assertThat(routing.getLayers()).hasSize(1);
+      assertThat(routing.getLayers().get(0).getTokens()).isEqualTo(live[0].tokens());
+      assertThat(routing.getLayers().get(0).getActivations())
+          .containsExactly(
+              java.util.Arrays.stream(live[0].activations()).boxed().toArray(Long[]::new));
     }
   }
 

@@ -390,6 +390,25 @@ public final class MoeTrainer implements AutoCloseable {
     return records;
   }
 
+  /** Copies of the current recording window's routing records, per layer. */
+  public RoutingRecords[] routingRecords() {
+    RoutingRecords[] out = new RoutingRecords[records.length];
+    for (int l = 0; l < records.length; l++) {
+      RoutingRecords r = records[l];
+      out[l] = new RoutingRecords(r.activations(), r.unroutedSum(), r.tokens(), r.unroutedTokens());
+    }
+    return out;
+  }
+
+  /** Replaces the routing records (from a restore), one per layer. */
+  public void restoreRoutingRecords(RoutingRecords[] restored) {
+    if (restored.length != records.length) {
+      throw new IllegalArgumentException(
+          "routing records for " + restored.length + " layers, the model has " + records.length);
+    }
+    System.arraycopy(restored, 0, records, 0, records.length);
+  }
+
   Rng rng() {
     return rng;
   }
