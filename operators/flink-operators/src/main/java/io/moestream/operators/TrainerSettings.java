@@ -15,10 +15,10 @@ import java.util.HexFormat;
  * @param train optimizer, seed, recording window, spawn policy
  * @param batchSize sequence windows per training step
  * @param summaryEvery emit a training summary every this many steps
- * @param intraOpThreads libtorch intra-op threads of the TaskManager JVM (0 = leave as is). One per
- *     subtask is the default: the job's parallelism supplies the concurrency, and libtorch's
- *     process-wide pool shared by several subtasks oversubscribes the cores (measured: tens of
- *     times slower on 2 busy cores)
+ * @param intraOpThreads libtorch intra-op threads of the TaskManager JVM (0 = leave libtorch's
+ *     default, one per core). Use 1 when several subtasks share a TaskManager: the job's
+ *     parallelism supplies the concurrency, and libtorch's process-wide pool shared by several
+ *     subtasks oversubscribes the cores (measured: tens of times slower on 2 busy cores)
  */
 public record TrainerSettings(
     ModelConfig model, TrainConfig train, int batchSize, int summaryEvery, int intraOpThreads)
