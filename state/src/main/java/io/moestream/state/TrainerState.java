@@ -26,6 +26,11 @@ public final class TrainerState {
       new ValueStateDescriptor<>(
           "pending-tokens", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
 
+  /** The DTR modality of each pending token (same length as {@link #PENDING_TOKENS}). */
+  public static final ValueStateDescriptor<int[]> PENDING_MODALITIES =
+      new ValueStateDescriptor<>(
+          "pending-modalities", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
+
   /** Counters, see {@link TrainerCursor}; an Avro record, so its schema can evolve. */
   public static final ValueStateDescriptor<TrainerCursorState> CURSOR =
       new ValueStateDescriptor<>("cursor", new AvroTypeInfo<>(TrainerCursorState.class));

@@ -68,4 +68,14 @@ public final class StreamOptions {
               + " per core). Use 1 when the job's parallelism already fills the cores"
               + " (default: ${DEFAULT-VALUE}).")
   public int threads;
+
+  @Option(
+      names = "--modalities",
+      paramLabel = "LABEL=ID,...",
+      defaultValue = "source-code=1,code=1",
+      description =
+          "A record's modality (else its domain) to DTR modality id; unknown or missing labels use"
+              + " the shared default 0. Only the EvoMoE DTR router reads it"
+              + " (default: ${DEFAULT-VALUE}).")
+  public String modalities;
 }

@@ -5,6 +5,7 @@ import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 import io.moestream.jobs.ModelOptions;
 import io.moestream.jobs.TrainOptions;
 import io.moestream.jobs.kafka.KafkaClientProps;
+import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
@@ -134,7 +135,12 @@ public final class TrainCommand implements Callable<Integer> {
             client.bootstrapServers(), client.common(), "moe-" + stream.registryTopic);
     TrainerSettings settings =
         new TrainerSettings(
-            model.toConfig(), train.toConfig(), train.batch(), stream.summaryEvery, stream.threads);
+            model.toConfig(),
+            train.toConfig(),
+            train.batch(),
+            stream.summaryEvery,
+            stream.threads,
+            ModalityMap.parse(stream.modalities));
     return new MoeStreamingJob(
         kafka.tokens(stream.tokensTopic, groupId, false),
         kafka.registry(stream.registryTopic),

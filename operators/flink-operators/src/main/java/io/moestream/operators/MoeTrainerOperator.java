@@ -57,6 +57,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   private transient Set<String> dirty;
   private transient MapState<String, byte[]> entries;
   private transient ValueState<int[]> pending;
+  private transient ValueState<int[]> pendingModalities;
   private transient ValueState<TrainerCursorState> cursor;
   private transient ValueState<RoutingRecordsState> routing;
   private transient String configHash;
@@ -78,6 +79,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     dirty = new LinkedHashSet<>();
     entries = getPartitionedState(TrainerState.MODEL_ENTRIES);
     pending = getPartitionedState(TrainerState.PENDING_TOKENS);
+    pendingModalities = getPartitionedState(TrainerState.PENDING_MODALITIES);
     cursor = getPartitionedState(TrainerState.CURSOR);
     routing = getPartitionedState(TrainerState.ROUTING_RECORDS);
     configHash = settings.configHash();
@@ -101,7 +103,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       sessions.put(id, s);
     }
     int[] tokens = seq.getTokens().stream().mapToInt(Integer::intValue).toArray();
-    s.buffer.append(tokens);
+    String label = seq.getModality() != null ? seq.getModality() : seq.getDomain();
+    s.buffer.append(tokens, settings.modalities().of(label));
     s.cursor = s.cursor.consumed(tokens);
     long time = seq.getEventTime().toEpochMilli();
     int window = settings.model().ctx() + 1;
@@ -109,7 +112,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       long t0 = System.currentTimeMillis();
       firstStepAt = Math.min(firstStepAt, t0);
       s.changed.markActive(s.trainer.activeSlots()); // the slots this step updates
-      StepResult r = s.trainer.train(s.buffer.takeBatch(settings.batchSize(), window));
+      TokenBuffer.Batch batch = s.buffer.takeBatch(settings.batchSize(), window);
+      StepResult r = s.trainer.train(batch.tokens(), batch.rowModality());
       s.changed.markActive(s.trainer.activeSlots()); // and those it spawned
       lastStepAt = System.currentTimeMillis();
       s.cursor = s.cursor.trained();
@@ -148,7 +152,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     return new ModelSession(
         id,
         trainer,
-        new TokenBuffer(pending.value()),
+        new TokenBuffer(pending.value(), pendingModalities.value()),
         TrainerCursor.fromState(cursor.value()),
         new ModelMetrics(getMetricGroup(), id, settings.model().layers()),
         stored.isEmpty() ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
@@ -168,6 +172,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         bytes += e.bytes().length;
       }
       pending.update(s.buffer.snapshot());
+      pendingModalities.update(s.buffer.modalitySnapshot());
       cursor.update(s.cursor.toState());
       routing.update(RoutingStates.toState(s.trainer.routingRecords()));
     }

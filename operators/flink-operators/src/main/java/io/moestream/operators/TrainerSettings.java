@@ -1,5 +1,6 @@
 package io.moestream.operators;
 
+import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import java.io.Serializable;
@@ -19,13 +20,24 @@ import java.util.HexFormat;
  *     default, one per core). Use 1 when several subtasks share a TaskManager: the job's
  *     parallelism supplies the concurrency, and libtorch's process-wide pool shared by several
  *     subtasks oversubscribes the cores (measured: tens of times slower on 2 busy cores)
+ * @param modalities record label ({@code modality}, else {@code domain}) to DTR modality id
  */
 public record TrainerSettings(
-    ModelConfig model, TrainConfig train, int batchSize, int summaryEvery, int intraOpThreads)
+    ModelConfig model,
+    TrainConfig train,
+    int batchSize,
+    int summaryEvery,
+    int intraOpThreads,
+    ModalityMap modalities)
     implements Serializable {
 
   public TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery) {
     this(model, train, batchSize, summaryEvery, 0);
+  }
+
+  public TrainerSettings(
+      ModelConfig model, TrainConfig train, int batchSize, int summaryEvery, int intraOpThreads) {
+    this(model, train, batchSize, summaryEvery, intraOpThreads, ModalityMap.textAndCode());
   }
 
   public TrainerSettings {
@@ -35,6 +47,7 @@ public record TrainerSettings(
     if (summaryEvery < 1) {
       throw new IllegalArgumentException("summary interval must be >= 1 step");
     }
+    java.util.Objects.requireNonNull(modalities, "modalities");
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0");
     }
