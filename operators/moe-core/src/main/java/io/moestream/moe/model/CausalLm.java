@@ -11,6 +11,7 @@ import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routing;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rows;
+import io.moestream.moe.tensor.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -137,7 +138,7 @@ public final class CausalLm {
               (e, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, e), rows)); // (N, d)
       x = x.add(y.reshape(b, t, d));
       if (r.auxWeight() != 0) {
-        aux = aux.add(r.aux().mul(r.auxWeight()));
+        aux = aux.add(r.aux().mul(Scalars.like(r.aux(), r.auxWeight())));
       }
     }
     NDArray logits =

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Scalars;
 
 /**
  * Multi-head causal self-attention, nanoGPT style:
@@ -30,7 +31,8 @@ final class CausalSelfAttention {
     NDArray q = qkv.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
     NDArray k = qkv.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1); // (B, H, hd, T)
     NDArray v = qkv.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
-    NDArray att = q.matMul(k).mul(1.0 / Math.sqrt(hd)); // (B, H, T, T)
+    NDArray qk = q.matMul(k); // (B, H, T, T)
+    NDArray att = qk.mul(Scalars.like(qk, 1.0 / Math.sqrt(hd))); // (B, H, T, T)
     att = att.add(causalMask(x.getManager(), (int) t)).softmax(-1);
     NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d); // (B, T, d)
     return Layers.linear(p, prefix + "proj", y);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.moestream.moe.config.AuxVariant;
 import io.moestream.moe.tensor.Rows;
+import io.moestream.moe.tensor.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,17 +52,21 @@ public final class DynMoeAux {
         NDArray gs = Rows.select(g, routed); // (n, E)
         NDArray me = gs.div(gs.sum(new int[] {1}, true)).mean(new int[] {0}); // (E,)
         NDArray ce = gs.stopGradient().mean(new int[] {0}); // (E,)
-        parts.put("load_balance_loss", me.mul(ce).mean().mul((double) e * e));
+        NDArray lb = me.mul(ce).mean();
+        parts.put("load_balance_loss", lb.mul(Scalars.like(lb, (double) e * e)));
       } else {
         parts.put("load_balance_loss", m.create(0.0).toType(sim.getDataType(), false));
       }
       parts.put("efficiency_loss", g.mean());
     } else if (variant == AuxVariant.GSHARD) {
       NDArray s = gate.scores(); // (S, E)
-      NDArray p = s.div(s.sum(new int[] {1}, true).maximum(1e-12)).mean(new int[] {0});
+      NDArray rowSum = s.sum(new int[] {1}, true);
+      NDArray p = s.div(rowSum.maximum(Scalars.like(rowSum, 1e-12))).mean(new int[] {0});
       NDArray sel = gate.gate().stopGradient();
-      NDArray f = sel.sum(new int[] {0}).div(sel.sum().maximum(1));
-      parts.put("load_balance_loss", f.mul(p).sum().mul(e));
+      NDArray total = sel.sum();
+      NDArray f = sel.sum(new int[] {0}).div(total.maximum(Scalars.like(total, 1)));
+      NDArray fp = f.mul(p).sum();
+      parts.put("load_balance_loss", fp.mul(Scalars.like(fp, e)));
     }
     return parts;
   }

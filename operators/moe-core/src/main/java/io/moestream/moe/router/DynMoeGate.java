@@ -2,6 +2,7 @@ package io.moestream.moe.router;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.moestream.moe.tensor.Scalars;
 
 /**
  * DynMoE's top-any gate (DESIGN §2.1), as a pure function on tensors of any float dtype.
@@ -52,17 +53,19 @@ public final class DynMoeGate {
       gate = gate.add(top1.mul(none)); // fallback: best active expert, weight 1
     }
     NDArray k = gate.sum(new int[] {1}).stopGradient(); // (S,)
-    NDArray weights = gate.div(k.maximum(1).expandDims(1)); // (S, E)
+    NDArray weights = gate.div(k.maximum(Scalars.like(k, 1)).expandDims(1)); // (S, E)
     return new Result(scores, gate, k, weights);
   }
 
   /** x / max(||x||, 1e-12) per row, as {@code F.normalize(x, dim=1)}. */
   static NDArray normalizeRows(NDArray x) {
-    return x.div(x.norm(new int[] {1}, true).maximum(1e-12));
+    NDArray n = x.norm(new int[] {1}, true);
+    return x.div(n.maximum(Scalars.like(n, 1e-12)));
   }
 
   /** w / max(||w||, 1e-12) per column, as {@code F.normalize(w, dim=0)}. */
   static NDArray normalizeColumns(NDArray w) {
-    return w.div(w.norm(new int[] {0}, true).maximum(1e-12));
+    NDArray n = w.norm(new int[] {0}, true);
+    return w.div(n.maximum(Scalars.like(n, 1e-12)));
   }
 }

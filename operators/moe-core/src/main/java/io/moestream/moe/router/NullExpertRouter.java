@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
+import io.moestream.moe.tensor.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -92,8 +93,10 @@ public final class NullExpertRouter implements Router {
     NDIndex trueCols = new NDIndex("0:" + e);
     NDIndex nullCols = new NDIndex(e + ":");
     NDArray trueTerm = f.get(trueCols).mul(pMean.get(trueCols)).sum();
-    NDArray nullTerm = f.get(nullCols).mean().mul(pMean.get(nullCols).mean()).mul(n);
-    return trueTerm.add(nullTerm).mul(e + n);
+    NDArray nullMean = f.get(nullCols).mean().mul(pMean.get(nullCols).mean());
+    NDArray nullTerm = nullMean.mul(Scalars.like(nullMean, n));
+    NDArray both = trueTerm.add(nullTerm);
+    return both.mul(Scalars.like(both, e + n));
   }
 
   /** True experts used by each token, from a (T, E) {@link Routing#selected()}: AdaMoE's k_t. */

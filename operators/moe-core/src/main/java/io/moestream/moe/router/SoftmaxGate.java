@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
+import io.moestream.moe.tensor.Scalars;
 import java.util.Map;
 
 /**
@@ -115,12 +116,14 @@ public final class SoftmaxGate {
 
   /** (C,) f_i = share of all selections that went to column i; Σ f = 1 (0 if nothing selected). */
   static NDArray fractions(NDArray selected) {
-    return selected.sum(new int[] {0}).div(selected.sum().maximum(1)).stopGradient();
+    NDArray total = selected.sum();
+    return selected.sum(new int[] {0}).div(total.maximum(Scalars.like(total, 1))).stopGradient();
   }
 
   /** () {@code scale · Σ_i f_i · P̄_i} (Switch eq. 4 with scale = number of columns). */
   static NDArray loadBalance(NDArray f, NDArray pMean, int scale) {
-    return f.mul(pMean).sum().mul(scale);
+    NDArray fp = f.mul(pMean).sum();
+    return fp.mul(Scalars.like(fp, scale));
   }
 
   /** Sum of the named parts, in order. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
+import io.moestream.moe.tensor.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -64,7 +65,7 @@ public final class TopPRouter implements Router {
     double lbWeight = config.auxWeightAt(step);
     double hWeight = config.entropyWeight();
     if (lbWeight > 0) {
-      NDArray aux = lb.add(entropy.mul(hWeight / lbWeight));
+      NDArray aux = lb.add(entropy.mul(Scalars.like(entropy, hWeight / lbWeight)));
       return new Routing(weights, selected, aux, lbWeight, parts);
     }
     return new Routing(weights, selected, entropy, hWeight, parts);

@@ -1,0 +1,28 @@
+package io.moestream.moe.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Scalar operands for ops that autograd records — use {@code x.mul(Scalars.like(x, c))}, never
+ * {@code x.mul(c)}.
+ *
+ * <p>Why: DJL's {@code mul(Number)}, {@code div(Number)}, {@code maximum(Number)}, … create the
+ * scalar as a tensor over a Java direct buffer, run the op, and close the scalar at once. But
+ * libtorch's backward of {@code mul}, {@code div} and {@code maximum} saves that operand, and once
+ * the Java object is closed nothing keeps its buffer alive: the garbage collector frees it, and the
+ * backward pass multiplies by whatever the memory holds by then. The forward pass is unaffected
+ * (identical losses), the gradients are not — training stopped being reproducible whenever a
+ * collection happened between forward and backward (found with a GC storm: every run differed at
+ * the first step). A scalar made here lives in libtorch's own memory, which the autograd graph
+ * keeps alive by reference counting.
+ */
+public final class Scalars {
+  private Scalars() {}
+
+  /** A 0-dim tensor of value {@code v} in {@code like}'s dtype and manager, libtorch-owned. */
+  public static NDArray like(NDArray like, double v) {
+    return HostFloats.of(like.getManager(), new double[] {v}, like.getDataType())
+        .reshape(new Shape());
+  }
+}
