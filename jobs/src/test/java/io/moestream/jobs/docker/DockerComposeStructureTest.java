@@ -79,7 +79,7 @@ class DockerComposeStructureTest {
     assertThat(dockerfile)
         .contains("FROM ${MAVEN_IMAGE} AS build")
         .contains("FROM ${FLINK_IMAGE}")
-        .contains("-Pcluster")
+        .contains("mvn -B -q -pl jobs -am -DskipTests package")
         .contains("/jobs/target/djl-lib/ /opt/flink/lib/")
         .contains("moe-pipeline-job.jar /opt/flink/usrlib/");
     Map<String, Object> compose = compose();

@@ -1,0 +1,260 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.CliRun;
+import io.moestream.jobs.ClusterMain;
+import io.moestream.jobs.cluster.FlinkProcess;
+import io.moestream.jobs.cluster.FlinkRest;
+import io.moestream.jobs.cluster.LocalFlinkCluster;
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.schemas.ExpertLifecycleEvent;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a real Flink standalone cluster, every part its own process on loopback: a KRaft
+ * broker, a JobManager and two TaskManagers (from Maven Central jars, DJL on the cluster class
+ * path), the job jar without DJL submitted over REST. One TaskManager is killed with SIGKILL while
+ * the job trains; Flink restarts the job from its last checkpoint on the other one. Afterwards the
+ * registry topic, read {@code read_committed}, holds every lifecycle event exactly once — the same
+ * events as a single-process run of the same records — and every model's digest equals that run's.
+ * A second job submitted to the same TaskManagers (restored from the first one's savepoint) trains
+ * too: DJL is loaded once per JVM, not once per job.
+ */
+class StandaloneClusterITCase {
+  private static final Path BUILD = Path.of(System.getProperty("moe.build.dir", "target"));
+  private static final List<String> MODELS = List.of("alpha", "beta", "gamma");
+  private static final List<String> MODEL_FLAGS =
+      List.of(
+          "--d",
+          "32",
+          "--ctx",
+          "32",
+          "--ff",
+          "64",
+          "--experts",
+          "2",
+          "--emax",
+          "4",
+          "--batch",
+          "4",
+          "--window-start",
+          "10",
+          "--window-length",
+          "10",
+          "--window-period",
+          "20",
+          "--threads",
+          "1");
+  private static final Pattern TRAIN_LINE = Pattern.compile("^model (\\S+)=(\\S+)@(\\d+)");
+  private static final Pattern LIST_LINE = Pattern.compile("^(\\S+) step=(\\d+) .*digest=(\\S+)");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aKilledTaskManagerLosesNothingAndASecondJobRunsOnTheSameTaskManagers() throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
+      String servers = broker.bootstrapServers();
+      broker.createTopics(TopicNames.defaults(), 2);
+      TopicNames reference = new TopicNames("tokens", "ref.dlq", "ref.registry", "ref.metrics");
+      broker.createTopics(Map.of(reference.dlq(), 1, reference.metrics(), 1), false);
+      broker.createTopics(Map.of(reference.registry(), 2), true);
+      List<String> produce =
+          new ArrayList<>(List.of("produce", "--bootstrap-servers", servers, "--model-id"));
+      produce.addAll(MODELS);
+      produce.addAll(List.of("--max-tokens-per-domain", "12000", "--no-progress"));
+      CliRun produced = CliRun.of(produce.toArray(String[]::new));
+      assertThat(produced.exit()).as(produced.err()).isZero();
+
+      // The same records, one process (embedded Flink), its own output topics.
+      Map<String, String> expected = referenceDigests(servers, reference);
+      assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(MODELS);
+
+      LocalFlinkCluster cluster =
+          LocalFlinkCluster.start(
+              tmp.resolve("flink"),
+              List.of(BUILD.resolve("flink-lib"), BUILD.resolve("djl-lib")),
+              2,
+              Map.of(),
+              List.of(
+                  "-Dai.djl.offline=true",
+                  "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+      try {
+        FlinkRest rest = cluster.rest();
+        String jar = rest.uploadJar(BUILD.resolve("moe-pipeline-job.jar"));
+        Path work = tmp.resolve("work");
+        List<String> train = trainArgs(servers, work);
+        try (EndOfInput input =
+            EndOfInput.capture(broker.clientProps().admin(), "tokens", TrainCommand.GROUP_ID)) {
+          String job = rest.run(jar, ClusterMain.class.getName(), train, 2);
+          await(
+              "first checkpoint",
+              Duration.ofSeconds(120),
+              cluster,
+              () -> completed(rest, job) >= 1);
+          assertThat(input.consumed())
+              .as("the kill must come before the input is consumed")
+              .isFalse();
+          FlinkProcess victim = cluster.taskManagers().get(0);
+          victim.kill();
+          assertThat(victim.isAlive()).isFalse();
+          await(
+              "restore from a checkpoint",
+              Duration.ofSeconds(120),
+              cluster,
+              () -> restored(rest, job) >= 1);
+          await(
+              "input consumed after the restart",
+              Duration.ofSeconds(300),
+              cluster,
+              input::consumed);
+          String savepoint =
+              rest.stopWithSavepoint(job, tmp.resolve("savepoints"), Duration.ofSeconds(120));
+
+          assertThat(savepointDigests(savepoint)).isEqualTo(expected);
+          List<String> events = eventIds(servers, TopicNames.REGISTRY);
+          assertThat(events).doesNotHaveDuplicates().isNotEmpty();
+          assertThat(events)
+              .containsExactlyInAnyOrderElementsOf(eventIds(servers, reference.registry()));
+
+          // A second job on the surviving TaskManager (a new user-code class loader there).
+          List<String> again = new ArrayList<>(train);
+          again.addAll(List.of("--from-savepoint", savepoint));
+          String second = rest.run(jar, ClusterMain.class.getName(), again, 2);
+          await(
+              "second job running",
+              Duration.ofSeconds(120),
+              cluster,
+              () -> rest.allTasksRunning(second));
+          long before = completed(rest, second);
+          await(
+              "second job checkpoints",
+              Duration.ofSeconds(120),
+              cluster,
+              () -> completed(rest, second) >= before + 2);
+          String last =
+              rest.stopWithSavepoint(second, tmp.resolve("savepoints"), Duration.ofSeconds(120));
+          assertThat(savepointDigests(last)).isEqualTo(expected);
+        }
+      } finally {
+        cluster.close();
+      }
+      // Torn down: no process of the cluster is left, and its REST port is free again.
+      assertThat(cluster.processes()).noneMatch(FlinkProcess::isAlive);
+      try (ServerSocket s =
+          new ServerSocket(cluster.restPort(), 1, InetAddress.getLoopbackAddress())) {
+        assertThat(s.isBound()).isTrue();
+      }
+    }
+  }
+
+  private List<String> trainArgs(String servers, Path work) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                servers,
+                "--work-dir",
+                work.toAbsolutePath().toString(),
+                "--parallelism",
+                "2",
+                "--checkpoint-interval",
+                "1"));
+    args.addAll(MODEL_FLAGS);
+    return args;
+  }
+
+  private Map<String, String> referenceDigests(String servers, TopicNames t) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                servers,
+                "--bounded",
+                "--registry-topic",
+                t.registry(),
+                "--metrics-topic",
+                t.metrics(),
+                "--dlq-topic",
+                t.dlq(),
+                "--work-dir",
+                tmp.resolve("reference").toString(),
+                "--parallelism",
+                "2",
+                "--checkpoint-interval",
+                "1"));
+    args.addAll(MODEL_FLAGS);
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertThat(run.exit()).as(run.err()).isZero();
+    Map<String, String> digests = new TreeMap<>();
+    for (String line : run.out().lines().toList()) {
+      Matcher m = TRAIN_LINE.matcher(line);
+      if (m.find()) {
+        digests.put(m.group(1), m.group(2) + "@" + m.group(3));
+      }
+    }
+    return digests;
+  }
+
+  private static Map<String, String> savepointDigests(String savepoint) {
+    CliRun run = CliRun.of("snapshot", "list", "--savepoint", savepoint);
+    assertThat(run.exit()).as(run.err()).isZero();
+    Map<String, String> digests = new TreeMap<>();
+    for (String line : run.out().lines().toList()) {
+      Matcher m = LIST_LINE.matcher(line);
+      if (m.find()) {
+        digests.put(m.group(1), m.group(3) + "@" + m.group(2));
+      }
+    }
+    return digests;
+  }
+
+  private static List<String> eventIds(String servers, String topic) throws Exception {
+    return Topics.readCommitted(servers, topic, ExpertLifecycleEvent.getDecoder()::decode).stream()
+        .map(e -> String.valueOf(e.getEventId()))
+        .toList();
+  }
+
+  private static long completed(FlinkRest rest, String job) throws Exception {
+    return rest.checkpointCounts(job).path("completed").asLong();
+  }
+
+  private static long restored(FlinkRest rest, String job) throws Exception {
+    return rest.checkpointCounts(job).path("restored").asLong();
+  }
+
+  interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /**
+   * Polls {@code condition}; fails with the JobManager's log tail when it does not hold in time.
+   */
+  private static void await(
+      String what, Duration timeout, LocalFlinkCluster cluster, Condition condition)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.holds()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        what + ": not within " + timeout + "\n" + LocalFlinkCluster.tail(cluster.jobManager()));
+  }
+}
