@@ -177,6 +177,10 @@ final class ComposeChecks {
     if (at < 0 || !String.valueOf(submit.get(at + 1)).equals(jmHost + ":" + rest)) {
       problems.add("submit-job: does not submit to " + jmHost + ":" + rest);
     }
+    int entry = submit.indexOf("--class");
+    if (entry < 0 || !"io.moestream.jobs.ClusterMain".equals(submit.get(entry + 1))) {
+      problems.add("submit-job: entry class must be ClusterMain (MoeCli calls System.exit)");
+    }
   }
 
   /** Checkpoints and savepoints sit on named volumes shared by every Flink process. */

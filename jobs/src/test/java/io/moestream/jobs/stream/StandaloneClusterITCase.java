@@ -107,7 +107,7 @@ class StandaloneClusterITCase {
           assertThat(input.consumed())
               .as("the kill must come before the input is consumed")
               .isFalse();
-          FlinkProcess victim = cluster.taskManagers().get(0);
+          FlinkProcess victim = busyTaskManager(cluster, rest, job);
           victim.kill();
           assertThat(victim.isAlive()).isFalse();
           await(
@@ -227,6 +227,32 @@ class StandaloneClusterITCase {
     return Topics.readCommitted(servers, topic, ExpertLifecycleEvent.getDecoder()::decode).stream()
         .map(e -> String.valueOf(e.getEventId()))
         .toList();
+  }
+
+  /** A TaskManager that runs a subtask of the job (the kill must hit the job). */
+  private static FlinkProcess busyTaskManager(LocalFlinkCluster cluster, FlinkRest rest, String job)
+      throws Exception {
+    String vertex = rest.get("/jobs/" + job).path("vertices").get(0).path("id").asText();
+    String busy =
+        rest.get("/jobs/" + job + "/vertices/" + vertex + "/taskmanagers")
+            .path("taskmanagers")
+            .get(0)
+            .path("taskmanager-id")
+            .asText();
+    return cluster.taskManagers().stream()
+        .filter(tm -> tm.name().equals(busy))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no TaskManager process named " + busy));
+  }
+
+  /** False while restarting; an ended job (restarts exhausted, failed) fails the test at once. */
+  private static boolean running(FlinkRest rest, String job) throws Exception {
+    String state = rest.jobState(job);
+    if (List.of("FAILED", "CANCELED", "FINISHED").contains(state)) {
+      throw new AssertionError(
+          "job " + state + ": " + rest.get("/jobs/" + job + "/exceptions").toString());
+    }
+    return "RUNNING".equals(state);
   }
 
   private static long completed(FlinkRest rest, String job) throws Exception {
