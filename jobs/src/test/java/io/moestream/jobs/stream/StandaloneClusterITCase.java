@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandaloneClusterITCase {
   private static final Path BUILD = Path.of(System.getProperty("moe.build.dir", "target"));
+  private static final Path CORPUS = BUILD.resolve("../../data/corpus").normalize();
   private static final List<String> MODELS = List.of("alpha", "beta", "gamma");
   private static final List<String> MODEL_FLAGS =
       List.of(
@@ -71,16 +72,8 @@ class StandaloneClusterITCase {
       TopicNames reference = new TopicNames("tokens", "ref.dlq", "ref.registry", "ref.metrics");
       broker.createTopics(Map.of(reference.dlq(), 1, reference.metrics(), 1), false);
       broker.createTopics(Map.of(reference.registry(), 2), true);
-      List<String> produce =
-          new ArrayList<>(List.of("produce", "--bootstrap-servers", servers, "--model-id"));
-      produce.addAll(MODELS);
-      produce.addAll(List.of("--max-tokens-per-domain", "12000", "--no-progress"));
-      CliRun produced = CliRun.of(produce.toArray(String[]::new));
-      assertThat(produced.exit()).as(produced.err()).isZero();
-
-      // The same records, one process (embedded Flink), its own output topics.
-      Map<String, String> expected = referenceDigests(servers, reference);
-      assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(MODELS);
+      // The first domain before the job starts, the other three while it runs (below).
+      produce(servers, "english-prose.txt");
 
       LocalFlinkCluster cluster =
           LocalFlinkCluster.start(
@@ -94,16 +87,13 @@ class StandaloneClusterITCase {
       try {
         FlinkRest rest = cluster.rest();
         String jar = rest.uploadJar(BUILD.resolve("moe-pipeline-job.jar"));
-        Path work = tmp.resolve("work");
-        List<String> train = trainArgs(servers, work);
+        List<String> train = trainArgs(servers, tmp.resolve("work"));
+        String job = rest.run(jar, ClusterMain.class.getName(), train, 2);
+        await(
+            "first checkpoint", Duration.ofSeconds(180), cluster, () -> completed(rest, job) >= 1);
+        produce(servers, "source-code.txt", "german-prose.txt", "french-prose.txt");
         try (EndOfInput input =
             EndOfInput.capture(broker.clientProps().admin(), "tokens", TrainCommand.GROUP_ID)) {
-          String job = rest.run(jar, ClusterMain.class.getName(), train, 2);
-          await(
-              "first checkpoint",
-              Duration.ofSeconds(120),
-              cluster,
-              () -> completed(rest, job) >= 1);
           assertThat(input.consumed())
               .as("the kill must come before the input is consumed")
               .isFalse();
@@ -112,42 +102,46 @@ class StandaloneClusterITCase {
           assertThat(victim.isAlive()).isFalse();
           await(
               "restore from a checkpoint",
-              Duration.ofSeconds(120),
+              Duration.ofSeconds(180),
               cluster,
-              () -> restored(rest, job) >= 1);
+              () -> running(rest, job) && restored(rest, job) >= 1);
           await(
               "input consumed after the restart",
-              Duration.ofSeconds(300),
+              Duration.ofSeconds(400),
               cluster,
-              input::consumed);
-          String savepoint =
-              rest.stopWithSavepoint(job, tmp.resolve("savepoints"), Duration.ofSeconds(120));
-
-          assertThat(savepointDigests(savepoint)).isEqualTo(expected);
-          List<String> events = eventIds(servers, TopicNames.REGISTRY);
-          assertThat(events).doesNotHaveDuplicates().isNotEmpty();
-          assertThat(events)
-              .containsExactlyInAnyOrderElementsOf(eventIds(servers, reference.registry()));
-
-          // A second job on the surviving TaskManager (a new user-code class loader there).
-          List<String> again = new ArrayList<>(train);
-          again.addAll(List.of("--from-savepoint", savepoint));
-          String second = rest.run(jar, ClusterMain.class.getName(), again, 2);
-          await(
-              "second job running",
-              Duration.ofSeconds(120),
-              cluster,
-              () -> rest.allTasksRunning(second));
-          long before = completed(rest, second);
-          await(
-              "second job checkpoints",
-              Duration.ofSeconds(120),
-              cluster,
-              () -> completed(rest, second) >= before + 2);
-          String last =
-              rest.stopWithSavepoint(second, tmp.resolve("savepoints"), Duration.ofSeconds(120));
-          assertThat(savepointDigests(last)).isEqualTo(expected);
+              () -> running(rest, job) && input.consumed());
         }
+        String savepoint =
+            rest.stopWithSavepoint(job, tmp.resolve("savepoints"), Duration.ofSeconds(120));
+
+        // The same records in one process (embedded Flink), into its own output topics.
+        Map<String, String> expected = referenceDigests(servers, reference);
+        assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(MODELS);
+        assertThat(savepointDigests(savepoint)).isEqualTo(expected);
+        List<String> events = eventIds(servers, TopicNames.REGISTRY);
+        assertThat(events).isNotEmpty().doesNotHaveDuplicates();
+        assertThat(events)
+            .containsExactlyInAnyOrderElementsOf(eventIds(servers, reference.registry()));
+
+        // A second job on the same TaskManagers: a new user-code class loader where libtorch is
+        // already loaded (each trainer subtask asks DJL for the GPU count when it opens).
+        List<String> again = new ArrayList<>(train);
+        again.addAll(List.of("--from-savepoint", savepoint));
+        String second = rest.run(jar, ClusterMain.class.getName(), again, 2);
+        await(
+            "second job running",
+            Duration.ofSeconds(180),
+            cluster,
+            () -> rest.allTasksRunning(second));
+        long before = completed(rest, second);
+        await(
+            "second job checkpoints",
+            Duration.ofSeconds(180),
+            cluster,
+            () -> running(rest, second) && completed(rest, second) >= before + 2);
+        String last =
+            rest.stopWithSavepoint(second, tmp.resolve("savepoints"), Duration.ofSeconds(120));
+        assertThat(savepointDigests(last)).isEqualTo(expected);
       } finally {
         cluster.close();
       }
@@ -158,6 +152,19 @@ class StandaloneClusterITCase {
         assertThat(s.isBound()).isTrue();
       }
     }
+  }
+
+  private static void produce(String servers, String... domains) {
+    List<String> args =
+        new ArrayList<>(List.of("produce", "--bootstrap-servers", servers, "--model-id"));
+    args.addAll(MODELS);
+    args.add("--corpus");
+    for (String d : domains) {
+      args.add(CORPUS.resolve(d).toString());
+    }
+    args.addAll(List.of("--max-tokens-per-domain", "12000", "--no-progress"));
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertThat(run.exit()).as(run.err()).isZero();
   }
 
   private List<String> trainArgs(String servers, Path work) {
