@@ -205,29 +205,24 @@ class StandaloneClusterITCase {
                 "--checkpoint-interval",
                 "1"));
     args.addAll(MODEL_FLAGS);
-    CliRun run = CliRun.of(args.toArray(String[]::new));
-    assertThat(run.exit()).as(run.err()).isZero();
-    Map<String, String> digests = new TreeMap<>();
-    for (String line : run.out().lines().toList()) {
-      Matcher m = TRAIN_LINE.matcher(line);
-      if (m.find()) {
-        digests.put(m.group(1), m.group(2) + "@" + m.group(3));
-      }
-    }
-    return digests;
+    return digests(CliRun.of(args.toArray(String[]::new)), TRAIN_LINE, 2, 3);
   }
 
   private static Map<String, String> savepointDigests(String savepoint) {
-    CliRun run = CliRun.of("snapshot", "list", "--savepoint", savepoint);
+    return digests(CliRun.of("snapshot", "list", "--savepoint", savepoint), LIST_LINE, 3, 2);
+  }
+
+  /** Model id → "digest@step" from a command's output lines matching {@code line}. */
+  private static Map<String, String> digests(CliRun run, Pattern line, int digest, int step) {
     assertThat(run.exit()).as(run.err()).isZero();
-    Map<String, String> digests = new TreeMap<>();
-    for (String line : run.out().lines().toList()) {
-      Matcher m = LIST_LINE.matcher(line);
+    Map<String, String> out = new TreeMap<>();
+    for (String l : run.out().lines().toList()) {
+      Matcher m = line.matcher(l);
       if (m.find()) {
-        digests.put(m.group(1), m.group(3) + "@" + m.group(2));
+        out.put(m.group(1), m.group(digest) + "@" + m.group(step));
       }
     }
-    return digests;
+    return out;
   }
 
   private static List<String> eventIds(String servers, String topic) throws Exception {
