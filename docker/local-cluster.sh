@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 exec mvn -B -pl jobs -am verify \
   -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=StandaloneClusterITCase -Dfailsafe.failIfNoSpecifiedTests=false "$@"
+  -Dit.test=StandaloneClusterITCase -Dfailsafe.failIfNoSpecifiedTests=false \
+  -Dmoe.cluster.strict-digests=true "$@"
