@@ -72,6 +72,9 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     this.settings = settings;
   }
 
+  /** One trainer subtask per GPU, else the CPU ({@link TrainerDevice}). */
+  private transient ai.djl.Device device;
+
   @Override
   public void open() throws Exception {
     super.open();
@@ -83,6 +86,10 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     cursor = getPartitionedState(TrainerState.CURSOR);
     routing = getPartitionedState(TrainerState.ROUTING_RECORDS);
     configHash = settings.configHash();
+    device =
+        TrainerDevice.forSubtask(
+            getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+            ai.djl.engine.Engine.getInstance().getGpuCount());
     if (settings.intraOpThreads() > 0) {
       ai.djl.engine.Engine.getInstance(); // loads libtorch before the JNI call
       ai.djl.pytorch.jni.JniUtils.setNumThreads(settings.intraOpThreads());
@@ -139,8 +146,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     }
     MoeTrainer trainer =
         stored.isEmpty()
-            ? MoeTrainer.create(settings.model(), settings.train())
-            : TrainerSnapshots.restore(stored);
+            ? MoeTrainer.create(settings.model(), settings.train(), device)
+            : TrainerSnapshots.restore(stored, device);
     int layers = trainer.modelConfig().layers();
     int slots = trainer.activeSlots()[0].length;
     RoutingRecordsState records = routing.value();

@@ -1,5 +1,6 @@
 package io.moestream.moe.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.codec.SnapshotCodec;
@@ -61,6 +62,11 @@ public final class TrainerSnapshots {
   }
 
   public static MoeTrainer restore(List<SnapshotEntry> entries) {
+    return restore(entries, null);
+  }
+
+  /** {@link #restore(List)} onto {@code device} (null: the engine's default device). */
+  public static MoeTrainer restore(List<SnapshotEntry> entries, Device device) {
     Map<String, byte[]> byKey = new LinkedHashMap<>();
     for (SnapshotEntry e : entries) {
       byKey.put(e.key(), e.bytes());
@@ -70,7 +76,7 @@ public final class TrainerSnapshots {
       throw new SnapshotCodec.CorruptSnapshotException("meta", "missing");
     }
     Meta meta = SnapshotCodec.decode("meta", metaBytes, TrainerSnapshots::readMeta);
-    MoeTrainer t = MoeTrainer.create(meta.model, meta.train);
+    MoeTrainer t = MoeTrainer.create(meta.model, meta.train, device);
     try {
       for (String key : groups(t).keySet()) {
         byte[] v = byKey.get(key);

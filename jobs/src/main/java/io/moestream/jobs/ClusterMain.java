@@ -1,0 +1,26 @@
+package io.moestream.jobs;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/**
+ * The entry class for submitting the job jar to a running Flink cluster (REST {@code entryClass},
+ * {@code flink run -c}), e.g. with the program arguments {@code train --bootstrap-servers ...}.
+ *
+ * <p>Why not {@link MoeCli#main}: submitted over REST, the main method runs inside the JobManager's
+ * JVM, and {@code System.exit} there would stop the JobManager. This one returns normally, and a
+ * command that fails throws, so the submission is answered with the error instead.
+ */
+public final class ClusterMain {
+  private ClusterMain() {}
+
+  public static void main(String[] args) {
+    StringWriter err = new StringWriter();
+    int exit = MoeCli.run(MoeCli.newCommandLine().setErr(new PrintWriter(err, true)), args);
+    System.err.print(err);
+    if (exit != 0) {
+      throw new IllegalStateException(
+          "moe " + String.join(" ", args) + " exited with " + exit + ": " + err.toString().trim());
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.moestream.jobs.docker;
+
+import static io.moestream.jobs.docker.ComposeChecks.list;
+import static io.moestream.jobs.docker.ComposeChecks.map;
+import static io.moestream.jobs.docker.ComposeChecks.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * docker/ cannot be run here (no Docker engine), so its structure is checked: the compose files
+ * parse as YAML, every service is there with healthchecks and conditional dependencies, image tags
+ * follow the versions of the root pom, ports and volumes agree between services, and the GPU
+ * override only adds GPUs to TaskManagers that exist. A broken copy must be reported, so the checks
+ * themselves are shown to fail.
+ */
+class DockerComposeStructureTest {
+  private static final Path DOCKER = Path.of(System.getProperty("moe.docker.dir", "../docker"));
+  private static final String FLINK = System.getProperty("moe.flink.version");
+  private static final String KAFKA_IMAGE = System.getProperty("moe.docker.kafka.image");
+  private static final String FLINK_IMAGE = System.getProperty("moe.docker.flink.image");
+
+  @Test
+  void composeFileIsConsistent() throws IOException {
+    assertThat(FLINK).as("the build passes the versions in").isNotBlank();
+    assertThat(ComposeChecks.of(compose(), KAFKA_IMAGE, FLINK)).isEmpty();
+  }
+
+  @Test
+  void brokenComposeFilesAreReported() throws IOException {
+    Map<String, Object> noHealthcheck = compose();
+    service(noHealthcheck, "taskmanager-2").remove("healthcheck");
+    assertThat(ComposeChecks.of(noHealthcheck, KAFKA_IMAGE, FLINK))
+        .contains(
+            "taskmanager-2: no healthcheck test",
+            "submit-job: waits for taskmanager-2 to be healthy, it has no check");
+
+    Map<String, Object> oldKafka = compose();
+    service(oldKafka, "create-topics").put("image", "apache/kafka:3.9.0");
+    assertThat(ComposeChecks.of(oldKafka, KAFKA_IMAGE, FLINK))
+        .contains("create-topics image: expected " + KAFKA_IMAGE + ", found apache/kafka:3.9.0");
+
+    Map<String, Object> wrongPort = compose();
+    List<Object> submit = new ArrayList<>(list(service(wrongPort, "submit-job").get("command")));
+    submit.set(submit.indexOf("jobmanager:8081"), "jobmanager:8082");
+    service(wrongPort, "submit-job").put("command", submit);
+    assertThat(ComposeChecks.of(wrongPort, KAFKA_IMAGE, FLINK))
+        .contains("submit-job: does not submit to jobmanager:8081");
+
+    Map<String, Object> startedTooEarly = compose();
+    Map<String, Object> deps = map(service(startedTooEarly, "producer").get("depends_on"));
+    map(deps.get("create-topics")).put("condition", "service_started");
+    assertThat(ComposeChecks.of(startedTooEarly, KAFKA_IMAGE, FLINK))
+        .contains(
+            "producer -> create-topics: expected service_completed_successfully,"
+                + " found service_started");
+  }
+
+  /** The runtime stage is the official Flink image of the pom's version, with DJL in lib/. */
+  @Test
+  void dockerfileBuildsWithMavenAndRunsOnTheOfficialFlinkImage() throws IOException {
+    String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+    assertThat(arg(dockerfile, "FLINK_IMAGE")).isEqualTo(FLINK_IMAGE);
+    assertThat(arg(dockerfile, "MAVEN_IMAGE")).contains("temurin-17");
+    assertThat(dockerfile)
+        .contains("FROM ${MAVEN_IMAGE} AS build")
+        .contains("FROM ${FLINK_IMAGE}")
+        .contains("mvn -B -q -pl jobs -am -DskipTests package")
+        .contains("/jobs/target/djl-lib/ /opt/flink/lib/")
+        .contains("moe-pipeline-job.jar /opt/flink/usrlib/");
+    Map<String, Object> compose = compose();
+    for (String name : List.of("jobmanager", "submit-job", "producer")) {
+      assertThat(list(service(compose, name).get("command")).toString())
+          .doesNotContain("moe-pipeline.jar");
+    }
+  }
+
+  /** Flink reads flat keys from config.yaml; DJL must be parent-first, off-heap reserved. */
+  @Test
+  void flinkConfigKeepsDjlParentFirstAndReservesOffHeap() throws IOException {
+    Map<String, Object> conf = load(DOCKER.resolve("flink-conf.yaml"));
+    assertThat(String.valueOf(conf.get("classloader.parent-first-patterns.additional")))
+        .contains("ai.djl.");
+    assertThat(conf.get("taskmanager.memory.task.off-heap.size")).isEqualTo("1g");
+    assertThat(conf.get("state.backend.type")).isEqualTo("rocksdb");
+    assertThat(conf).doesNotContainKey("env.java.opts.all"); // would drop the image's --add-opens
+    for (String role : List.of("jobmanager", "taskmanager")) {
+      assertThat(String.valueOf(conf.get("env.java.opts." + role)))
+          .contains("-Dai.djl.offline=true", "SERIALIZABLE_PACKAGES=io.moestream.schemas");
+    }
+  }
+
+  @Test
+  void gpuOverrideGivesEachTaskManagerItsOwnGpu() throws IOException {
+    Map<String, Object> base = compose();
+    Map<String, Object> gpu = load(DOCKER.resolve("docker-compose.gpu.yml"));
+    Map<String, Object> services = map(gpu.get("services"));
+    assertThat(services.keySet()).containsExactlyInAnyOrder("taskmanager-1", "taskmanager-2");
+    assertThat(map(base.get("services")).keySet()).containsAll(services.keySet());
+    Set<String> devices = new HashSet<>();
+    for (String tm : services.keySet()) {
+      Map<String, Object> s = map(services.get(tm));
+      assertThat(s.get("runtime")).as(tm).isEqualTo("nvidia");
+      Map<String, String> env = strings(s.get("environment"));
+      assertThat(env.get("PYTORCH_VERSION")).isEqualTo("2.7.1");
+      String mounted = String.valueOf(list(s.get("volumes")).get(0)).replaceAll(":ro$", "");
+      String target = mounted.substring(mounted.lastIndexOf(':') + 1);
+      assertThat(env.get("PYTORCH_LIBRARY_PATH")).as(tm).startsWith(target + "/");
+      List<Object> reserved =
+          list(map(map(map(s.get("deploy")).get("resources")).get("reservations")).get("devices"));
+      assertThat(reserved).as(tm).hasSize(1);
+      Map<String, Object> device = map(reserved.get(0));
+      assertThat(device.get("driver")).isEqualTo("nvidia");
+      assertThat(list(device.get("capabilities"))).containsExactly("gpu");
+      List<Object> ids = list(device.get("device_ids"));
+      assertThat(ids).hasSize(1);
+      assertThat(env.get("NVIDIA_VISIBLE_DEVICES")).isEqualTo(String.valueOf(ids.get(0)));
+      assertThat(devices.add(String.valueOf(ids.get(0)))).as(tm + " shares a GPU").isTrue();
+      // One slot per TaskManager in the base file, so one trainer subtask per GPU.
+      assertThat(strings(service(base, tm).get("environment")).get("FLINK_PROPERTIES"))
+          .contains("taskmanager.numberOfTaskSlots: 1");
+    }
+  }
+
+  private static String arg(String dockerfile, String name) {
+    Matcher m = Pattern.compile("(?m)^ARG " + name + "=(\\S+)$").matcher(dockerfile);
+    assertThat(m.find()).as("ARG " + name).isTrue();
+    return m.group(1);
+  }
+
+  private static Map<String, Object> compose() throws IOException {
+    return load(DOCKER.resolve("docker-compose.yml"));
+  }
+
+  private static Map<String, Object> service(Map<String, Object> compose, String name) {
+    return map(map(compose.get("services")).get(name));
+  }
+
+  /** Parsed with merge keys resolved, into mutable maps (the negative test edits them). */
+  private static Map<String, Object> load(Path file) throws IOException {
+    Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
+    Object doc = yaml.load(Files.readString(file));
+    assertThat(doc).as(file + " is a YAML mapping").isInstanceOf(Map.class);
+    return deepCopy(map(doc));
+  }
+
+  private static Map<String, Object> deepCopy(Map<String, Object> in) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    in.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> ? deepCopy(map(v)) : v));
+    return out;
+  }
+}
