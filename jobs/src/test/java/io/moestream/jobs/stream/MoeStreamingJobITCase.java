@@ -6,7 +6,6 @@ import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.DeadLetter;
-import io.moestream.schemas.DeadLetterReason;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
@@ -35,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * token count and order-sensitive hash (it consumed exactly the valid records, once, in order).
  */
 class MoeStreamingJobITCase {
+  private static final int MAX_TOKENS = 1024;
+  private static final int MAX_MODEL_ID = 64;
+
   static {
     System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.moestream.schemas");
   }
@@ -48,7 +50,7 @@ class MoeStreamingJobITCase {
       StreamFixtures.createTopics(servers);
       TrainerSettings st = StreamFixtures.settings();
       Map<String, List<TokenSequence>> byModel = StreamFixtures.twoModels();
-      Map<String, Long> badOffsets = produce(servers, byModel);
+      Map<Long, String> badOffsets = produce(servers, byModel);
 
       MoeStreamingJob job = StreamFixtures.job(servers, st, true);
       FlinkSettings flink =
@@ -115,23 +117,44 @@ class MoeStreamingJobITCase {
 
       List<DeadLetter> dead =
           Topics.readCommitted(servers, "tokens.dlq", DeadLetter.getDecoder()::decode);
-      assertThat(dead).hasSize(badOffsets.size());
+      // Every hostile record, and nothing else, is a dead letter with its reason and offset.
+      Map<Long, String> deadByOffset = new HashMap<>();
       for (DeadLetter d : dead) {
-        String key = d.getReasonCode().name();
-        assertThat(badOffsets).containsKey(key);
         assertThat(d.getSourceTopic()).isEqualTo("tokens");
-        assertThat((long) d.getSourceOffset()).isEqualTo(badOffsets.get(key));
+        assertThat(d.getReason()).isNotBlank();
+        deadByOffset.put((long) d.getSourceOffset(), d.getReasonCode().name());
       }
+      assertThat(dead).hasSize(badOffsets.size());
+      assertThat(deadByOffset).isEqualTo(badOffsets);
     }
   }
 
-  /** Produces both models' records interleaved, with three hostile records among them. */
-  private static Map<String, Long> produce(String servers, Map<String, List<TokenSequence>> byModel)
+  /**
+   * Produces both models' records interleaved, with one hostile record of every kind the validator
+   * knows among them; returns offset → expected reason.
+   */
+  private static Map<Long, String> produce(String servers, Map<String, List<TokenSequence>> byModel)
       throws Exception {
-    Map<String, Long> bad = new HashMap<>();
+    Map<Long, String> bad = new HashMap<>();
+    List<TokenSequence> a = byModel.get("alpha");
+    List<TokenSequence> b = byModel.get("beta");
+    Map<Integer, Map.Entry<String, TokenSequence>> hostile = new HashMap<>();
+    hostile.put(9, Map.entry("TOKEN_OUT_OF_RANGE", withTokens(a.get(0), List.of(1, 999))));
+    hostile.put(11, Map.entry("TOKEN_OUT_OF_RANGE", withTokens(a.get(0), List.of(-1, 2))));
+    hostile.put(13, Map.entry("EMPTY_SEQUENCE", withTokens(b.get(0), List.of())));
+    hostile.put(
+        15,
+        Map.entry(
+            "TOO_LONG", withTokens(b.get(0), java.util.Collections.nCopies(MAX_TOKENS + 1, 7))));
+    hostile.put(
+        17,
+        Map.entry("MISSING_MODEL_ID", TokenSequence.newBuilder(a.get(0)).setModelId("").build()));
+    hostile.put(
+        19,
+        Map.entry(
+            "OVERSIZE_MODEL_ID",
+            TokenSequence.newBuilder(a.get(0)).setModelId("m".repeat(MAX_MODEL_ID + 1)).build()));
     try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
-      List<TokenSequence> a = byModel.get("alpha");
-      List<TokenSequence> b = byModel.get("beta");
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
         for (List<TokenSequence> list : List.of(a, b)) {
           if (i < list.size()) {
@@ -139,27 +162,32 @@ class MoeStreamingJobITCase {
           }
         }
         if (i == 5) {
-          bad.put(
-              DeadLetterReason.NOT_AVRO.name(),
-              send(producer, "alpha", "not avro".getBytes(StandardCharsets.UTF_8)));
+          bad.put(send(producer, "alpha", "not avro".getBytes(StandardCharsets.UTF_8)), "NOT_AVRO");
         }
-        if (i == 9) {
-          TokenSequence outOfRange =
-              TokenSequence.newBuilder(a.get(0)).setTokens(List.of(1, 999)).build();
-          bad.put(
-              DeadLetterReason.TOKEN_OUT_OF_RANGE.name(),
-              send(producer, "alpha", StreamFixtures.bytes(outOfRange)));
+        if (i == 7) {
+          // A well-formed Avro single-object record, but of another schema.
+          io.moestream.schemas.TrainerCursorState other =
+              new io.moestream.schemas.TrainerCursorState(3L, 30L, 1L, 0L, 42L);
+          bad.put(send(producer, "alpha", bytes(other.toByteBuffer())), "WRONG_SCHEMA");
         }
-        if (i == 13) {
-          TokenSequence empty = TokenSequence.newBuilder(b.get(0)).setTokens(List.of()).build();
-          bad.put(
-              DeadLetterReason.EMPTY_SEQUENCE.name(),
-              send(producer, "beta", StreamFixtures.bytes(empty)));
+        Map.Entry<String, TokenSequence> h = hostile.get(i);
+        if (h != null) {
+          bad.put(send(producer, "alpha", StreamFixtures.bytes(h.getValue())), h.getKey());
         }
       }
       producer.flush();
     }
     return bad;
+  }
+
+  private static TokenSequence withTokens(TokenSequence s, List<Integer> tokens) {
+    return TokenSequence.newBuilder(s).setTokens(tokens).build();
+  }
+
+  private static byte[] bytes(java.nio.ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   private static long send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value)
