@@ -3,6 +3,7 @@ package io.moestream.jobs.stream;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.RawRecord;
 import io.moestream.operators.TokenValidator;
+import io.moestream.operators.TrainerFaults;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.operators.ValidateTokens;
 import io.moestream.schemas.DeadLetter;
@@ -37,6 +38,7 @@ public final class MoeStreamingJob {
   private final Sink<DeadLetter> deadLetters;
   private final TrainerSettings settings;
   private final TokenValidator validator;
+  private TrainerFaults faults = TrainerFaults.NONE;
 
   public MoeStreamingJob(
       Source<RawRecord, ?, ?> tokens,
@@ -51,6 +53,12 @@ public final class MoeStreamingJob {
     this.deadLetters = deadLetters;
     this.settings = settings;
     this.validator = validator;
+  }
+
+  /** Injects failures into the trainer (crash-equivalence tests); the default injects none. */
+  public MoeStreamingJob withTrainerFaults(TrainerFaults faults) {
+    this.faults = java.util.Objects.requireNonNull(faults);
+    return this;
   }
 
   /** Adds the pipeline to {@code env}. */
@@ -73,7 +81,7 @@ public final class MoeStreamingJob {
             .transform(
                 "moe-trainer",
                 TypeInformation.of(ExpertLifecycleEvent.class),
-                new MoeTrainerOperator(settings))
+                new MoeTrainerOperator(settings, faults))
             .uid("moe-trainer");
     events.sinkTo(registry).uid("registry-sink").name("registry");
     events

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FlinkProcess implements AutoCloseable {
   /** What Flink's default config.yaml passes on JDK 17 ({@code env.java.opts.all}). */
-  static final List<String> JDK17_OPENS =
+  public static final List<String> JDK17_OPENS =
       List.of(
           "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
           "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
@@ -44,7 +44,7 @@ public final class FlinkProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static FlinkProcess start(
+  public static FlinkProcess start(
       String name,
       List<Path> classpath,
       List<String> jvmOptions,

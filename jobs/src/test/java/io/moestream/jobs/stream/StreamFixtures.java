@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
@@ -32,15 +33,20 @@ final class StreamFixtures {
 
   /** The pipeline's four topics (two token and two registry partitions; registry compacted). */
   static void createTopics(String servers) throws Exception {
+    createTopics(servers, TopicNames.defaults());
+  }
+
+  /** {@code t}'s four topics (two token and two registry partitions; registry compacted). */
+  static void createTopics(String servers, TopicNames t) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
       admin
           .createTopics(
               List.of(
-                  new NewTopic("tokens", 2, (short) 1),
-                  new NewTopic("tokens.dlq", 1, (short) 1),
-                  new NewTopic("moe.registry", 2, (short) 1)
+                  new NewTopic(t.tokens(), 2, (short) 1),
+                  new NewTopic(t.dlq(), 1, (short) 1),
+                  new NewTopic(t.registry(), 2, (short) 1)
                       .configs(Map.of("cleanup.policy", "compact")),
-                  new NewTopic("moe.metrics", 1, (short) 1)))
+                  new NewTopic(t.metrics(), 1, (short) 1)))
           .all()
           .get();
     }
@@ -48,13 +54,19 @@ final class StreamFixtures {
 
   /** The job on those topics with the test settings; {@code bounded}: stop at today's end. */
   static MoeStreamingJob job(String servers, TrainerSettings st, boolean bounded) {
+    return job(servers, st, bounded, TopicNames.defaults(), "it");
+  }
+
+  /** The job on {@code t}'s topics, reading as consumer group {@code group}. */
+  static MoeStreamingJob job(
+      String servers, TrainerSettings st, boolean bounded, TopicNames t, String group) {
     // The prefix `train` uses ("moe-" + registry topic), so the CLI can restore this job's state.
-    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-moe.registry");
+    KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-" + t.registry());
     return new MoeStreamingJob(
-        k.tokens("tokens", "it", bounded),
-        k.registry("moe.registry"),
-        k.metrics("moe.metrics"),
-        k.deadLetters("tokens.dlq"),
+        k.tokens(t.tokens(), group, bounded),
+        k.registry(t.registry()),
+        k.metrics(t.metrics()),
+        k.deadLetters(t.dlq()),
         st,
         new TokenValidator(259, 1024, 64));
   }
@@ -110,8 +122,12 @@ final class StreamFixtures {
 
   /** {@code s} as the job reads it: on "tokens", key = model id. */
   static ProducerRecord<byte[], byte[]> record(TokenSequence s) {
-    return new ProducerRecord<>(
-        "tokens", s.getModelId().getBytes(StandardCharsets.UTF_8), bytes(s));
+    return record("tokens", s);
+  }
+
+  /** {@code s} on {@code topic}, key = model id. */
+  static ProducerRecord<byte[], byte[]> record(String topic, TokenSequence s) {
+    return new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), bytes(s));
   }
 
   static byte[] bytes(TokenSequence s) {

@@ -68,8 +68,16 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   private transient long lastCaptureMillis;
   private transient long lastCaptureBytes;
 
+  private final TrainerFaults faults;
+
   public MoeTrainerOperator(TrainerSettings settings) {
+    this(settings, TrainerFaults.NONE);
+  }
+
+  /** With failure injection ({@link TrainerFaults}), for crash-equivalence tests. */
+  public MoeTrainerOperator(TrainerSettings settings, TrainerFaults faults) {
     this.settings = settings;
+    this.faults = faults;
   }
 
   /** One trainer subtask per GPU, else the CPU ({@link TrainerDevice}). */
@@ -119,6 +127,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       long t0 = System.currentTimeMillis();
       firstStepAt = Math.min(firstStepAt, t0);
       s.changed.markActive(s.trainer.activeSlots()); // the slots this step updates
+      faults.beforeStep(id, s.trainer.step() + 1);
       TokenBuffer.Batch batch = s.buffer.takeBatch(settings.batchSize(), window);
       StepResult r = s.trainer.train(batch.tokens(), batch.rowModality());
       s.changed.markActive(s.trainer.activeSlots()); // and those it spawned
@@ -129,7 +138,8 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         output.collect(element.replace(LifecycleEvents.of(id, c, time, configHash)));
       }
       s.summary.add(r);
-      if (s.summary.steps() >= settings.summaryEvery()) {
+      // On step multiples, so a restore keeps the summary steps of an undisturbed run.
+      if (s.trainer.step() % settings.summaryEvery() == 0) {
         s.cursor = s.cursor.summarised();
         TrainingSummary summary = s.summary.emit(id, s.trainer.step(), time);
         output.collect(SUMMARIES, new StreamRecord<>(summary, element.getTimestamp()));
@@ -170,6 +180,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     super.prepareSnapshotPreBarrier(checkpointId);
     long t0 = System.nanoTime();
     long bytes = 0;
+    int written = 0;
     for (String id : dirty) {
       ModelSession s = sessions.get(id);
       setCurrentKey(id);
@@ -182,6 +193,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       pendingModalities.update(s.buffer.modalitySnapshot());
       cursor.update(s.cursor.toState());
       routing.update(RoutingStates.toState(s.trainer.routingRecords()));
+      faults.duringStateWrite(checkpointId, ++written);
     }
     dirty.clear();
     lastCaptureMillis = (System.nanoTime() - t0) / 1_000_000;

@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Accumulates step results between two summaries. Summaries are metrics: after a restore the
- * partial window since the last summary starts over (the model and events stay exactly-once).
+ * Accumulates step results between two summaries. Summaries fall on the same steps (multiples of
+ * the interval) with or without a restore, but they are metrics: the window in progress at a
+ * checkpoint is not saved, so the first summary after a restore averages only the steps since the
+ * restore (its {@code tokens} says how many). The model and the lifecycle events stay exactly-once.
  */
 final class SummaryWindow {
   private int steps;

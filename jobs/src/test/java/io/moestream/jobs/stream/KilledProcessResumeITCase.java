@@ -1,0 +1,210 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.CliRun;
+import io.moestream.jobs.MoeCli;
+import io.moestream.jobs.cluster.FlinkProcess;
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.schemas.TokenSequence;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole {@code train} process killed with SIGKILL in the middle of the stream (no shutdown
+ * hook, open Kafka transactions left behind) and restarted with {@code train --resume --bounded}:
+ * the models equal those of one undisturbed {@code train --bounded} over the same records, bit for
+ * bit, and the registry topic (read_committed) holds exactly that run's lifecycle events, once
+ * each.
+ */
+class KilledProcessResumeITCase {
+  @TempDir Path tmp;
+
+  @Test
+  void aKilledTrainProcessResumesToTheModelsOfAnUndisturbedRun() throws Exception {
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
+      String servers = kafka.bootstrapServers();
+      kafka.createTopics(TopicNames.defaults(), 2);
+      TopicNames reference = new TopicNames("tokens", "r.dlq", "r.registry", "r.metrics");
+      kafka.createTopics(Map.of("r.dlq", 1, "r.metrics", 1), false);
+      kafka.createTopics(Map.of("r.registry", 2), true);
+      Path config = config(servers);
+      Map<String, List<TokenSequence>> byModel = StreamFixtures.twoModels();
+      produce(servers, byModel, 0, 30);
+
+      Path workDir = tmp.resolve("killed");
+      try (FlinkProcess train = startTrain(config, workDir)) {
+        awaitCheckpoint(train, workDir.resolve("checkpoints"), 2);
+        produce(servers, byModel, 30, Integer.MAX_VALUE);
+        train.kill(); // SIGKILL right after the rest arrived: mid-stream
+        assertThat(train.isAlive()).isFalse();
+      }
+      assertThat(committedBelowEnd(servers))
+          .as("the kill came before the input was consumed")
+          .isTrue();
+
+      CliRun resumed =
+          CliRun.of(
+              "train",
+              "--config",
+              config.toString(),
+              "--work-dir",
+              workDir.toString(),
+              "--resume",
+              "--bounded");
+      assertThat(resumed.exit()).as(resumed.err()).isZero();
+      CliRun undisturbed =
+          CliRun.of(
+              "train",
+              "--config",
+              config.toString(),
+              "--work-dir",
+              tmp.resolve("undisturbed").toString(),
+              "--bounded",
+              "--registry-topic",
+              reference.registry(),
+              "--metrics-topic",
+              reference.metrics(),
+              "--dlq-topic",
+              reference.dlq());
+      assertThat(undisturbed.exit()).as(undisturbed.err()).isZero();
+
+      List<String> models = modelLines(undisturbed);
+      assertThat(models).hasSize(2);
+      assertThat(modelLines(resumed)).isEqualTo(models);
+      for (String line : models) {
+        String model = line.substring("model ".length(), line.indexOf('='));
+        assertThat(line).contains(CrashEquivalenceITCase.producedTokens(byModel.get(model)));
+      }
+      List<String> events = CrashEquivalenceITCase.eventIds(servers, TopicNames.REGISTRY);
+      assertThat(events).isNotEmpty().doesNotHaveDuplicates();
+      assertThat(events)
+          .containsExactlyInAnyOrderElementsOf(
+              CrashEquivalenceITCase.eventIds(servers, reference.registry()));
+    }
+  }
+
+  private Path config(String servers) throws Exception {
+    Path config = tmp.resolve("train.properties");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "bootstrap-servers = " + servers,
+            "d = 32",
+            "ctx = 32",
+            "ff = 64",
+            "experts = 2",
+            "emax = 8",
+            "batch = 4",
+            "window-start = 4",
+            "window-length = 4",
+            "window-period = 8",
+            "checkpoint-interval = 1",
+            "threads = 1",
+            ""));
+    return config;
+  }
+
+  /** {@code train} (unbounded) in its own JVM, as a user would start it. */
+  private FlinkProcess startTrain(Path config, Path workDir) throws Exception {
+    List<Path> classpath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .toList();
+    List<String> jvm = new ArrayList<>(FlinkProcess.JDK17_OPENS);
+    jvm.addAll(
+        List.of(
+            "-Xmx1g",
+            "-Dai.djl.offline=true",
+            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+    return FlinkProcess.start(
+        "train",
+        classpath,
+        jvm,
+        MoeCli.class.getName(),
+        List.of("train", "--config", config.toString(), "--work-dir", workDir.toString()),
+        tmp.resolve("logs"));
+  }
+
+  /** Waits for a completed checkpoint numbered at least {@code n}. */
+  private static void awaitCheckpoint(FlinkProcess train, Path dir, int n) throws Exception {
+    long deadline = System.nanoTime() + 240_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      assertThat(train.isAlive()).as("train died:\n%s", train.logText()).isTrue();
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> files = Files.walk(dir, 3)) {
+          boolean done =
+              files
+                  .filter(p -> p.getFileName().toString().equals("_metadata"))
+                  .map(p -> p.getParent().getFileName().toString())
+                  .filter(c -> c.startsWith("chk-"))
+                  .anyMatch(c -> Integer.parseInt(c.substring(4)) >= n);
+          if (done) {
+            return;
+          }
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no checkpoint " + n + " within 240 s:\n" + train.logText());
+  }
+
+  /** Records {@code [from, to)} of each model, interleaved, on the tokens topic. */
+  private static void produce(
+      String servers, Map<String, List<TokenSequence>> byModel, int from, int to) {
+    try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
+      List<TokenSequence> a = byModel.get("alpha");
+      List<TokenSequence> b = byModel.get("beta");
+      for (int i = from; i < Math.min(to, Math.max(a.size(), b.size())); i++) {
+        for (List<TokenSequence> list : List.of(a, b)) {
+          if (i < list.size()) {
+            producer.send(StreamFixtures.record(list.get(i)));
+          }
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  /** Whether the trainer's committed offsets (its last checkpoint) are short of the end. */
+  private static boolean committedBelowEnd(String servers) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(TrainCommand.GROUP_ID)
+              .partitionsToOffsetAndMetadata()
+              .get();
+      Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+      for (int p = 0; p < 2; p++) {
+        latest.put(new TopicPartition(TopicNames.TOKENS, p), OffsetSpec.latest());
+      }
+      ListOffsetsResult ends = admin.listOffsets(latest);
+      long behind = 0;
+      for (TopicPartition tp : latest.keySet()) {
+        OffsetAndMetadata c = committed.get(tp);
+        behind += ends.partitionResult(tp).get().offset() - (c == null ? 0 : c.offset());
+      }
+      return behind > 0;
+    }
+  }
+
+  private static List<String> modelLines(CliRun r) {
+    return r.out().lines().filter(l -> l.startsWith("model ")).sorted().toList();
+  }
+}
