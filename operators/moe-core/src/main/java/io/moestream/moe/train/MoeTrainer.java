@@ -305,6 +305,11 @@ public final class MoeTrainer implements AutoCloseable {
     return a.toType(DataType.FLOAT64, false).getDouble();
   }
 
+  /** The parameters themselves: for tests in this package that must corrupt one. */
+  ParameterStore parameters() {
+    return store;
+  }
+
   public long step() {
     return step;
   }

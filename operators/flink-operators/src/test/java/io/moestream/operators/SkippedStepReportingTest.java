@@ -1,0 +1,83 @@
+package io.moestream.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.moe.train.StepResult;
+import io.moestream.schemas.TrainingSummary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A step skipped for a non-finite loss (NonFiniteStepTest shows the model is untouched) is counted
+ * in the {@code skippedSteps} Flink metric and flagged in the next training summary.
+ */
+class SkippedStepReportingTest {
+
+  @Test
+  void aSkippedStepIsCountedAndFlaggedInTheSummary() {
+    CapturingGroup group = new CapturingGroup();
+    ModelMetrics metrics = new ModelMetrics(group, "alpha", 1);
+    SummaryWindow window = new SummaryWindow();
+    for (StepResult r : List.of(step(0, 2.5, false), step(1, Double.NaN, true))) {
+      metrics.record(r);
+      window.add(r);
+    }
+    TrainingSummary s = window.emit("alpha", 2, 0);
+
+    assertThat(group.counters.get("skippedSteps").getCount()).isEqualTo(1);
+    assertThat(group.counters.get("steps").getCount()).isEqualTo(2);
+    assertThat(s.getSkippedSteps()).isEqualTo(1);
+    window.add(step(2, 2.4, false));
+    assertThat(window.emit("alpha", 3, 0).getSkippedSteps())
+        .as("a new window starts clean")
+        .isZero();
+  }
+
+  private static StepResult step(long step, double loss, boolean skipped) {
+    return new StepResult(
+        step,
+        64,
+        loss,
+        0.0,
+        skipped ? Double.NaN : 1.0,
+        skipped,
+        new double[] {1.0},
+        new int[] {2},
+        64,
+        new long[][] {{32, 32}},
+        List.of(),
+        1_000_000);
+  }
+
+  /** Keeps the counters the code under test registers, whatever group it asks for. */
+  private static final class CapturingGroup extends UnregisteredMetricsGroup {
+    final Map<String, Counter> counters = new HashMap<>();
+
+    @Override
+    public Counter counter(String name) {
+      return counter(name, new SimpleCounter());
+    }
+
+    @Override
+    public <C extends Counter> C counter(String name, C counter) {
+      counters.put(name, counter);
+      return counter;
+    }
+
+    @Override
+    public MetricGroup addGroup(String key, String value) {
+      return this;
+    }
+
+    @Override
+    public MetricGroup addGroup(String name) {
+      return this;
+    }
+  }
+}
