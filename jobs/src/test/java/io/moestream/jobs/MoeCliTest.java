@@ -176,4 +176,24 @@ class MoeCliTest {
     assertOneErrorLine(missing);
     assertThat(missing.err()).contains("cannot read --config", "nope.properties");
   }
+
+  @Test
+  void aModelOverTheMemoryCapIsRefusedBeforeTheJobStarts() {
+    // No broker at this address: the refusal must come before anything connects.
+    CliRun r =
+        run(
+            "train",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--d",
+            "256",
+            "--ff",
+            "1024",
+            "--emax",
+            "16",
+            "--max-model-memory",
+            "8");
+    assertOneErrorLine(r);
+    assertThat(r.err()).contains("over --max-model-memory 8 MB", "MB of training state");
+  }
 }

@@ -24,7 +24,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * tokens ─► validate ─┬─► keyBy(modelId) ─► MoE trainer ─┬─► registry   (lifecycle events)
- *                     └─► dead letters                  └─► metrics    (training summaries)
+ *                     │                                 ├─► metrics    (training summaries)
+ *                     └─► dead letters ◄────────────────┘    (records over the model cap)
  * </pre>
  *
  * Every operator has a stable {@code uid} so savepoints restore into new versions of the job.
@@ -69,12 +70,6 @@ public final class MoeStreamingJob {
             .process(new ValidateTokens(validator))
             .uid("validate")
             .name("validate");
-    valid
-        .getSideOutput(ValidateTokens.DEAD_LETTERS)
-        .sinkTo(deadLetters)
-        .uid("dead-letter-sink")
-        .name("dead letters");
-
     SingleOutputStreamOperator<ExpertLifecycleEvent> events =
         valid
             .keyBy(TokenSequence::getModelId)
@@ -89,6 +84,13 @@ public final class MoeStreamingJob {
         .sinkTo(metrics)
         .uid("metrics-sink")
         .name("metrics");
+    // Refused records: by the validator, and by the trainer when a subtask holds too many models.
+    valid
+        .getSideOutput(ValidateTokens.DEAD_LETTERS)
+        .union(events.getSideOutput(MoeTrainerOperator.DEAD_LETTERS))
+        .sinkTo(deadLetters)
+        .uid("dead-letter-sink")
+        .name("dead letters");
   }
 
   public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {

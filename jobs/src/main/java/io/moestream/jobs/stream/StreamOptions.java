@@ -78,4 +78,21 @@ public final class StreamOptions {
               + " the shared default 0. Only the EvoMoE DTR router reads it"
               + " (default: ${DEFAULT-VALUE}).")
   public String modalities;
+
+  @Option(
+      names = "--max-models",
+      defaultValue = "64",
+      description =
+          "Most models one trainer subtask trains; records of further models go to the"
+              + " dead-letter topic as MODEL_CAP_EXCEEDED (default: ${DEFAULT-VALUE}).")
+  public int maxModels;
+
+  @Option(
+      names = "--max-model-memory",
+      paramLabel = "MB",
+      defaultValue = "1024",
+      description =
+          "Refuse to start when one model (parameters, gradients and both AdamW moments, fp32, at"
+              + " the maximum expert count) needs more than this (default: ${DEFAULT-VALUE}).")
+  public long maxModelMemoryMb;
 }

@@ -55,6 +55,31 @@ public final class StreamingDemo {
   }
 
   public void run() throws Exception {
+    // Ctrl-C: the JVM's shutdown hooks stop the broker's JVM (EmbeddedKafkaBroker) and the
+    // MiniCluster's threads end with this process; say so instead of vanishing mid-line.
+    Thread interrupted =
+        new Thread(
+            () -> {
+              out.println();
+              out.println(
+                  "interrupted: stopping the broker and Flink; checkpoints stay under "
+                      + workDir.resolve("flink"));
+              out.flush();
+            },
+            "demo-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
+    try {
+      runUntilDone();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException shuttingDown) {
+        // already running: it prints the line
+      }
+    }
+  }
+
+  private void runUntilDone() throws Exception {
     TopicNames topics = TopicNames.defaults();
     out.println("starting a Kafka broker (KRaft, child JVM) ...");
     out.flush();

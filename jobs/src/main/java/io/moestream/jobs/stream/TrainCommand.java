@@ -68,6 +68,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
     String recovery = fromSavepoint;
     if (resume) {
       recovery =
@@ -135,12 +136,13 @@ public final class TrainCommand implements Callable<Integer> {
             client.bootstrapServers(), client.common(), "moe-" + stream.registryTopic);
     TrainerSettings settings =
         new TrainerSettings(
-            model.toConfig(),
-            train.toConfig(),
-            train.batch(),
-            stream.summaryEvery,
-            stream.threads,
-            ModalityMap.parse(stream.modalities));
+                model.toConfig(),
+                train.toConfig(),
+                train.batch(),
+                stream.summaryEvery,
+                stream.threads,
+                ModalityMap.parse(stream.modalities))
+            .withMaxModels(stream.maxModels);
     return new MoeStreamingJob(
         kafka.tokens(stream.tokensTopic, groupId, false),
         kafka.registry(stream.registryTopic),

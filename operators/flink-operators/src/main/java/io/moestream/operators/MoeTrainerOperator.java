@@ -52,7 +52,17 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   public static final OutputTag<TrainingSummary> SUMMARIES =
       new OutputTag<>("training-summaries", TypeInformation.of(TrainingSummary.class));
 
+  /** Records of models beyond {@link TrainerSettings#maxModels} on this subtask. */
+  public static final OutputTag<io.moestream.schemas.DeadLetter> DEAD_LETTERS =
+      new OutputTag<>(
+          "trainer-dead-letters", TypeInformation.of(io.moestream.schemas.DeadLetter.class));
+
   private final TrainerSettings settings;
+
+  /** Models this subtask trains: those in keyed state at start, and those admitted since. */
+  private transient Set<String> knownModels;
+
+  private transient org.apache.flink.metrics.Counter modelCapRejections;
   private transient Map<String, ModelSession> sessions;
   private transient Set<String> dirty;
   private transient MapState<String, byte[]> entries;
@@ -104,6 +114,13 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     }
     firstStepAt = Long.MAX_VALUE;
     getMetricGroup().gauge("modelsOnSubtask", () -> sessions.size());
+    modelCapRejections = getMetricGroup().counter("modelCapRejections");
+    knownModels = new java.util.HashSet<>();
+    try (var keys =
+        this.<String>getKeyedStateBackend()
+            .getKeys(TrainerState.CURSOR.getName(), VoidNamespace.INSTANCE)) {
+      keys.forEach(knownModels::add);
+    }
     getMetricGroup().gauge("lastStateWriteMillis", () -> lastCaptureMillis);
     getMetricGroup().gauge("lastStateWriteBytes", () -> lastCaptureBytes);
   }
@@ -113,6 +130,14 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     TokenSequence seq = element.getValue();
     String id = seq.getModelId();
     ModelSession s = sessions.get(id);
+    if (s == null && !knownModels.contains(id)) {
+      if (knownModels.size() >= settings.maxModels()) {
+        modelCapRejections.inc();
+        output.collect(DEAD_LETTERS, new StreamRecord<>(capExceeded(seq), element.getTimestamp()));
+        return;
+      }
+      knownModels.add(id);
+    }
     if (s == null) {
       s = load(id);
       sessions.put(id, s);
@@ -146,6 +171,36 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       }
     }
     dirty.add(id);
+  }
+
+  /**
+   * The dead letter for a record of one model too many. After the keyBy the Kafka coordinates are
+   * gone (-1, as the schema allows); the raw value is the record's own encoding, so it can be
+   * replayed once the cap is raised.
+   */
+  private io.moestream.schemas.DeadLetter capExceeded(TokenSequence seq) throws Exception {
+    java.nio.ByteBuffer value = seq.toByteBuffer();
+    byte[] bytes = new byte[value.remaining()];
+    value.get(bytes);
+    RawRecord raw =
+        new RawRecord(
+            seq.getModelId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            bytes,
+            "",
+            -1,
+            -1,
+            seq.getEventTime().toEpochMilli());
+    String reason =
+        "model "
+            + seq.getModelId()
+            + " refused: this trainer subtask already trains "
+            + knownModels.size()
+            + " models (max "
+            + settings.maxModels()
+            + "; raise --max-models or the parallelism)";
+    return TokenValidator.reject(
+            raw, io.moestream.schemas.DeadLetterReason.MODEL_CAP_EXCEEDED, reason)
+        .rejected();
   }
 
   /** Builds the model for the current key: from keyed state after a restore, else fresh. */

@@ -21,6 +21,8 @@ import java.util.HexFormat;
  *     parallelism supplies the concurrency, and libtorch's process-wide pool shared by several
  *     subtasks oversubscribes the cores (measured: tens of times slower on 2 busy cores)
  * @param modalities record label ({@code modality}, else {@code domain}) to DTR modality id
+ * @param maxModels most models one trainer subtask holds; a record of one more model becomes a dead
+ *     letter ({@code MODEL_CAP_EXCEEDED}) instead of a model that could exhaust the memory
  */
 public record TrainerSettings(
     ModelConfig model,
@@ -28,8 +30,14 @@ public record TrainerSettings(
     int batchSize,
     int summaryEvery,
     int intraOpThreads,
-    ModalityMap modalities)
+    ModalityMap modalities,
+    int maxModels)
     implements Serializable {
+
+  /**
+   * Default {@link #maxModels}: at the default size a model needs tens of MB of libtorch memory.
+   */
+  public static final int DEFAULT_MAX_MODELS = 64;
 
   public TrainerSettings(ModelConfig model, TrainConfig train, int batchSize, int summaryEvery) {
     this(model, train, batchSize, summaryEvery, 0);
@@ -40,6 +48,22 @@ public record TrainerSettings(
     this(model, train, batchSize, summaryEvery, intraOpThreads, ModalityMap.textAndCode());
   }
 
+  public TrainerSettings(
+      ModelConfig model,
+      TrainConfig train,
+      int batchSize,
+      int summaryEvery,
+      int intraOpThreads,
+      ModalityMap modalities) {
+    this(model, train, batchSize, summaryEvery, intraOpThreads, modalities, DEFAULT_MAX_MODELS);
+  }
+
+  /** These settings with another {@link #maxModels}. */
+  public TrainerSettings withMaxModels(int max) {
+    return new TrainerSettings(
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max);
+  }
+
   public TrainerSettings {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1");
@@ -48,6 +72,9 @@ public record TrainerSettings(
       throw new IllegalArgumentException("summary interval must be >= 1 step");
     }
     java.util.Objects.requireNonNull(modalities, "modalities");
+    if (maxModels < 1) {
+      throw new IllegalArgumentException("max models per subtask must be >= 1");
+    }
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0");
     }

@@ -165,4 +165,45 @@ class MoeTrainerOperatorTest {
       }
     }
   }
+
+  @Test
+  void aModelOverTheCapBecomesADeadLetterAndTheCapSurvivesARestore() throws Exception {
+    TrainerSettings capped = TrainerHarness.settings().withMaxModels(2);
+    MoeTrainerOperator original = new MoeTrainerOperator(capped);
+    OperatorSubtaskState snapshot;
+    try (var h = TrainerHarness.harness(original)) {
+      h.open();
+      feed(h, TrainerHarness.records("m1", 3, 1));
+      feed(h, TrainerHarness.records("m2", 3, 2));
+      List<TokenSequence> third = TrainerHarness.records("m3", 3, 3);
+      feed(h, third);
+      snapshot = TrainerHarness.checkpoint(h, 1);
+
+      var dead = new java.util.ArrayList<io.moestream.schemas.DeadLetter>();
+      h.getSideOutput(MoeTrainerOperator.DEAD_LETTERS).forEach(r -> dead.add(r.getValue()));
+      assertThat(dead).hasSize(3);
+      for (int i = 0; i < 3; i++) {
+        assertThat(dead.get(i).getReasonCode())
+            .isEqualTo(io.moestream.schemas.DeadLetterReason.MODEL_CAP_EXCEEDED);
+        assertThat(dead.get(i).getReason().toString()).contains("m3", "max 2");
+        // The raw value is the record itself: it can be replayed once the cap is raised.
+        assertThat(TokenSequence.getDecoder().decode(dead.get(i).getRawValue()))
+            .isEqualTo(third.get(i));
+      }
+      assertThat(original.model("m3")).isNull();
+      assertThat(original.model("m1")).isNotNull();
+    }
+
+    // After a restore, the models in state still count: m3 is refused before m1 or m2 reappear.
+    MoeTrainerOperator restored = new MoeTrainerOperator(capped);
+    try (var h2 = TrainerHarness.harness(restored)) {
+      h2.initializeState(snapshot);
+      h2.open();
+      feed(h2, TrainerHarness.records("m3", 1, 4));
+      feed(h2, TrainerHarness.records("m2", 3, 5));
+      assertThat(h2.getSideOutput(MoeTrainerOperator.DEAD_LETTERS)).hasSize(1);
+      assertThat(restored.model("m3")).isNull();
+      assertThat(restored.model("m2").step()).isPositive();
+    }
+  }
 }

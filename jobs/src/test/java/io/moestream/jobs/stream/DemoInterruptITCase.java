@@ -1,0 +1,101 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.MoeCli;
+import io.moestream.jobs.cluster.FlinkProcess;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ctrl-C on {@code demo}: SIGINT to the demo's JVM alone (not to its process group, as a terminal
+ * would — so the broker's own JVM must be stopped by the demo, not by the signal) ends the demo,
+ * its Kafka broker JVM, and the MiniCluster, and frees the broker's and the web UI's ports.
+ */
+class DemoInterruptITCase {
+  private static final Pattern KAFKA = Pattern.compile("Kafka up at 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern WEB_UI =
+      Pattern.compile("Flink web UI: http://127\\.0\\.0\\.1:(\\d+)");
+
+  @TempDir Path tmp;
+
+  @Test
+  void sigintStopsTheBrokerAndTheMiniClusterAndFreesTheirPorts() throws Exception {
+    List<Path> classpath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .toList();
+    List<String> jvm = new ArrayList<>(FlinkProcess.JDK17_OPENS);
+    jvm.addAll(
+        List.of(
+            "-Xmx1g",
+            "-Dai.djl.offline=true",
+            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+    try (FlinkProcess demo =
+        FlinkProcess.start(
+            "demo",
+            classpath,
+            jvm,
+            MoeCli.class.getName(),
+            List.of(
+                "demo",
+                "--duration",
+                "600",
+                "--no-progress",
+                "--work-dir",
+                tmp.resolve("w").toString()),
+            tmp.resolve("logs"))) {
+      int kafkaPort = await(demo, KAFKA);
+      int webPort = await(demo, WEB_UI);
+      List<ProcessHandle> children =
+          ProcessHandle.of(demo.pid()).orElseThrow().descendants().toList();
+      assertThat(children).as("the broker runs in its own JVM").isNotEmpty();
+
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start();
+      assertThat(kill.waitFor()).isZero();
+      long deadline = System.nanoTime() + 90_000_000_000L;
+      while (demo.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(demo.isAlive()).as("demo ended after SIGINT:\n%s", demo.logText()).isFalse();
+      while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(children).as("no process of the demo is left").noneMatch(ProcessHandle::isAlive);
+      assertThat(demo.logText()).contains("interrupted: stopping the broker and Flink");
+      assertThat(free(kafkaPort)).as("Kafka's port %d is free", kafkaPort).isTrue();
+      assertThat(free(webPort)).as("the web UI's port %d is free", webPort).isTrue();
+    }
+  }
+
+  /** Waits for {@code line} in the demo's output; its port. */
+  private static int await(FlinkProcess demo, Pattern line) throws Exception {
+    long deadline = System.nanoTime() + 180_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      Matcher m = line.matcher(demo.logText());
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      assertThat(demo.isAlive()).as("demo died:\n%s", demo.logText()).isTrue();
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no '" + line + "' within 180 s:\n" + demo.logText());
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 0, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+}
