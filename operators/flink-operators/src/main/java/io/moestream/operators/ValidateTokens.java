@@ -19,6 +19,7 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
   private final TokenValidator validator;
   private transient Counter deadLetters;
   private transient Counter accepted;
+  private transient java.util.EnumMap<io.moestream.schemas.DeadLetterReason, Counter> byReason;
 
   public ValidateTokens(TokenValidator validator) {
     this.validator = validator;
@@ -28,6 +29,12 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
   public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
     deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
     accepted = getRuntimeContext().getMetricGroup().counter("acceptedRecords");
+    // deadLetterReasons.reason.<REASON>.count: which kind of bad input arrives, for alerting.
+    byReason = new java.util.EnumMap<>(io.moestream.schemas.DeadLetterReason.class);
+    var group = getRuntimeContext().getMetricGroup().addGroup("deadLetterReasons");
+    for (var reason : io.moestream.schemas.DeadLetterReason.values()) {
+      byReason.put(reason, group.addGroup("reason", reason.name()).counter("count"));
+    }
   }
 
   @Override
@@ -38,6 +45,7 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
       out.collect(result.valid());
     } else {
       deadLetters.inc();
+      byReason.get(result.rejected().getReasonCode()).inc();
       ctx.output(DEAD_LETTERS, result.rejected());
     }
   }
