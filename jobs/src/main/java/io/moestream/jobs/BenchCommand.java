@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BenchTrainCommand.class,
       BenchDriftCommand.class,
-      io.moestream.jobs.stream.BenchPipelineCommand.class
+      io.moestream.jobs.stream.BenchPipelineCommand.class,
+      io.moestream.jobs.stream.BenchSoakCommand.class
     })
 final class BenchCommand {}

@@ -1,0 +1,172 @@
+package io.moestream.jobs.stream;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * One reading of this process's memory. {@code nativeMb} is what the JVM does not account for:
+ * resident memory minus the committed heap, the committed non-heap (metaspace, code cache) and
+ * direct buffers — libtorch's tensors, RocksDB's caches and glibc's arenas, where a leak of
+ * per-step tensors would show.
+ *
+ * @param seconds since the soak began
+ * @param rounds passes over the corpus produced so far
+ */
+record MemorySample(
+    long seconds,
+    double rssMb,
+    double heapUsedMb,
+    double heapCommittedMb,
+    double nonHeapCommittedMb,
+    double directMb,
+    double nativeMb,
+    double brokerRssMb,
+    long rounds) {
+
+  static MemorySample now(long seconds, long brokerPid, long rounds) {
+    MemoryMXBean m = ManagementFactory.getMemoryMXBean();
+    double direct = 0;
+    for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      direct += b.getMemoryUsed();
+    }
+    double rss = rssMb(Path.of("/proc/self/status"));
+    double heap = m.getHeapMemoryUsage().getCommitted() / MB;
+    double nonHeap = m.getNonHeapMemoryUsage().getCommitted() / MB;
+    return new MemorySample(
+        seconds,
+        rss,
+        m.getHeapMemoryUsage().getUsed() / MB,
+        heap,
+        nonHeap,
+        direct / MB,
+        rss - heap - nonHeap - direct / MB,
+        rssMb(Path.of("/proc/" + brokerPid + "/status")),
+        rounds);
+  }
+
+  private static final double MB = 1024.0 * 1024.0;
+
+  /** VmRSS of a /proc status file in MiB; NaN off Linux. */
+  static double rssMb(Path status) {
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+
+  static final String HEADER =
+      "seconds,rss_mb,heap_used_mb,heap_committed_mb,nonheap_committed_mb,direct_mb,native_mb,"
+          + "broker_rss_mb,corpus_rounds";
+
+  String csv() {
+    return String.format(
+        Locale.ROOT,
+        "%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d",
+        seconds,
+        rssMb,
+        heapUsedMb,
+        heapCommittedMb,
+        nonHeapCommittedMb,
+        directMb,
+        nativeMb,
+        brokerRssMb,
+        rounds);
+  }
+
+  String line() {
+    return String.format(
+        Locale.ROOT,
+        "soak %5d s  rss %.0f MB  native %.0f MB  heap %.0f/%.0f MB  broker %.0f MB  rounds %d",
+        seconds,
+        rssMb,
+        nativeMb,
+        heapUsedMb,
+        heapCommittedMb,
+        brokerRssMb,
+        rounds);
+  }
+
+  /** The samples of one soak, and growth from the first sample after warm-up to the end. */
+  static final class Series {
+    private final long warmupSeconds;
+    private final List<MemorySample> samples = new ArrayList<>();
+
+    Series(long warmupSeconds) {
+      this.warmupSeconds = warmupSeconds;
+    }
+
+    void add(MemorySample s) {
+      samples.add(s);
+    }
+
+    /** Growth in percent of {@code field} from the baseline to the mean of the last 3 samples. */
+    double growthPercent(java.util.function.ToDoubleFunction<MemorySample> field) {
+      MemorySample base =
+          samples.stream().filter(s -> s.seconds() >= warmupSeconds).findFirst().orElse(null);
+      if (base == null || samples.size() < 2) {
+        return Double.NaN;
+      }
+      List<MemorySample> tail = samples.subList(Math.max(0, samples.size() - 3), samples.size());
+      double end = tail.stream().mapToDouble(field).average().orElse(Double.NaN);
+      return 100.0 * (end - field.applyAsDouble(base)) / field.applyAsDouble(base);
+    }
+
+    String verdict() {
+      double rss = growthPercent(MemorySample::rssMb);
+      double nat = growthPercent(MemorySample::nativeMb);
+      return String.format(
+          Locale.ROOT,
+          "soak verdict: after %d s of warm-up, resident memory grew %.1f%% and native memory"
+              + " %.1f%% (goal < 10%%: %s)",
+          warmupSeconds,
+          rss,
+          nat,
+          rss < 10 && nat < 10 ? "met" : "NOT met");
+    }
+
+    void writeCsv(Path file) throws IOException {
+      List<String> lines = new ArrayList<>();
+      lines.add(HEADER);
+      samples.forEach(s -> lines.add(s.csv()));
+      Files.write(file, lines);
+    }
+
+    void plot(Path file) throws IOException {
+      XYChart c =
+          new XYChartBuilder()
+              .width(1000)
+              .height(520)
+              .title("Soak: memory of the streaming job's process")
+              .xAxisTitle("minutes")
+              .yAxisTitle("MiB")
+              .build();
+      double[] x = samples.stream().mapToDouble(s -> s.seconds() / 60.0).toArray();
+      c.addSeries("resident (RSS)", x, samples.stream().mapToDouble(MemorySample::rssMb).toArray());
+      c.addSeries(
+          "native (RSS - heap - non-heap - direct)",
+          x,
+          samples.stream().mapToDouble(MemorySample::nativeMb).toArray());
+      c.addSeries(
+          "heap committed",
+          x,
+          samples.stream().mapToDouble(MemorySample::heapCommittedMb).toArray());
+      BitmapEncoder.saveBitmap(c, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+  }
+}

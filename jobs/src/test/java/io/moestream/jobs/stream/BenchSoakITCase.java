@@ -1,0 +1,60 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.CliRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench soak} end to end for a few seconds at a tiny size: samples every second, a CSV and a
+ * PNG, and a verdict line (the numbers of a real 20-minute soak are in the README, never asserted).
+ */
+class BenchSoakITCase {
+  @TempDir Path tmp;
+
+  @Test
+  void samplesMemoryWritesCsvAndPlotAndAVerdict() throws Exception {
+    Path out = tmp.resolve("soak");
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "soak",
+            "--duration",
+            "12",
+            "--warmup",
+            "4",
+            "--sample-every",
+            "2",
+            "--out",
+            out.toString(),
+            "--d",
+            "16",
+            "--ctx",
+            "16",
+            "--ff",
+            "32",
+            "--batch",
+            "2");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("soak verdict: after 4 s of warm-up, resident memory grew");
+    List<String> csv = Files.readAllLines(out.resolve("soak.csv"));
+    assertThat(csv.get(0)).isEqualTo(MemorySample.HEADER);
+    assertThat(csv).hasSizeGreaterThanOrEqualTo(5);
+    String[] last = csv.get(csv.size() - 1).split(",");
+    assertThat(Double.parseDouble(last[1])).as("rss_mb").isPositive();
+    assertThat(Long.parseLong(last[8])).as("corpus rounds").isPositive();
+    assertThat(Files.size(out.resolve("soak.png"))).isPositive();
+  }
+
+  @Test
+  void aWarmupLongerThanTheRunIsOneErrorLine() {
+    CliRun r = CliRun.of("bench", "soak", "--duration", "10", "--warmup", "20");
+    assertThat(r.exit()).isNotZero();
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).contains("--warmup < --duration");
+  }
+}
