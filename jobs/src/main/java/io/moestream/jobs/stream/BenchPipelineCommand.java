@@ -12,7 +12,6 @@ import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.operators.MoeTrainerOperator;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,14 +95,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
           StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-bench");
-      new MoeStreamingJob(
-              k.tokens(topics.tokens(), "moe-bench", true),
-              k.registry(topics.registry()),
-              k.metrics(topics.metrics()),
-              k.deadLetters(topics.dlq()),
-              st,
-              new TokenValidator(st.model().vocabSize(), 65_536, 128))
-          .build(env);
+      k.job(topics, "moe-bench", true, st, 65_536).build(env);
       long started = System.nanoTime();
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       // A local environment shuts its MiniCluster down with the job: poll the result future, not

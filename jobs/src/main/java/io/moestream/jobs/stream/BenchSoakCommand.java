@@ -6,7 +6,6 @@ import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.data.TextCorpus;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -87,14 +86,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
           StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-soak");
-      new MoeStreamingJob(
-              k.tokens(topics.tokens(), "moe-soak", false),
-              k.registry(topics.registry()),
-              k.metrics(topics.metrics()),
-              k.deadLetters(topics.dlq()),
-              st,
-              new TokenValidator(st.model().vocabSize(), 65_536, 128))
-          .build(env);
+      k.job(topics, "moe-soak", false, st, 65_536).build(env);
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       MemorySample.Series series = new MemorySample.Series(warmupSeconds);
       long started = System.nanoTime();

@@ -1,7 +1,10 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.operators.LifecycleEvents;
 import io.moestream.operators.RawRecord;
+import io.moestream.operators.TokenValidator;
+import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TrainingSummary;
@@ -74,5 +77,20 @@ public record KafkaConnectors(
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(transactionalIdPrefix + "-" + name)
         .build();
+  }
+
+  /**
+   * The streaming job on {@code topics}: tokens read as consumer group {@code groupId}, records up
+   * to {@code maxTokens} tokens accepted.
+   */
+  public MoeStreamingJob job(
+      TopicNames topics, String groupId, boolean bounded, TrainerSettings st, int maxTokens) {
+    return new MoeStreamingJob(
+        tokens(topics.tokens(), groupId, bounded),
+        registry(topics.registry()),
+        metrics(topics.metrics()),
+        deadLetters(topics.dlq()),
+        st,
+        new TokenValidator(st.model().vocabSize(), maxTokens, 128));
   }
 }

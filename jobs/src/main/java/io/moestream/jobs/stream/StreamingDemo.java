@@ -6,7 +6,6 @@ import io.moestream.jobs.kafka.EventFormat;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.jobs.kafka.TopicReader;
 import io.moestream.moe.data.TextCorpus;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TrainingSummary;
@@ -98,14 +97,7 @@ public final class StreamingDemo {
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink.toConfiguration());
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
-      new MoeStreamingJob(
-              k.tokens(topics.tokens(), "moe-demo", false),
-              k.registry(topics.registry()),
-              k.metrics(topics.metrics()),
-              k.deadLetters(topics.dlq()),
-              settings,
-              new TokenValidator(settings.model().vocabSize(), 65_536, 128))
-          .build(env);
+      k.job(topics, "moe-demo", false, settings, 65_536).build(env);
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       out.println("Flink web UI: http://127.0.0.1:" + restPort + "  (job " + job.getJobID() + ")");
       CompletableFuture<CorpusProducer.Summary> produced =

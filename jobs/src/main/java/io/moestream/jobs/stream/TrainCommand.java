@@ -5,9 +5,9 @@ import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 import io.moestream.jobs.ModelOptions;
 import io.moestream.jobs.TrainOptions;
 import io.moestream.jobs.kafka.KafkaClientProps;
+import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -143,13 +143,10 @@ public final class TrainCommand implements Callable<Integer> {
                 stream.threads,
                 ModalityMap.parse(stream.modalities))
             .withMaxModels(stream.maxModels);
-    return new MoeStreamingJob(
-        kafka.tokens(stream.tokensTopic, groupId, false),
-        kafka.registry(stream.registryTopic),
-        kafka.metrics(stream.metricsTopic),
-        kafka.deadLetters(stream.dlqTopic),
-        settings,
-        new TokenValidator(settings.model().vocabSize(), stream.maxTokens, 128));
+    TopicNames topics =
+        new TopicNames(
+            stream.tokensTopic, stream.dlqTopic, stream.registryTopic, stream.metricsTopic);
+    return kafka.job(topics, groupId, false, settings, stream.maxTokens);
   }
 
   static void printDigests(JobExecutionResult result, PrintWriter out) {

@@ -70,6 +70,25 @@ public final class FlinkProcess implements AutoCloseable {
     return new FlinkProcess(name, p, log);
   }
 
+  /**
+   * This project's command line ({@code MoeCli}) in its own JVM on the test class path, with the
+   * flags {@code ./moe} passes: for tests that must kill or signal a whole process.
+   */
+  public static FlinkProcess startCli(String name, List<String> args, Path logDir)
+      throws IOException {
+    List<Path> classpath =
+        java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .toList();
+    List<String> jvm = new ArrayList<>(JDK17_OPENS);
+    jvm.addAll(
+        List.of(
+            "-Xmx1g",
+            "-Dai.djl.offline=true",
+            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+    return start(name, classpath, jvm, "io.moestream.jobs.MoeCli", args, logDir);
+  }
+
   public String name() {
     return name;
   }

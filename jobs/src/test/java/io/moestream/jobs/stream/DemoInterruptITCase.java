@@ -2,14 +2,10 @@ package io.moestream.jobs.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.moestream.jobs.MoeCli;
 import io.moestream.jobs.cluster.FlinkProcess;
-import java.io.File;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,22 +26,9 @@ class DemoInterruptITCase {
 
   @Test
   void sigintStopsTheBrokerAndTheMiniClusterAndFreesTheirPorts() throws Exception {
-    List<Path> classpath =
-        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .map(Path::of)
-            .toList();
-    List<String> jvm = new ArrayList<>(FlinkProcess.JDK17_OPENS);
-    jvm.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Dai.djl.offline=true",
-            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
     try (FlinkProcess demo =
-        FlinkProcess.start(
+        FlinkProcess.startCli(
             "demo",
-            classpath,
-            jvm,
-            MoeCli.class.getName(),
             List.of(
                 "demo",
                 "--duration",

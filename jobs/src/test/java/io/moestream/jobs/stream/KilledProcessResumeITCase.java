@@ -3,16 +3,12 @@ package io.moestream.jobs.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
-import io.moestream.jobs.MoeCli;
 import io.moestream.jobs.cluster.FlinkProcess;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.schemas.TokenSequence;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -123,21 +119,8 @@ class KilledProcessResumeITCase {
 
   /** {@code train} (unbounded) in its own JVM, as a user would start it. */
   private FlinkProcess startTrain(Path config, Path workDir) throws Exception {
-    List<Path> classpath =
-        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .map(Path::of)
-            .toList();
-    List<String> jvm = new ArrayList<>(FlinkProcess.JDK17_OPENS);
-    jvm.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Dai.djl.offline=true",
-            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
-    return FlinkProcess.start(
+    return FlinkProcess.startCli(
         "train",
-        classpath,
-        jvm,
-        MoeCli.class.getName(),
         List.of("train", "--config", config.toString(), "--work-dir", workDir.toString()),
         tmp.resolve("logs"));
   }

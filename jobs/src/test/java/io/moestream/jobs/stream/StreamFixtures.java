@@ -6,7 +6,6 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.RecordingWindow;
-import io.moestream.operators.TokenValidator;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.TokenSequence;
 import java.nio.ByteBuffer;
@@ -62,13 +61,7 @@ final class StreamFixtures {
       String servers, TrainerSettings st, boolean bounded, TopicNames t, String group) {
     // The prefix `train` uses ("moe-" + registry topic), so the CLI can restore this job's state.
     KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-" + t.registry());
-    return new MoeStreamingJob(
-        k.tokens(t.tokens(), group, bounded),
-        k.registry(t.registry()),
-        k.metrics(t.metrics()),
-        k.deadLetters(t.dlq()),
-        st,
-        new TokenValidator(259, 1024, 64));
+    return k.job(t, group, bounded, st, 1024);
   }
 
   /** Two models, alpha and beta, each 60 records of English then 60 of source code. */
