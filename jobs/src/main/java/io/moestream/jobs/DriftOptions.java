@@ -153,6 +153,24 @@ final class DriftOptions {
               + " (default: ${DEFAULT-VALUE}).")
   String modalities;
 
+  @Option(
+      names = "--dynmoe-aux-weight",
+      paramLabel = "W",
+      defaultValue = "0.01",
+      description =
+          "Weight of the DynMoE routers' auxiliary loss (diversity, simplicity, balance,"
+              + " efficiency) (default: ${DEFAULT-VALUE}).")
+  double dynMoeAuxWeight;
+
+  @Option(
+      names = "--dynmoe-aux",
+      paramLabel = "VARIANT",
+      defaultValue = "deepspeed",
+      description =
+          "The DynMoE routers' aux-loss variant: deepspeed, tutel or gshard"
+              + " (default: ${DEFAULT-VALUE}).")
+  String dynMoeAux;
+
   /** Applies --quick's values to every option the user did not give explicitly. */
   void applyQuick(ParseResult given) {
     if (!quick) {
@@ -192,7 +210,9 @@ final class DriftOptions {
         LongStream.rangeClosed(1, seeds).boxed().toList(),
         evo.warmup,
         evo.evolution,
-        ModalityMap.parse(modalities));
+        ModalityMap.parse(modalities),
+        dynMoeAuxWeight,
+        io.moestream.moe.config.AuxVariant.parse(dynMoeAux));
   }
 
   List<DriftConfig> configs() {

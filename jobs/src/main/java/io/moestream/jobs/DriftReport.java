@@ -54,6 +54,8 @@ final class DriftReport {
     o.put("batch", s.batch());
     o.put("lr", s.learningRate());
     o.set("window", json.valueToTree(s.window()));
+    o.put("dynmoe_aux", s.dynMoeAux().name().toLowerCase());
+    o.put("dynmoe_aux_weight", s.dynMoeAuxWeight());
     o.set("seeds", json.valueToTree(s.seeds()));
     o.put("recovery_pre_switch_steps", DriftMetrics.PRE_SWITCH_STEPS);
     o.put("recovery_running_steps", DriftMetrics.RUNNING_STEPS);

@@ -38,7 +38,8 @@ final class DriftReportWriter {
     b.append(" wide (2 × --ff), so its compute per token matches top-2's two active experts. ");
     b.append("DynMoE: E_init 4, E_max 16, recording window start ").append(s.window().start());
     b.append(", length ").append(s.window().length()).append(", period ");
-    b.append(s.window().period()).append(". Seeds ").append(s.seeds());
+    b.append(s.window().period()).append(", aux loss ").append(s.dynMoeAux().name().toLowerCase());
+    b.append(" × ").append(s.dynMoeAuxWeight()).append(". Seeds ").append(s.seeds());
     b.append(" (every configuration trains from each seed on the same batches). Total wall time ");
     b.append(Format.fixed(totalSeconds / 60, 1)).append(" min.\n\n");
     b.append("Every number is mean ± sample std over seeds. *Prequential* loss: each batch is ");

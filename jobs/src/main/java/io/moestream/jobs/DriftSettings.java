@@ -26,6 +26,8 @@ import java.util.List;
  * @param evoWarmup EvoMoE's warm-up steps
  * @param evoEvolution EvoMoE's expert-evolution steps (the DTR stage follows)
  * @param modalities domain name to DTR modality id (unknown domains: the shared default 0)
+ * @param dynMoeAuxWeight the DynMoE routers' aux-loss weight (investigation of issue 6)
+ * @param dynMoeAux the DynMoE routers' aux-loss variant
  */
 record DriftSettings(
     int dModel,
@@ -40,9 +42,14 @@ record DriftSettings(
     List<Long> seeds,
     long evoWarmup,
     long evoEvolution,
-    ModalityMap modalities) {
+    ModalityMap modalities,
+    double dynMoeAuxWeight,
+    io.moestream.moe.config.AuxVariant dynMoeAux) {
 
   DriftSettings {
+    if (!(dynMoeAuxWeight >= 0) || Double.isInfinite(dynMoeAuxWeight)) {
+      throw new IllegalArgumentException("--dynmoe-aux-weight must be finite and >= 0");
+    }
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
     }
@@ -68,6 +75,9 @@ record DriftSettings(
                   .evo()
                   .withSchedule(evoWarmup, evoEvolution)
                   .withModalities(Math.max(router.evo().modalities(), modalities.count())));
+    }
+    if (router.kind() == io.moestream.moe.config.RouterKind.DYNMOE) {
+      router = router.withAuxWeight(dynMoeAuxWeight).withAuxVariant(dynMoeAux);
     }
     return new ModelConfig(
         ByteTokenizer.VOCAB_SIZE, dModel, layers, heads, ctx, ff * config.ffMultiplier(), router);

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MoeStreamingJobITCase {
   private static final int MAX_TOKENS = 1024;
-  private static final int MAX_MODEL_ID = 64;
+  private static final int MAX_MODEL_ID = 128; // what every job accepts (KafkaConnectors.job)
 
   static {
     System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "io.moestream.schemas");

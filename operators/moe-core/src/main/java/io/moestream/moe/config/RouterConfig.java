@@ -157,6 +157,23 @@ public record RouterConfig(
     return auxWeight + f * (auxWeightEnd - auxWeight);
   }
 
+  /** These settings with another (constant) aux-loss weight. */
+  public RouterConfig withAuxWeight(double weight) {
+    return new RouterConfig(
+        kind,
+        experts,
+        maxExperts,
+        topK,
+        topP,
+        nullExperts,
+        auxVariant,
+        weight,
+        entropyWeight,
+        weight,
+        0,
+        evo);
+  }
+
   public RouterConfig withAuxVariant(AuxVariant variant) {
     return new RouterConfig(
         kind,
