@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
 /**
  * The soak benchmark: the streaming job (embedded broker, MiniCluster, RocksDB, checkpoints) trains
  * without end on the bundled corpus, produced again and again as the job catches up, while this
- * process's memory is sampled every {@code --sample-every} seconds (see {@link MemorySample}).
- * Writes {@code soak.csv}, {@code soak.png} and a verdict line: growth after warm-up, goal < 10%.
+ * process's memory is sampled every {@code --sample-every} seconds (see {@link MemorySample}), with
+ * the model's step, active experts and average k from the metrics topic next to it. Writes {@code
+ * soak.csv}, {@code soak.png} and a verdict line: growth after warm-up, goal < 10%.
  */
 @Command(
     name = "soak",
@@ -56,6 +57,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
   int sampleSeconds;
 
   @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "10",
+      description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
+  int checkpointSeconds;
+
+  @Option(
       names = "--threads",
       defaultValue = "1",
       description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -81,7 +88,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
       TopicNames topics = TopicNames.defaults();
       kafka.createTopics(topics, 2);
       FlinkSettings flink =
-          new FlinkSettings(work.resolve("flink"), 2, Duration.ofSeconds(10), 0, null);
+          new FlinkSettings(
+              work.resolve("flink"), 2, Duration.ofSeconds(checkpointSeconds), 0, null);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
       KafkaConnectors k =
@@ -92,8 +100,13 @@ public final class BenchSoakCommand implements Callable<Integer> {
       long started = System.nanoTime();
       long nextSample = 0;
       long rounds = 0;
-      {
+      io.moestream.schemas.TrainingSummary latest = null;
+      try (io.moestream.jobs.kafka.TopicReader metrics =
+          new io.moestream.jobs.kafka.TopicReader(kafka.clientProps(), topics.metrics(), true)) {
         while (elapsed(started) < durationSeconds) {
+          for (var r : metrics.poll(Duration.ofMillis(100))) {
+            latest = io.moestream.schemas.TrainingSummary.getDecoder().decode(r.value());
+          }
           if (job.getJobExecutionResult().isDone()) {
             job.getJobExecutionResult().get(); // a failed job throws its cause here
             throw new IllegalStateException("the job ended during the soak");
@@ -111,7 +124,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
             rounds++;
           }
           if (elapsed(started) >= nextSample) {
-            MemorySample s = MemorySample.now(elapsed(started), kafka.pid(), rounds);
+            MemorySample s = MemorySample.now(elapsed(started), kafka.pid(), rounds, latest);
             series.add(s);
             say.println(s.line());
             say.flush();

@@ -21,6 +21,9 @@ import org.knowm.xchart.XYChartBuilder;
  *
  * @param seconds since the soak began
  * @param rounds passes over the corpus produced so far
+ * @param step the model's training step in its latest summary (0 before the first)
+ * @param experts its active experts, summed over layers (the model's size in memory)
+ * @param avgK its average experts per token, mean over layers (the size of a step's activations)
  */
 record MemorySample(
     long seconds,
@@ -31,9 +34,13 @@ record MemorySample(
     double directMb,
     double nativeMb,
     double brokerRssMb,
-    long rounds) {
+    long rounds,
+    long step,
+    int experts,
+    double avgK) {
 
-  static MemorySample now(long seconds, long brokerPid, long rounds) {
+  static MemorySample now(
+      long seconds, long brokerPid, long rounds, io.moestream.schemas.TrainingSummary latest) {
     MemoryMXBean m = ManagementFactory.getMemoryMXBean();
     double direct = 0;
     for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
@@ -51,7 +58,12 @@ record MemorySample(
         direct / MB,
         rss - heap - nonHeap - direct / MB,
         rssMb(Path.of("/proc/" + brokerPid + "/status")),
-        rounds);
+        rounds,
+        latest == null ? 0 : latest.getStep(),
+        latest == null ? 0 : latest.getActiveExperts().stream().mapToInt(Integer::intValue).sum(),
+        latest == null
+            ? Double.NaN
+            : latest.getAvgK().stream().mapToDouble(Double::doubleValue).average().orElse(0));
   }
 
   private static final double MB = 1024.0 * 1024.0;
@@ -72,12 +84,12 @@ record MemorySample(
 
   static final String HEADER =
       "seconds,rss_mb,heap_used_mb,heap_committed_mb,nonheap_committed_mb,direct_mb,native_mb,"
-          + "broker_rss_mb,corpus_rounds";
+          + "broker_rss_mb,corpus_rounds,step,active_experts,avg_k";
 
   String csv() {
     return String.format(
         Locale.ROOT,
-        "%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d",
+        "%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%.2f",
         seconds,
         rssMb,
         heapUsedMb,
@@ -86,20 +98,27 @@ record MemorySample(
         directMb,
         nativeMb,
         brokerRssMb,
-        rounds);
+        rounds,
+        step,
+        experts,
+        avgK);
   }
 
   String line() {
     return String.format(
         Locale.ROOT,
-        "soak %5d s  rss %.0f MB  native %.0f MB  heap %.0f/%.0f MB  broker %.0f MB  rounds %d",
+        "soak %5d s  rss %.0f MB  native %.0f MB  heap %.0f/%.0f MB  broker %.0f MB  rounds %d"
+            + "  step %d  experts %d  k %.2f",
         seconds,
         rssMb,
         nativeMb,
         heapUsedMb,
         heapCommittedMb,
         brokerRssMb,
-        rounds);
+        rounds,
+        step,
+        experts,
+        avgK);
   }
 
   /** The samples of one soak, and growth from the first sample after warm-up to the end. */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bench soak} end to end for a few seconds at a tiny size: samples every second, a CSV and a
+ * {@code bench soak} end to end for half a minute at a tiny size: samples every second, a CSV and a
  * PNG, and a verdict line (the numbers of a real 20-minute soak are in the README, never asserted).
  */
 class BenchSoakITCase {
@@ -24,11 +24,13 @@ class BenchSoakITCase {
             "bench",
             "soak",
             "--duration",
-            "12",
+            "30",
             "--warmup",
             "4",
             "--sample-every",
             "2",
+            "--checkpoint-interval",
+            "1",
             "--out",
             out.toString(),
             "--d",
@@ -47,6 +49,10 @@ class BenchSoakITCase {
     String[] last = csv.get(csv.size() - 1).split(",");
     assertThat(Double.parseDouble(last[1])).as("rss_mb").isPositive();
     assertThat(Long.parseLong(last[8])).as("corpus rounds").isPositive();
+    // Summaries become visible with the first committed checkpoint, some seconds into the run.
+    long maxStep =
+        csv.stream().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[9])).max().orElse(0);
+    assertThat(maxStep).as("the model's step, from its summaries").isPositive();
     assertThat(Files.size(out.resolve("soak.png"))).isPositive();
   }
 
