@@ -97,15 +97,24 @@ public final class BenchSoakCommand implements Callable<Integer> {
       k.job(topics, "moe-soak", false, st, 65_536).build(env);
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       MemorySample.Series series = new MemorySample.Series(warmupSeconds);
-      long started = System.nanoTime();
       long nextSample = 0;
       long rounds = 0;
       io.moestream.schemas.TrainingSummary latest = null;
+      // The clock starts with the first committed training summary: start-up (broker, cluster,
+      // libtorch, the first checkpoint) is not part of the soak, however long a loaded machine
+      // makes it.
+      long started = Long.MAX_VALUE;
+      long giveUp = System.nanoTime() + Duration.ofSeconds(STARTUP_LIMIT_S).toNanos();
       try (io.moestream.jobs.kafka.TopicReader metrics =
           new io.moestream.jobs.kafka.TopicReader(kafka.clientProps(), topics.metrics(), true)) {
-        while (elapsed(started) < durationSeconds) {
+        while (started == Long.MAX_VALUE || elapsed(started) < durationSeconds) {
+          if (started == Long.MAX_VALUE && System.nanoTime() > giveUp) {
+            throw new IllegalStateException(
+                "the job committed no training summary within " + STARTUP_LIMIT_S + " s");
+          }
           for (var r : metrics.poll(Duration.ofMillis(100))) {
             latest = io.moestream.schemas.TrainingSummary.getDecoder().decode(r.value());
+            started = Math.min(started, System.nanoTime());
           }
           if (job.getJobExecutionResult().isDone()) {
             job.getJobExecutionResult().get(); // a failed job throws its cause here
@@ -123,7 +132,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
                 null);
             rounds++;
           }
-          if (elapsed(started) >= nextSample) {
+          if (started != Long.MAX_VALUE && elapsed(started) >= nextSample) {
             MemorySample s = MemorySample.now(elapsed(started), kafka.pid(), rounds, latest);
             series.add(s);
             say.println(s.line());
@@ -141,6 +150,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  private static final long STARTUP_LIMIT_S = 300;
 
   private static long elapsed(long started) {
     return (System.nanoTime() - started) / 1_000_000_000L;
