@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.Rss;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -46,7 +47,7 @@ record MemorySample(
     for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
       direct += b.getMemoryUsed();
     }
-    double rss = rssMb(Path.of("/proc/self/status"));
+    double rss = Rss.megabytes();
     double heap = m.getHeapMemoryUsage().getCommitted() / MB;
     double nonHeap = m.getNonHeapMemoryUsage().getCommitted() / MB;
     return new MemorySample(
@@ -57,7 +58,7 @@ record MemorySample(
         nonHeap,
         direct / MB,
         rss - heap - nonHeap - direct / MB,
-        rssMb(Path.of("/proc/" + brokerPid + "/status")),
+        Rss.megabytesOf(brokerPid),
         rounds,
         latest == null ? 0 : latest.getStep(),
         latest == null ? 0 : latest.getActiveExperts().stream().mapToInt(Integer::intValue).sum(),
@@ -67,20 +68,6 @@ record MemorySample(
   }
 
   private static final double MB = 1024.0 * 1024.0;
-
-  /** VmRSS of a /proc status file in MiB; NaN off Linux. */
-  static double rssMb(Path status) {
-    try {
-      for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) / 1024.0;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
-  }
 
   static final String HEADER =
       "seconds,rss_mb,heap_used_mb,heap_committed_mb,nonheap_committed_mb,direct_mb,native_mb,"

@@ -7,10 +7,8 @@ import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerFaults;
 import io.moestream.operators.TrainerSettings;
-import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
-import io.moestream.state.TrainerCursor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,14 +81,14 @@ class CrashEquivalenceITCase {
       for (String model : reference.keySet()) {
         assertThat(recovered.get(model))
             .as("%s trained on every produced token exactly once", model)
-            .contains(" " + producedTokens(byModel.get(model)) + " ");
+            .contains(" " + StreamFixtures.producedTokens(byModel.get(model)) + " ");
       }
 
-      List<String> events = eventIds(servers, faulty.registry());
+      List<String> events = Topics.eventIds(servers, faulty.registry());
       assertThat(events).isNotEmpty().doesNotHaveDuplicates();
       assertThat(events)
           .as("the registry holds exactly the undisturbed run's events")
-          .containsExactlyInAnyOrderElementsOf(eventIds(servers, undisturbed.registry()));
+          .containsExactlyInAnyOrderElementsOf(Topics.eventIds(servers, undisturbed.registry()));
 
       Map<String, List<Long>> steps = summarySteps(servers, faulty.metrics());
       assertThat(steps).isEqualTo(summarySteps(servers, undisturbed.metrics()));
@@ -153,36 +151,16 @@ class CrashEquivalenceITCase {
   private static void produce(
       String servers, Map<String, List<TokenSequence>> byModel, String topic) throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
-      List<TokenSequence> a = byModel.get("alpha");
-      List<TokenSequence> b = byModel.get("beta");
-      for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
-        for (List<TokenSequence> list : List.of(a, b)) {
-          if (i < list.size()) {
-            producer.send(StreamFixtures.record(topic, list.get(i)));
-          }
+      List<TokenSequence> records = StreamFixtures.interleaved(byModel);
+      for (int i = 0; i < records.size(); i++) {
+        producer.send(StreamFixtures.record(topic, records.get(i)));
+        if (i % 2 == 1) {
+          producer.flush();
+          Thread.sleep(20);
         }
-        producer.flush();
-        Thread.sleep(20);
       }
+      producer.flush();
     }
-  }
-
-  /** "tokens=count/hash" of {@code records}, as the trainer reports what it consumed. */
-  static String producedTokens(List<TokenSequence> records) {
-    long count = 0;
-    long hash = 0;
-    for (TokenSequence r : records) {
-      int[] t = r.getTokens().stream().mapToInt(Integer::intValue).toArray();
-      count += t.length;
-      hash = TrainerCursor.extend(hash, t);
-    }
-    return "tokens=" + count + "/" + Long.toHexString(hash);
-  }
-
-  static List<String> eventIds(String servers, String topic) throws Exception {
-    return Topics.readCommitted(servers, topic, ExpertLifecycleEvent.getDecoder()::decode).stream()
-        .map(e -> e.getEventId().toString())
-        .toList();
   }
 
   /** Model id → the steps of its summaries, in the order they were published. */

@@ -85,13 +85,12 @@ class KilledProcessResumeITCase {
       assertThat(modelLines(resumed)).isEqualTo(models);
       for (String line : models) {
         String model = line.substring("model ".length(), line.indexOf('='));
-        assertThat(line).contains(CrashEquivalenceITCase.producedTokens(byModel.get(model)));
+        assertThat(line).contains(StreamFixtures.producedTokens(byModel.get(model)));
       }
-      List<String> events = CrashEquivalenceITCase.eventIds(servers, TopicNames.REGISTRY);
+      List<String> events = Topics.eventIds(servers, TopicNames.REGISTRY);
       assertThat(events).isNotEmpty().doesNotHaveDuplicates();
       assertThat(events)
-          .containsExactlyInAnyOrderElementsOf(
-              CrashEquivalenceITCase.eventIds(servers, reference.registry()));
+          .containsExactlyInAnyOrderElementsOf(Topics.eventIds(servers, reference.registry()));
     }
   }
 
@@ -151,14 +150,11 @@ class KilledProcessResumeITCase {
   /** Records {@code [from, to)} of each model, interleaved, on the tokens topic. */
   private static void produce(
       String servers, Map<String, List<TokenSequence>> byModel, int from, int to) {
+    List<TokenSequence> records = StreamFixtures.interleaved(byModel);
     try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
-      List<TokenSequence> a = byModel.get("alpha");
-      List<TokenSequence> b = byModel.get("beta");
-      for (int i = from; i < Math.min(to, Math.max(a.size(), b.size())); i++) {
-        for (List<TokenSequence> list : List.of(a, b)) {
-          if (i < list.size()) {
-            producer.send(StreamFixtures.record(list.get(i)));
-          }
+      for (TokenSequence r : records) {
+        if (r.getSequenceId() >= from && r.getSequenceId() < to) {
+          producer.send(StreamFixtures.record(r));
         }
       }
       producer.flush();

@@ -215,26 +215,16 @@ class StandaloneClusterITCase {
 
   /** Model id → {digest@step, step, "tokens/hash@step"} of a single-process bounded run. */
   private Map<String, String[]> referenceRun(String servers, TopicNames t) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "train",
-                "--bootstrap-servers",
-                servers,
-                "--bounded",
-                "--registry-topic",
-                t.registry(),
-                "--metrics-topic",
-                t.metrics(),
-                "--dlq-topic",
-                t.dlq(),
-                "--work-dir",
-                tmp.resolve("reference").toString(),
-                "--parallelism",
-                PARALLELISM,
-                "--checkpoint-interval",
-                "1"));
-    args.addAll(MODEL_FLAGS);
+    List<String> args = trainArgs(servers, tmp.resolve("reference"));
+    args.addAll(
+        List.of(
+            "--bounded",
+            "--registry-topic",
+            t.registry(),
+            "--metrics-topic",
+            t.metrics(),
+            "--dlq-topic",
+            t.dlq()));
     CliRun run = CliRun.of(args.toArray(String[]::new));
     assertThat(run.exit()).as(run.err()).isZero();
     Map<String, String[]> out = new TreeMap<>();

@@ -133,4 +133,31 @@ final class StreamFixtures {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  /** Both models' records interleaved (alpha, beta, alpha, …), the order the tests produce them. */
+  static List<TokenSequence> interleaved(Map<String, List<TokenSequence>> byModel) {
+    List<TokenSequence> a = byModel.get("alpha");
+    List<TokenSequence> b = byModel.get("beta");
+    List<TokenSequence> out = new ArrayList<>();
+    for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+      for (List<TokenSequence> list : List.of(a, b)) {
+        if (i < list.size()) {
+          out.add(list.get(i));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** "tokens=count/hash" of {@code records}, as the trainer reports what it consumed. */
+  static String producedTokens(List<TokenSequence> records) {
+    long count = 0;
+    long hash = 0;
+    for (TokenSequence r : records) {
+      int[] t = r.getTokens().stream().mapToInt(Integer::intValue).toArray();
+      count += t.length;
+      hash = io.moestream.state.TrainerCursor.extend(hash, t);
+    }
+    return "tokens=" + count + "/" + Long.toHexString(hash);
+  }
 }

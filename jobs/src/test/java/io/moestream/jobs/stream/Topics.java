@@ -58,4 +58,13 @@ final class Topics {
     }
     return out;
   }
+
+  /** The event ids on a registry topic, read_committed. */
+  static List<String> eventIds(String servers, String topic) throws Exception {
+    return readCommitted(
+            servers, topic, io.moestream.schemas.ExpertLifecycleEvent.getDecoder()::decode)
+        .stream()
+        .map(e -> e.getEventId().toString())
+        .toList();
+  }
 }
