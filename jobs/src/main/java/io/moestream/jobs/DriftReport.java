@@ -19,7 +19,8 @@ final class DriftReport {
   private DriftReport() {}
 
   /** Writes everything into {@code dir} (created if needed); returns the report's path. */
-  static Path write(Path dir, DriftSettings s, List<DriftSummary> summaries, double seconds)
+  static Path write(
+      Path dir, DriftSettings s, List<DriftSummary> summaries, double seconds, int parallel)
       throws IOException {
     Files.createDirectories(dir);
     List<DriftVerdict.Answer> verdict = DriftVerdict.answers(summaries, s.window().period());
@@ -29,14 +30,15 @@ final class DriftReport {
       plots.addAll(DriftGatePlots.write(dyn.get().runs().get(0), dir));
     }
     Path report = dir.resolve("report.md");
-    DriftReportWriter.write(report, s, summaries, verdict, plots, seconds);
+    DriftReportWriter.write(report, s, summaries, verdict, plots, seconds, parallel);
     DriftDataWriter.writeCsv(dir.resolve("results.csv"), summaries);
     DriftDataWriter.writeJson(
-        dir.resolve("results.json"), settings(s, summaries, seconds), summaries, verdict);
+        dir.resolve("results.json"), settings(s, summaries, seconds, parallel), summaries, verdict);
     return report;
   }
 
-  private static ObjectNode settings(DriftSettings s, List<DriftSummary> summaries, double secs) {
+  private static ObjectNode settings(
+      DriftSettings s, List<DriftSummary> summaries, double secs, int parallel) {
     ObjectMapper json = new ObjectMapper();
     ObjectNode o = json.createObjectNode();
     DriftRun ref = summaries.get(0).runs().get(0);
@@ -56,12 +58,16 @@ final class DriftReport {
     o.set("window", json.valueToTree(s.window()));
     o.put("dynmoe_aux", s.dynMoeAux().name().toLowerCase());
     o.put("dynmoe_aux_weight", s.dynMoeAuxWeight());
+    o.put("dynmoe_spawn", s.dynMoeSpawn().name().toLowerCase());
+    o.put("dynmoe_spawn_min_unrouted", s.dynMoeSpawnMinUnrouted());
+    o.put("dynmoe_threshold_lr_scale", s.dynMoeThresholdLrScale());
     o.set("seeds", json.valueToTree(s.seeds()));
     o.put("recovery_pre_switch_steps", DriftMetrics.PRE_SWITCH_STEPS);
     o.put("recovery_running_steps", DriftMetrics.RUNNING_STEPS);
     o.put("recovery_tolerance", DriftMetrics.RECOVERY_TOLERANCE);
     o.put("flops_limit_vs_top2", DriftVerdict.FLOPS_LIMIT);
     o.put("total_wall_s", secs);
+    o.put("parallel_runs", parallel);
     return o;
   }
 }

@@ -20,7 +20,8 @@ final class DriftReportWriter {
       List<DriftSummary> summaries,
       List<DriftVerdict.Answer> verdict,
       List<String> plots,
-      double totalSeconds)
+      double totalSeconds,
+      int parallel)
       throws IOException {
     DriftRun ref = summaries.get(0).runs().get(0);
     List<String> domains = ref.domainNames();
@@ -39,9 +40,23 @@ final class DriftReportWriter {
     b.append("DynMoE: E_init 4, E_max 16, recording window start ").append(s.window().start());
     b.append(", length ").append(s.window().length()).append(", period ");
     b.append(s.window().period()).append(", aux loss ").append(s.dynMoeAux().name().toLowerCase());
-    b.append(" × ").append(s.dynMoeAuxWeight()).append(". Seeds ").append(s.seeds());
+    b.append(" × ").append(s.dynMoeAuxWeight()).append(", spawn initialisation ");
+    b.append(s.dynMoeSpawn().name().toLowerCase().replace('_', '-'));
+    double minShare = s.dynMoeSpawnMinUnrouted();
+    b.append(
+        minShare == 0
+            ? ", a spawn on any unrouted token"
+            : ", a spawn only when at least "
+                + Format.fixed(100 * minShare, 1)
+                + "% of a window's tokens are unrouted");
+    if (s.dynMoeThresholdLrScale() != 1) {
+      b.append(", thresholds learning at ").append(s.dynMoeThresholdLrScale()).append(" × lr");
+    }
+    b.append(". Seeds ").append(s.seeds());
     b.append(" (every configuration trains from each seed on the same batches). Total wall time ");
-    b.append(Format.fixed(totalSeconds / 60, 1)).append(" min.\n\n");
+    b.append(Format.fixed(totalSeconds / 60, 1)).append(" min, ").append(parallel);
+    b.append(parallel == 1 ? " run at a time" : " runs at a time (per-run wall times and tokens/s");
+    b.append(parallel == 1 ? ".\n\n" : " are measured while the others share the machine).\n\n");
     b.append("Every number is mean ± sample std over seeds. *Prequential* loss: each batch is ");
     b.append("scored (next-token cross-entropy, nats) before the model trains on it. *Recovery*: ");
     b.append("steps after a switch until the mean of the last ");
@@ -95,6 +110,7 @@ final class DriftReportWriter {
       b.append(" | ").append(sum.stat(DriftRunMetrics::tokensPerSecond).format(0));
       b.append(" |\n");
     }
+    DriftSeedTable.append(b, summaries);
     appendUniformity(b, s, summaries);
     b.append("\n## Plots\n\n");
     for (String p : plots) {

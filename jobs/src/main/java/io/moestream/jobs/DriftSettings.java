@@ -3,6 +3,7 @@ package io.moestream.jobs;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.ByteTokenizer;
 import io.moestream.moe.lifecycle.RecordingWindow;
@@ -28,6 +29,10 @@ import java.util.List;
  * @param modalities domain name to DTR modality id (unknown domains: the shared default 0)
  * @param dynMoeAuxWeight the DynMoE routers' aux-loss weight (investigation of issue 6)
  * @param dynMoeAux the DynMoE routers' aux-loss variant
+ * @param dynMoeSpawn the {@code dynmoe} configuration's spawn initialisation (its variants keep
+ *     their own)
+ * @param dynMoeSpawnMinUnrouted share of a window's tokens that must be unrouted for a DynMoE spawn
+ *     (0: any)
  */
 record DriftSettings(
     int dModel,
@@ -44,11 +49,20 @@ record DriftSettings(
     long evoEvolution,
     ModalityMap modalities,
     double dynMoeAuxWeight,
-    io.moestream.moe.config.AuxVariant dynMoeAux) {
+    io.moestream.moe.config.AuxVariant dynMoeAux,
+    SpawnPolicy dynMoeSpawn,
+    double dynMoeSpawnMinUnrouted,
+    double dynMoeThresholdLrScale) {
 
   DriftSettings {
     if (!(dynMoeAuxWeight >= 0) || Double.isInfinite(dynMoeAuxWeight)) {
       throw new IllegalArgumentException("--dynmoe-aux-weight must be finite and >= 0");
+    }
+    if (!(dynMoeSpawnMinUnrouted >= 0 && dynMoeSpawnMinUnrouted < 1)) {
+      throw new IllegalArgumentException("--dynmoe-spawn-min-unrouted must be in [0, 1)");
+    }
+    if (!(dynMoeThresholdLrScale >= 0) || Double.isInfinite(dynMoeThresholdLrScale)) {
+      throw new IllegalArgumentException("--dynmoe-threshold-lr-scale must be finite and >= 0");
     }
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
@@ -84,9 +98,13 @@ record DriftSettings(
   }
 
   TrainConfig train(DriftConfig config, long seed) {
+    SpawnPolicy spawn =
+        config.name().equals(DriftConfig.DYNMOE) ? dynMoeSpawn : config.spawnPolicy();
     return TrainConfig.defaults(seed)
         .withLearningRate(learningRate)
         .withWindow(window)
-        .withSpawnPolicy(config.spawnPolicy());
+        .withSpawnPolicy(spawn)
+        .withSpawnMinUnrouted(dynMoeSpawnMinUnrouted)
+        .withThresholdLrScale(dynMoeThresholdLrScale); // only DynMoE has thresholds
   }
 }

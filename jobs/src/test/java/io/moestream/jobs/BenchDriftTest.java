@@ -59,7 +59,10 @@ class BenchDriftTest {
     int exit = cli.execute("bench", "drift", "--quick", "--out", out.toString());
 
     assertThat(exit).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("[10/10] moe-tuning seed 1: loss");
+    assertThat(err.toString()).contains("[10/10] ");
+    for (String c : QUICK_CONFIGS) {
+      assertThat(err.toString()).contains("] " + c + " seed 1: loss");
+    }
     for (String f : List.of("report.md", "results.csv", "results.json")) {
       assertThat(Files.size(out.resolve(f))).as(f).isPositive();
     }
@@ -71,7 +74,14 @@ class BenchDriftTest {
     }
     String report = Files.readString(out.resolve("report.md"), StandardCharsets.UTF_8);
     assertThat(report)
-        .contains("## Verdict", "top-k-E8-k2", "dense", "(loss.png)", "## Expert uniformity");
+        .contains(
+            "## Verdict",
+            "top-k-E8-k2",
+            "dense",
+            "(loss.png)",
+            "## Expert uniformity",
+            "## Per seed",
+            "| dynmoe | ");
 
     List<String> rows = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
     assertThat(rows.get(0)).startsWith("config,seed,domain_index,domain,");
@@ -132,6 +142,56 @@ class BenchDriftTest {
     assertThat(image).as(file.toString()).isNotNull();
     assertThat(image.getWidth()).isPositive();
     assertThat(image.getHeight()).isPositive();
+  }
+
+  /**
+   * Runs trained side by side must give the numbers a one-at-a-time run gives: each run owns its
+   * trainer and random generator, and libtorch's thread setting is global, not per run.
+   */
+  @Test
+  void parallelRunsGiveTheSameNumbersAsOneAtATime(@TempDir Path out) throws Exception {
+    List<String> one = quickCsv(out.resolve("one"), "1");
+    List<String> two = quickCsv(out.resolve("two"), "2");
+    assertThat(one).hasSize(1 + 2 * 2 * 4);
+    assertThat(two).containsExactlyElementsOf(one);
+  }
+
+  /** results.csv of a quick run of DynMoE and top-1 from 2 seeds, without the timing columns. */
+  private static List<String> quickCsv(Path out, String parallel) throws Exception {
+    StringWriter err = new StringWriter();
+    CommandLine cli = MoeCli.newCommandLine();
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit =
+        cli.execute(
+            "bench",
+            "drift",
+            "--quick",
+            "--configs",
+            "dynmoe,top-k-E4-k1",
+            "--seeds",
+            "2",
+            "--parallel",
+            parallel,
+            "--out",
+            out.toString());
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(err.toString()).contains(parallel + " at a time");
+    List<String> rows = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
+    List<String> header = List.of(rows.get(0).split(","));
+    int wall = header.indexOf("wall_s");
+    int tps = header.indexOf("tokens_per_s");
+    assertThat(wall).isPositive();
+    assertThat(tps).isPositive();
+    return rows.stream()
+        .map(
+            r -> {
+              String[] c = r.split(",", -1);
+              c[wall] = "";
+              c[tps] = "";
+              return String.join(",", c);
+            })
+        .toList();
   }
 
   @Test

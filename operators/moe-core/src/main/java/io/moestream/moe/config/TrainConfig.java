@@ -14,6 +14,10 @@ import io.moestream.moe.lifecycle.RecordingWindow;
  * @param seed seed for every random choice (initialisation, random spawns)
  * @param window DynMoE recording window
  * @param spawnPolicy initialisation of a spawned expert's FFN
+ * @param spawnMinUnrouted DynMoE spawns only when at least this share of a window's tokens was
+ *     routed nowhere; 0 (the design's rule, the default) spawns on any unrouted token
+ * @param thresholdLrScale the DynMoE thresholds G learn at {@code learningRate × this} (1, the
+ *     default, is the design's single learning rate; 0 freezes them)
  */
 public record TrainConfig(
     double learningRate,
@@ -24,8 +28,24 @@ public record TrainConfig(
     double gradClip,
     long seed,
     RecordingWindow window,
-    SpawnPolicy spawnPolicy)
+    SpawnPolicy spawnPolicy,
+    double spawnMinUnrouted,
+    double thresholdLrScale)
     implements java.io.Serializable {
+
+  /** Spawning on any unrouted token (DESIGN §2.1). */
+  public TrainConfig(
+      double learningRate,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double gradClip,
+      long seed,
+      RecordingWindow window,
+      SpawnPolicy spawnPolicy) {
+    this(learningRate, beta1, beta2, eps, weightDecay, gradClip, seed, window, spawnPolicy, 0, 1);
+  }
 
   public TrainConfig {
     RouterConfig.require(learningRate > 0 && Double.isFinite(learningRate), "lr must be > 0");
@@ -36,6 +56,12 @@ public record TrainConfig(
     RouterConfig.require(gradClip >= 0, "grad clip must be >= 0");
     RouterConfig.require(window != null, "recording window is required");
     RouterConfig.require(spawnPolicy != null, "spawn policy is required");
+    RouterConfig.require(
+        spawnMinUnrouted >= 0 && spawnMinUnrouted < 1,
+        "minimum unrouted share for a spawn must be in [0, 1), got " + spawnMinUnrouted);
+    RouterConfig.require(
+        thresholdLrScale >= 0 && Double.isFinite(thresholdLrScale),
+        "threshold learning-rate scale must be finite and >= 0, got " + thresholdLrScale);
   }
 
   /**
@@ -58,19 +84,91 @@ public record TrainConfig(
 
   public TrainConfig withWindow(RecordingWindow w) {
     return new TrainConfig(
-        learningRate, beta1, beta2, eps, weightDecay, gradClip, seed, w, spawnPolicy);
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        w,
+        spawnPolicy,
+        spawnMinUnrouted,
+        thresholdLrScale);
   }
 
   public TrainConfig withSpawnPolicy(SpawnPolicy p) {
-    return new TrainConfig(learningRate, beta1, beta2, eps, weightDecay, gradClip, seed, window, p);
+    return new TrainConfig(
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        p,
+        spawnMinUnrouted,
+        thresholdLrScale);
   }
 
   public TrainConfig withLearningRate(double lr) {
-    return new TrainConfig(lr, beta1, beta2, eps, weightDecay, gradClip, seed, window, spawnPolicy);
+    return new TrainConfig(
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        spawnPolicy,
+        spawnMinUnrouted,
+        thresholdLrScale);
   }
 
   public TrainConfig withSeed(long s) {
     return new TrainConfig(
-        learningRate, beta1, beta2, eps, weightDecay, gradClip, s, window, spawnPolicy);
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        s,
+        window,
+        spawnPolicy,
+        spawnMinUnrouted,
+        thresholdLrScale);
+  }
+
+  public TrainConfig withThresholdLrScale(double scale) {
+    return new TrainConfig(
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        spawnPolicy,
+        spawnMinUnrouted,
+        scale);
+  }
+
+  public TrainConfig withSpawnMinUnrouted(double share) {
+    return new TrainConfig(
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        spawnPolicy,
+        share,
+        thresholdLrScale);
   }
 }

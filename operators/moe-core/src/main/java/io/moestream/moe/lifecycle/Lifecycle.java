@@ -24,14 +24,28 @@ import java.util.List;
 public final class Lifecycle {
   private Lifecycle() {}
 
+  /** The design's rule: any unrouted token in the window spawns. */
+  public static List<ExpertChange> apply(
+      int layer, long step, NDArray sim, NDArray thresholds, boolean[] active, RoutingRecords rec) {
+    return apply(layer, step, sim, thresholds, active, rec, 0);
+  }
+
   /**
    * @param sim (d, E) gate representations, updated in place
    * @param thresholds (E,) raw thresholds, updated in place
    * @param active active slots, updated in place
+   * @param minUnroutedShare spawn only when unrouted tokens are at least this share of the window's
+   *     tokens (0: whenever R_S ≠ 0) — an investigation knob, see docs/decisions.md
    * @return the changes in the order applied (prunes by slot, then at most one spawn)
    */
   public static List<ExpertChange> apply(
-      int layer, long step, NDArray sim, NDArray thresholds, boolean[] active, RoutingRecords rec) {
+      int layer,
+      long step,
+      NDArray sim,
+      NDArray thresholds,
+      boolean[] active,
+      RoutingRecords rec,
+      double minUnroutedShare) {
     List<ExpertChange> changes = new ArrayList<>();
     if (rec.tokens() == 0) {
       return changes;
@@ -55,7 +69,8 @@ public final class Lifecycle {
                 -1));
       }
     }
-    if (!rec.unroutedSumIsZero()) {
+    boolean enough = rec.unroutedTokens() >= minUnroutedShare * rec.tokens();
+    if (!rec.unroutedSumIsZero() && enough) {
       int slot = lowestFree(active);
       if (slot >= 0) {
         double[] dir = unit(rec.unroutedSum());

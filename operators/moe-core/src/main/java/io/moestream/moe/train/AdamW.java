@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
@@ -135,7 +136,7 @@ public final class AdamW {
         }
       }
     }
-    double lr = config.learningRate();
+    double baseLr = config.learningRate();
     double b1 = config.beta1();
     double b2 = config.beta2();
     for (Param p : store.all()) {
@@ -148,6 +149,7 @@ public final class AdamW {
       }
       NDArray[] mv = moments.get(p.name());
       NDArray theta = p.value();
+      double lr = isThreshold(p) ? baseLr * config.thresholdLrScale() : baseLr;
       if (p.slotAxis()) {
         NDArray mask = columnMask(step, active[p.layer()], theta);
         mv[0].addi(g.sub(mv[0]).mul(1 - b1).mul(mask));
@@ -219,5 +221,10 @@ public final class AdamW {
       v[i] = (float) (1 - Math.pow(beta, Math.max(1, ages[i])));
     }
     return HostFloats.of(m, v, like.getDataType());
+  }
+
+  /** DynMoE's thresholds G, which may learn at their own rate (an investigation knob). */
+  private static boolean isThreshold(Param p) {
+    return p.layer() >= 0 && p.name().equals(DynMoeRouter.thresholdsName(p.layer()));
   }
 }

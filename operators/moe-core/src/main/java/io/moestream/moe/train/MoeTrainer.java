@@ -275,7 +275,9 @@ public final class MoeTrainer implements AutoCloseable {
   private List<ExpertChange> lifecycle(int layer, long s) {
     NDArray sim = store.get(DynMoeRouter.simName(layer));
     NDArray thr = store.get(DynMoeRouter.thresholdsName(layer));
-    List<ExpertChange> raw = Lifecycle.apply(layer, s, sim, thr, active[layer], records[layer]);
+    List<ExpertChange> raw =
+        Lifecycle.apply(
+            layer, s, sim, thr, active[layer], records[layer], train.spawnMinUnrouted());
     long[] re = records[layer].activations();
     List<ExpertChange> out = new ArrayList<>();
     for (ExpertChange c : raw) {

@@ -234,7 +234,9 @@ public final class TrainerSnapshots {
       o.writeLong(rec.tokens());
       o.writeLong(rec.unroutedTokens());
     }
-    writeEvo(o, r.evo()); // appended last: snapshots written before EvoMoE simply end here
+    writeEvo(o, r.evo()); // appended: snapshots written before EvoMoE simply end here
+    o.writeDouble(c.spawnMinUnrouted()); // appended after it, for the same reason
+    o.writeDouble(c.thresholdLrScale());
   }
 
   private static void writeEvo(DataOutputStream o, EvoMoeConfig e) throws IOException {
@@ -339,6 +341,9 @@ public final class TrainerSnapshots {
       records[l] = new RoutingRecords(re, rs, in.readLong(), in.readLong());
     }
     model = model.withRouter(r.withEvo(readEvo(in)));
+    if (in.available() > 0) { // absent from snapshots written before the spawn threshold existed
+      train = train.withSpawnMinUnrouted(in.readDouble()).withThresholdLrScale(in.readDouble());
+    }
     return new Meta(model, train, step, rng, shared, ages, active, records);
   }
 }

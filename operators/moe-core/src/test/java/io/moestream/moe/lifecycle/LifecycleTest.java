@@ -90,6 +90,24 @@ class LifecycleTest {
   }
 
   @Test
+  void aMinimumUnroutedShareHoldsBackASpawnUntilEnoughTokensWentNowhere() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, false};
+      // 2 of 10 tokens unrouted: 20 % — below a 25 % bar, at a 20 % bar
+      RoutingRecords rec = records(new long[] {8, 0}, new double[] {1, 0}, 10, 2);
+      NDArray sim = m.ones(new Shape(2, 2));
+      NDArray thr = m.zeros(new Shape(2));
+
+      assertThat(Lifecycle.apply(0, 1, sim, thr, active, rec, 0.25)).isEmpty();
+      assertThat(active).containsExactly(true, false);
+
+      List<ExpertChange> changes = Lifecycle.apply(0, 1, sim, thr, active, rec, 0.2);
+      assertThat(changes).extracting(ExpertChange::kind).containsExactly(ChangeKind.SPAWNED);
+      assertThat(active).containsExactly(true, true);
+    }
+  }
+
+  @Test
   void windowScheduleMatchesTheOfficialOne() {
     RecordingWindow w = RecordingWindow.officialDefault();
     assertThat(w.isRecording(299)).isFalse();
