@@ -14,9 +14,9 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The flags of {@code bench drift}. Its defaults differ from {@link ModelOptions}' on purpose: they
- * are sized so that all 18 configurations × 3 seeds run in 17 minutes on a 2-core CPU (two runs at
- * a time), well inside the 30-minute budget, and {@code --quick} shrinks every value the user did
- * not set to a seconds-long pipeline check.
+ * are sized so that all 18 configurations × 3 seeds run in 15–17 minutes on a 2-core CPU (two runs
+ * at a time), well inside the 30-minute budget, and {@code --quick} shrinks every value the user
+ * did not set to a seconds-long pipeline check.
  */
 final class DriftOptions {
   @Option(
