@@ -55,8 +55,12 @@ final class DriftReportWriter {
     b.append(". Seeds ").append(s.seeds());
     b.append(" (every configuration trains from each seed on the same batches). Total wall time ");
     b.append(Format.fixed(totalSeconds / 60, 1)).append(" min, ").append(parallel);
-    b.append(parallel == 1 ? " run at a time" : " runs at a time (per-run wall times and tokens/s");
-    b.append(parallel == 1 ? ".\n\n" : " are measured while the others share the machine).\n\n");
+    if (parallel == 1) {
+      b.append(" run at a time.\n\n");
+    } else {
+      b.append(" runs at a time (per-run wall times and tokens/s are measured while the others");
+      b.append(" share the machine).\n\n");
+    }
     b.append("Every number is mean ± sample std over seeds. *Prequential* loss: each batch is ");
     b.append("scored (next-token cross-entropy, nats) before the model trains on it. *Recovery*: ");
     b.append("steps after a switch until the mean of the last ");

@@ -9,8 +9,10 @@ import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -33,6 +35,10 @@ public final class AdamW {
   private final TrainConfig config;
   private final ParameterStore store;
   private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
+
+  /** DynMoE's thresholds G, which learn at lr × thresholdLrScale; named once, not every step. */
+  private final Set<String> thresholds = new HashSet<>();
+
   private final long[][] slotAge;
   private long sharedAge;
 
@@ -45,6 +51,9 @@ public final class AdamW {
       NDArray mean = m.zeros(p.value().getShape(), p.value().getDataType());
       NDArray var = m.zeros(p.value().getShape(), p.value().getDataType());
       moments.put(p.name(), new NDArray[] {mean, var});
+      if (p.layer() >= 0 && p.name().equals(DynMoeRouter.thresholdsName(p.layer()))) {
+        thresholds.add(p.name());
+      }
     }
   }
 
@@ -149,7 +158,7 @@ public final class AdamW {
       }
       NDArray[] mv = moments.get(p.name());
       NDArray theta = p.value();
-      double lr = isThreshold(p) ? baseLr * config.thresholdLrScale() : baseLr;
+      double lr = thresholds.contains(p.name()) ? baseLr * config.thresholdLrScale() : baseLr;
       if (p.slotAxis()) {
         NDArray mask = columnMask(step, active[p.layer()], theta);
         mv[0].addi(g.sub(mv[0]).mul(1 - b1).mul(mask));
@@ -221,10 +230,5 @@ public final class AdamW {
       v[i] = (float) (1 - Math.pow(beta, Math.max(1, ages[i])));
     }
     return HostFloats.of(m, v, like.getDataType());
-  }
-
-  /** DynMoE's thresholds G, which may learn at their own rate (an investigation knob). */
-  private static boolean isThreshold(Param p) {
-    return p.layer() >= 0 && p.name().equals(DynMoeRouter.thresholdsName(p.layer()));
   }
 }
