@@ -1,15 +1,16 @@
 package io.moestream.jobs.snapshot;
 
-import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.codec.EntryChunks;
+import io.moestream.moe.codec.SnapshotCodec;
+import io.moestream.moe.train.TrainerSnapshots;
 import io.moestream.schemas.TrainerCursorState;
+import io.moestream.state.ModelEntries;
 import io.moestream.state.TrainerCursor;
 import io.moestream.state.TrainerState;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,13 +56,22 @@ public final class SavepointModels {
   private SavepointModels() {}
 
   /**
-   * One model as stored in keyed state.
+   * One model as stored in keyed state, its stored values (entry chunks) copied to files.
    *
    * @param modelId the key
-   * @param entries the snapshot entries ({@code meta}, {@code shared}, {@code slot/l/s})
+   * @param chunks stored key ({@code meta}, {@code shared}, {@code shared#1}, {@code slot/l/s},
+   *     ...) to the file holding its value
    * @param cursor the job's counters for this model, or {@link TrainerCursor#START}
    */
-  public record StoredModel(String modelId, List<SnapshotEntry> entries, TrainerCursor cursor) {}
+  public record StoredModel(String modelId, Map<String, Path> chunks, TrainerCursor cursor) {
+    /** The stored values, read from their files one at a time, for {@code TrainerSnapshots}. */
+    public EntryChunks.Source source() {
+      return key -> {
+        Path f = chunks.get(key);
+        return f == null ? null : Files.readAllBytes(f);
+      };
+    }
+  }
 
   /**
    * What a savepoint holds.
@@ -73,7 +83,8 @@ public final class SavepointModels {
 
   /**
    * @param only model ids to read; empty for all
-   * @param tmp Flink's temporary directory for the local job
+   * @param tmp Flink's temporary directory for the local job, and where the model entries are
+   *     copied to: the returned models read them from there, so {@code tmp} must outlive their use
    */
   public static Contents read(Path savepoint, Set<String> only, Path tmp) throws Exception {
     checkMetadata(savepoint);
@@ -85,33 +96,34 @@ public final class SavepointModels {
     SavepointReader reader =
         SavepointReader.read(
             env, savepoint.toAbsolutePath().toUri().toString(), new EmbeddedRocksDBStateBackend());
-    TypeInformation<Tuple3<String, String, byte[]>> type =
-        TypeInformation.of(new TypeHint<Tuple3<String, String, byte[]>>() {});
-    Map<String, List<SnapshotEntry>> entries = new TreeMap<>();
+    Path files = Files.createDirectories(tmp.resolve("entries"));
+    TypeInformation<Tuple3<String, String, String>> type =
+        TypeInformation.of(new TypeHint<Tuple3<String, String, String>>() {});
+    Map<String, Map<String, Path>> chunks = new TreeMap<>();
     Map<String, TrainerCursor> cursors = new TreeMap<>();
     Set<String> ids = new TreeSet<>();
-    try (CloseableIterator<Tuple3<String, String, byte[]>> it =
+    try (CloseableIterator<Tuple3<String, String, String>> it =
         reader
             .readKeyedState(
                 OperatorIdentifier.forUid(TRAINER_UID),
-                new Reader(new HashSet<>(only)),
+                new Reader(new HashSet<>(only), files.toAbsolutePath().toString()),
                 Types.STRING,
                 type)
             .executeAndCollect("moe snapshot export")) {
       while (it.hasNext()) {
-        Tuple3<String, String, byte[]> t = it.next();
+        Tuple3<String, String, String> t = it.next();
         ids.add(t.f0);
         if (t.f1.equals(CURSOR)) {
           cursors.put(t.f0, cursorOf(t.f2));
         } else if (!t.f1.equals(SKIPPED)) {
-          entries.computeIfAbsent(t.f0, k -> new ArrayList<>()).add(new SnapshotEntry(t.f1, t.f2));
+          chunks.computeIfAbsent(t.f0, k -> new TreeMap<>()).put(t.f1, Path.of(t.f2));
         }
       }
     }
     Map<String, StoredModel> out = new TreeMap<>();
-    entries.forEach(
-        (id, e) ->
-            out.put(id, new StoredModel(id, e, cursors.getOrDefault(id, TrainerCursor.START))));
+    chunks.forEach(
+        (id, c) ->
+            out.put(id, new StoredModel(id, c, cursors.getOrDefault(id, TrainerCursor.START))));
     return new Contents(ids, out);
   }
 
@@ -154,36 +166,39 @@ public final class SavepointModels {
     }
   }
 
-  private static long[] longs(byte[] b) {
-    ByteBuffer buf = ByteBuffer.wrap(b);
-    long[] out = new long[b.length / 8];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = buf.getLong();
+  /** The cursor as the reader emits it: five decimal counters, or "" when the model has none. */
+  private static TrainerCursor cursorOf(String text) {
+    if (text.isEmpty()) {
+      return TrainerCursor.START;
     }
-    return out;
+    String[] c = text.split(",");
+    return new TrainerCursor(
+        Long.parseLong(c[0]),
+        Long.parseLong(c[1]),
+        Long.parseLong(c[2]),
+        Long.parseLong(c[3]),
+        Long.parseLong(c[4]));
   }
 
   /**
-   * Emits (model id, entry key, bytes) for each model entry and the model's cursor. Every key emits
-   * at least one record: the State Processor API 2.2 fails with a NullPointerException on a key for
-   * which the function emits nothing.
+   * Copies each model's stored values (entry chunks, at most {@code EntryChunks.CHUNK_BYTES} each)
+   * into files under {@code dir} and emits (model id, stored key, file) for each, plus the model's
+   * cursor: every emitted record is small whatever the model's size, where emitting the values
+   * themselves ran into the result collector's 2 MB record limit. The values are fetched by key
+   * ({@code meta} first, which names the others), one at a time, so the heap holds one chunk. Every
+   * key emits at least one record: the State Processor API 2.2 fails with a NullPointerException on
+   * a key for which the function emits nothing.
    */
-  private static TrainerCursor cursorOf(byte[] bytes) {
-    if (bytes.length == 0) {
-      return TrainerCursor.START;
-    }
-    long[] c = longs(bytes);
-    return new TrainerCursor(c[0], c[1], c[2], c[3], c[4]);
-  }
-
   static final class Reader
-      extends KeyedStateReaderFunction<String, Tuple3<String, String, byte[]>> {
+      extends KeyedStateReaderFunction<String, Tuple3<String, String, String>> {
     private final Set<String> only;
+    private final String dir;
     private transient MapState<String, byte[]> entries;
     private transient ValueState<TrainerCursorState> cursor;
 
-    Reader(Set<String> only) {
+    Reader(Set<String> only, String dir) {
       this.only = only;
+      this.dir = dir;
     }
 
     @Override
@@ -193,31 +208,47 @@ public final class SavepointModels {
     }
 
     @Override
-    public void readKey(String key, Context ctx, Collector<Tuple3<String, String, byte[]>> out)
+    public void readKey(String key, Context ctx, Collector<Tuple3<String, String, String>> out)
         throws Exception {
       if (!only.isEmpty() && !only.contains(key)) {
-        out.collect(Tuple3.of(key, SKIPPED, new byte[0]));
+        out.collect(Tuple3.of(key, SKIPPED, ""));
         return;
       }
-      for (Map.Entry<String, byte[]> e : entries.entries()) {
-        out.collect(Tuple3.of(key, e.getKey(), e.getValue()));
+      EntryChunks.Store store = ModelEntries.of(entries);
+      if (store.get("meta") != null) {
+        List<String> keys;
+        try {
+          keys = TrainerSnapshots.entryKeys(store);
+        } catch (SnapshotCodec.CorruptSnapshotException e) {
+          keys = List.of("meta"); // restoring it in the client reports the damage with the model
+        }
+        for (String entry : keys) {
+          for (int i = 0; ; i++) {
+            String stored = EntryChunks.chunkKey(entry, i);
+            byte[] value = store.get(stored);
+            if (value == null) {
+              break;
+            }
+            Path file = Files.createTempFile(Path.of(dir), "entry-", ".bin");
+            Files.write(file, value);
+            out.collect(Tuple3.of(key, stored, file.toString()));
+          }
+        }
       }
       TrainerCursorState state = cursor.value();
-      long[] c =
+      String c =
           state == null
-              ? new long[0]
-              : new long[] {
-                state.getRecords(),
-                state.getTokens(),
-                state.getSteps(),
-                state.getSummaries(),
-                state.getTokenHash()
-              };
-      ByteBuffer b = ByteBuffer.allocate(8 * c.length);
-      for (long v : c) {
-        b.putLong(v);
-      }
-      out.collect(Tuple3.of(key, CURSOR, b.array()));
+              ? ""
+              : state.getRecords()
+                  + ","
+                  + state.getTokens()
+                  + ","
+                  + state.getSteps()
+                  + ","
+                  + state.getSummaries()
+                  + ","
+                  + state.getTokenHash();
+      out.collect(Tuple3.of(key, CURSOR, c));
     }
   }
 }

@@ -74,61 +74,64 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     savepoint = localPath(savepointArg);
     Set<String> wanted = new LinkedHashSet<>(models);
+    // The models' entries are copied under tmp and read from there: it lives until they are
+    // written.
     Path tmp = Files.createTempDirectory("moe-export");
-    SavepointModels.Contents contents;
     try {
-      contents = SavepointModels.read(savepoint, wanted, tmp);
+      SavepointModels.Contents contents = SavepointModels.read(savepoint, wanted, tmp);
+      Map<String, SavepointModels.StoredModel> found = contents.models();
+      for (String id : wanted) {
+        if (!found.containsKey(id)) {
+          throw new IllegalArgumentException(
+              "model "
+                  + id
+                  + " is not in "
+                  + savepoint
+                  + " (it holds: "
+                  + (contents.modelIds().isEmpty()
+                      ? "none"
+                      : String.join(", ", contents.modelIds()))
+                  + ")");
+        }
+      }
+      if (found.isEmpty()) {
+        throw new IllegalArgumentException(
+            savepoint + " holds no model yet (the job had not checkpointed one)");
+      }
+      for (SavepointModels.StoredModel m : found.values()) {
+        Path dir = out.resolve(dirName(m.modelId()));
+        if (Files.exists(dir.resolve(Manifest.FILE)) && !force) {
+          throw new IllegalArgumentException(dir + " already holds an export (use --force)");
+        }
+      }
+      Instant now = Instant.now();
+      for (SavepointModels.StoredModel m : found.values()) {
+        Path dir = out.resolve(dirName(m.modelId()));
+        try (MoeTrainer t = restore(m, savepoint)) {
+          Manifest manifest =
+              ModelExport.write(
+                  t,
+                  m.modelId(),
+                  dir,
+                  savepoint.toAbsolutePath().toString(),
+                  m.cursor().tokens(),
+                  withTrainerState,
+                  now);
+          stdout.println(
+              "exported "
+                  + m.modelId()
+                  + " step="
+                  + manifest.step()
+                  + " digest="
+                  + manifest.digest()
+                  + " active="
+                  + slots(manifest.activeSlots())
+                  + " -> "
+                  + dir);
+        }
+      }
     } finally {
       deleteTree(tmp);
-    }
-    Map<String, SavepointModels.StoredModel> found = contents.models();
-    for (String id : wanted) {
-      if (!found.containsKey(id)) {
-        throw new IllegalArgumentException(
-            "model "
-                + id
-                + " is not in "
-                + savepoint
-                + " (it holds: "
-                + (contents.modelIds().isEmpty() ? "none" : String.join(", ", contents.modelIds()))
-                + ")");
-      }
-    }
-    if (found.isEmpty()) {
-      throw new IllegalArgumentException(
-          savepoint + " holds no model yet (the job had not checkpointed one)");
-    }
-    for (SavepointModels.StoredModel m : found.values()) {
-      Path dir = out.resolve(dirName(m.modelId()));
-      if (Files.exists(dir.resolve(Manifest.FILE)) && !force) {
-        throw new IllegalArgumentException(dir + " already holds an export (use --force)");
-      }
-    }
-    Instant now = Instant.now();
-    for (SavepointModels.StoredModel m : found.values()) {
-      Path dir = out.resolve(dirName(m.modelId()));
-      try (MoeTrainer t = restore(m, savepoint)) {
-        Manifest manifest =
-            ModelExport.write(
-                t,
-                m.modelId(),
-                dir,
-                savepoint.toAbsolutePath().toString(),
-                m.cursor().tokens(),
-                withTrainerState,
-                now);
-        stdout.println(
-            "exported "
-                + m.modelId()
-                + " step="
-                + manifest.step()
-                + " digest="
-                + manifest.digest()
-                + " active="
-                + slots(manifest.activeSlots())
-                + " -> "
-                + dir);
-      }
     }
     stdout.flush();
     return 0;
@@ -137,7 +140,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
   /** The model as a trainer; a damaged entry is reported with the model and the savepoint. */
   static MoeTrainer restore(SavepointModels.StoredModel m, Path savepoint) {
     try {
-      return TrainerSnapshots.restore(m.entries());
+      return TrainerSnapshots.restore(m.source(), null);
     } catch (SnapshotCodec.CorruptSnapshotException e) {
       throw new IllegalStateException(
           "model " + m.modelId() + " in " + savepoint + ": " + e.getMessage(), e);

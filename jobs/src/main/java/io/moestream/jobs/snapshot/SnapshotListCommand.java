@@ -36,28 +36,27 @@ public final class SnapshotListCommand implements Callable<Integer> {
     Path savepoint = SnapshotExportCommand.localPath(savepointArg);
     PrintWriter out = spec.commandLine().getOut();
     Path tmp = Files.createTempDirectory("moe-list");
-    SavepointModels.Contents contents;
     try {
-      contents = SavepointModels.read(savepoint, Set.of(), tmp);
+      SavepointModels.Contents contents = SavepointModels.read(savepoint, Set.of(), tmp);
+      for (SavepointModels.StoredModel m : contents.models().values()) {
+        try (MoeTrainer t = SnapshotExportCommand.restore(m, savepoint)) {
+          out.println(
+              m.modelId()
+                  + " step="
+                  + t.step()
+                  + " tokens="
+                  + m.cursor().tokens()
+                  + " digest="
+                  + t.digest()
+                  + " active="
+                  + SnapshotExportCommand.slots(ModelExport.slots(t.activeSlots())));
+        }
+      }
+      if (contents.models().isEmpty()) {
+        out.println("no models in " + savepoint);
+      }
     } finally {
       SnapshotExportCommand.deleteTree(tmp);
-    }
-    for (SavepointModels.StoredModel m : contents.models().values()) {
-      try (MoeTrainer t = SnapshotExportCommand.restore(m, savepoint)) {
-        out.println(
-            m.modelId()
-                + " step="
-                + t.step()
-                + " tokens="
-                + m.cursor().tokens()
-                + " digest="
-                + t.digest()
-                + " active="
-                + SnapshotExportCommand.slots(ModelExport.slots(t.activeSlots())));
-      }
-    }
-    if (contents.models().isEmpty()) {
-      out.println("no models in " + savepoint);
     }
     out.flush();
     return 0;

@@ -135,7 +135,7 @@ class SnapshotRestoreITCase {
           SavepointModels.read(Path.of(savepoint), Set.of(), tmp.resolve("spa")).models();
       for (String id : List.of("alpha", "beta")) {
         Path dir = out.resolve(id);
-        try (MoeTrainer live = TrainerSnapshots.restore(stored.get(id).entries());
+        try (MoeTrainer live = TrainerSnapshots.restore(stored.get(id).source(), null);
             MoeModel loaded = MoeModel.load(dir)) {
           Manifest m = loaded.manifest();
           assertThat(m.step()).isEqualTo(steps);

@@ -1,6 +1,6 @@
 package io.moestream.operators;
 
-import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.train.ChangedSlots;
@@ -12,6 +12,7 @@ import io.moestream.schemas.RoutingRecordsState;
 import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainerCursorState;
 import io.moestream.schemas.TrainingSummary;
+import io.moestream.state.ModelEntries;
 import io.moestream.state.RoutingStates;
 import io.moestream.state.TrainerCursor;
 import io.moestream.state.TrainerState;
@@ -205,14 +206,12 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
 
   /** Builds the model for the current key: from keyed state after a restore, else fresh. */
   private ModelSession load(String id) throws Exception {
-    List<SnapshotEntry> stored = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : entries.entries()) {
-      stored.add(new SnapshotEntry(e.getKey(), e.getValue()));
-    }
+    // Entries are read one stored chunk at a time, never all at once (see EntryChunks).
+    boolean fresh = entries.isEmpty();
     MoeTrainer trainer =
-        stored.isEmpty()
+        fresh
             ? MoeTrainer.create(settings.model(), settings.train(), device)
-            : TrainerSnapshots.restore(stored, device);
+            : TrainerSnapshots.restore(ModelEntries.of(entries), device);
     int layers = trainer.modelConfig().layers();
     int slots = trainer.activeSlots()[0].length;
     RoutingRecordsState records = routing.value();
@@ -227,7 +226,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         new TokenBuffer(pending.value(), pendingModalities.value()),
         TrainerCursor.fromState(cursor.value()),
         new ModelMetrics(getMetricGroup(), id, settings.model().layers()),
-        stored.isEmpty() ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
+        fresh ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
   }
 
   @Override
@@ -240,10 +239,10 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       ModelSession s = sessions.get(id);
       setCurrentKey(id);
       // Unchanged slots (free ones) keep their entries from an earlier checkpoint.
-      for (SnapshotEntry e : TrainerSnapshots.capture(s.trainer, s.changed.take())) {
-        entries.put(e.key(), e.bytes());
-        bytes += e.bytes().length;
-      }
+      // One entry at a time, in chunks below RocksDB's value limit: the heap never holds a model.
+      bytes +=
+          TrainerSnapshots.capture(
+              s.trainer, s.changed.take(), EntryChunks.CHUNK_BYTES, ModelEntries.of(entries));
       pending.update(s.buffer.snapshot());
       pendingModalities.update(s.buffer.modalitySnapshot());
       cursor.update(s.cursor.toState());

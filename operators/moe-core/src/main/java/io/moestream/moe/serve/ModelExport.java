@@ -4,7 +4,6 @@ import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerExport;
-import io.moestream.moe.train.TrainerSnapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +63,7 @@ public final class ModelExport {
     SafeTensors.write(dir.resolve(TENSORS), tensors, meta);
     files.put(TENSORS, Checksums.of(dir.resolve(TENSORS)));
     if (withTrainerState) {
-      TrainerStateFile.write(dir.resolve(TRAINER_STATE), TrainerSnapshots.capture(t));
+      TrainerStateFile.write(dir.resolve(TRAINER_STATE), t);
       files.put(TRAINER_STATE, Checksums.of(dir.resolve(TRAINER_STATE)));
     }
     List<Manifest.Records> records = new ArrayList<>();

@@ -1,12 +1,16 @@
 package io.moestream.moe.serve;
 
+import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.train.MoeTrainer;
+import io.moestream.moe.train.TrainerSnapshots;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,24 +20,35 @@ import java.util.List;
  * {@code trainer-state.bin}: the trainer's snapshot entries exactly as the job keeps them in keyed
  * state ({@code meta}, {@code shared}, {@code slot/<l>/<s>}; each versioned and CRC-checked by
  * {@code SnapshotCodec}), framed as {@code "MOESTATE" · int count · (UTF key · int length ·
- * bytes)*}.
+ * bytes)*}. An entry over {@code EntryChunks.CHUNK_BYTES} appears as its chunks ({@code shared},
+ * {@code shared#1}, ...), which {@code TrainerSnapshots.restore} joins.
  */
 final class TrainerStateFile {
   private static final long MAGIC = 0x4D4F455354415445L; // "MOESTATE"
 
   private TrainerStateFile() {}
 
-  static void write(Path file, List<SnapshotEntry> entries) throws IOException {
+  /** Streams the trainer's entries into {@code file}, one chunk at a time (see EntryChunks). */
+  static void write(Path file, MoeTrainer t) throws IOException {
+    int[] count = {0};
     try (DataOutputStream out =
         new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
       out.writeLong(MAGIC);
-      out.writeInt(entries.size());
-      for (SnapshotEntry e : entries) {
-        byte[] b = e.bytes();
-        out.writeUTF(e.key());
-        out.writeInt(b.length);
-        out.write(b);
-      }
+      out.writeInt(0); // the count, filled in below once known
+      TrainerSnapshots.capture(
+          t,
+          null,
+          EntryChunks.CHUNK_BYTES,
+          (key, chunk) -> {
+            out.writeUTF(key);
+            out.writeInt(chunk.length);
+            out.write(chunk);
+            count[0]++;
+          });
+    }
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(Long.BYTES);
+      f.writeInt(count[0]);
     }
   }
 

@@ -3,6 +3,7 @@ package io.moestream.moe.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.config.AuxVariant;
@@ -22,6 +23,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +37,7 @@ import java.util.Map;
 public final class TrainerSnapshots {
   private TrainerSnapshots() {}
 
-  /** Every entry: meta, shared and every expert slot. */
+  /** Every entry: meta, shared and every expert slot, each whole (one chunk per entry). */
   public static List<SnapshotEntry> capture(MoeTrainer t) {
     return capture(t, null);
   }
@@ -43,22 +45,50 @@ public final class TrainerSnapshots {
   /**
    * Meta, shared and the expert slots flagged in {@code slots} ([layers][slots]; null = all): the
    * incremental form a checkpoint writes, where unflagged slots' stored entries are still current
-   * (see {@link ChangedSlots}).
+   * (see {@link ChangedSlots}). Each entry whole: for tests and small models; the job streams with
+   * {@link #capture(MoeTrainer, boolean[][], int, EntryChunks.Sink)}.
    */
   public static List<SnapshotEntry> capture(MoeTrainer t, boolean[][] slots) {
+    Map<String, byte[]> joined = new LinkedHashMap<>();
+    capture(
+        t,
+        slots,
+        Integer.MAX_VALUE - 8,
+        (key, chunk) -> {
+          if (joined.put(key, chunk) != null || EntryChunks.isContinuation(key)) {
+            throw new IllegalStateException("entry " + key + " does not fit one array");
+          }
+        });
     List<SnapshotEntry> out = new ArrayList<>();
-    out.add(new SnapshotEntry("meta", SnapshotCodec.encode(o -> writeMeta(o, t))));
+    joined.forEach((k, v) -> out.add(new SnapshotEntry(k, v)));
+    return out;
+  }
+
+  /**
+   * Writes meta, shared and the flagged expert slots into {@code sink} one entry at a time, each in
+   * chunks of at most {@code chunkBytes} ({@link EntryChunks}): the heap holds one chunk, a 64 KB
+   * buffer and one tensor's 64 KB window, never the model.
+   *
+   * @return bytes written
+   */
+  public static long capture(
+      MoeTrainer t, boolean[][] slots, int chunkBytes, EntryChunks.Sink sink) {
+    long bytes = SnapshotCodec.encode("meta", o -> writeMeta(o, t), 0, chunkBytes, sink);
     Map<String, List<Param>> groups = groups(t);
     for (Map.Entry<String, List<Param>> g : groups.entrySet()) {
       Param first = g.getValue().get(0);
       if (slots != null && first.isExpertSlot() && !slots[first.layer()][first.slot()]) {
         continue;
       }
-      out.add(
-          new SnapshotEntry(
-              g.getKey(), SnapshotCodec.encode(o -> writeTensors(o, t, g.getValue()))));
+      bytes +=
+          SnapshotCodec.encode(
+              g.getKey(),
+              o -> writeTensors(o, t, g.getValue()),
+              tensorBytes(g.getValue()),
+              chunkBytes,
+              sink);
     }
-    return out;
+    return bytes;
   }
 
   public static MoeTrainer restore(List<SnapshotEntry> entries) {
@@ -71,19 +101,19 @@ public final class TrainerSnapshots {
     for (SnapshotEntry e : entries) {
       byKey.put(e.key(), e.bytes());
     }
-    byte[] metaBytes = byKey.get("meta");
-    if (metaBytes == null) {
-      throw new SnapshotCodec.CorruptSnapshotException("meta", "missing");
-    }
-    Meta meta = SnapshotCodec.decode("meta", metaBytes, TrainerSnapshots::readMeta);
+    return restore(byKey::get, device);
+  }
+
+  /**
+   * Restores from stored entries, whole or in chunks ({@link EntryChunks}), asking {@code source}
+   * for one stored value at a time: meta first, then each group of the model it describes.
+   */
+  public static MoeTrainer restore(EntryChunks.Source source, Device device) {
+    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
     MoeTrainer t = MoeTrainer.create(meta.model, meta.train, device);
     try {
       for (String key : groups(t).keySet()) {
-        byte[] v = byKey.get(key);
-        if (v == null) {
-          throw new SnapshotCodec.CorruptSnapshotException(key, "missing");
-        }
-        SnapshotCodec.decode(key, v, in -> readTensors(in, t, key));
+        SnapshotCodec.decode(key, source, in -> readTensors(in, t, key));
       }
       t.restoreCounters(meta.step, meta.active);
       t.rng().setState(meta.rngState);
@@ -98,6 +128,22 @@ public final class TrainerSnapshots {
     }
   }
 
+  /**
+   * Every entry key a model with this {@code meta} entry can have ({@code meta}, {@code shared},
+   * {@code slot/l/s} for each layer and slot the meta counts), for readers that fetch entries by
+   * key instead of listing the store; a router without slots simply has none of the slot keys.
+   */
+  public static List<String> entryKeys(EntryChunks.Source source) {
+    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
+    List<String> keys = new ArrayList<>(List.of("meta", "shared"));
+    for (int l = 0; l < meta.slotAges.length; l++) {
+      for (int s = 0; s < meta.slotAges[l].length; s++) {
+        keys.add(SnapshotEntry.slotKey(l, s));
+      }
+    }
+    return keys;
+  }
+
   /** Parameters grouped by entry key: "shared", then "slot/l/s" in layer, slot order. */
   private static Map<String, List<Param>> groups(MoeTrainer t) {
     Map<String, List<Param>> g = new LinkedHashMap<>();
@@ -109,9 +155,23 @@ public final class TrainerSnapshots {
     return g;
   }
 
+  /** The payload length {@link #writeTensors} writes for {@code params} (names are ASCII). */
+  private static long tensorBytes(List<Param> params) {
+    long n = 4;
+    for (Param p : params) {
+      long[] shape = p.value().getShape().getShape();
+      n += 2 + p.name().length() + 4 + 8L * shape.length + 3L * Float.BYTES * p.value().size();
+    }
+    return n;
+  }
+
+  /** Copy window between a tensor's native buffer and the entry stream. */
+  private static final int WINDOW = 1 << 16;
+
   private static void writeTensors(DataOutputStream o, MoeTrainer t, List<Param> params)
       throws IOException {
     o.writeInt(params.size());
+    byte[] window = new byte[WINDOW];
     for (Param p : params) {
       NDArray[] mv = t.optimizer().moments(p.name());
       o.writeUTF(p.name());
@@ -124,13 +184,14 @@ public final class TrainerSnapshots {
         if (a.getDataType() != DataType.FLOAT32) {
           throw new IllegalStateException("only float32 models are snapshotted: " + p.name());
         }
-        o.write(littleEndian(a.toByteBuffer()));
+        writeLittleEndian(o, a.toByteBuffer(), window);
       }
     }
   }
 
   private static Void readTensors(DataInputStream in, MoeTrainer t, String key) throws IOException {
     int n = in.readInt();
+    byte[] window = new byte[WINDOW];
     for (int i = 0; i < n; i++) {
       String name = in.readUTF();
       if (!t.store().contains(name)) {
@@ -147,25 +208,44 @@ public final class TrainerSnapshots {
       }
       NDArray[] mv = t.optimizer().moments(name);
       for (NDArray a : new NDArray[] {p.value(), mv[0], mv[1]}) {
-        byte[] raw = new byte[(int) a.size() * 4];
-        in.readFully(raw);
-        float[] f = new float[raw.length / 4];
-        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        float[] f = new float[(int) a.size()];
+        FloatBuffer dst = FloatBuffer.wrap(f);
+        for (int left = f.length * 4; left > 0; ) {
+          int k = Math.min(left, window.length);
+          in.readFully(window, 0, k);
+          dst.put(ByteBuffer.wrap(window, 0, k).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+          left -= k;
+        }
         Autograd.noGrad(() -> HostFloats.copyInto(a, f));
       }
     }
     return null;
   }
 
-  /** The tensor's raw float32 bytes in little-endian order, whatever the platform's order. */
-  private static byte[] littleEndian(ByteBuffer raw) {
-    byte[] out = new byte[raw.remaining()];
+  /**
+   * Writes a tensor's raw float32 bytes in little-endian order, whatever the platform's order,
+   * through {@code window}: no heap copy of the whole tensor.
+   */
+  private static void writeLittleEndian(DataOutputStream o, ByteBuffer raw, byte[] window)
+      throws IOException {
     if (raw.order() == ByteOrder.LITTLE_ENDIAN) {
-      raw.get(out);
-    } else {
-      ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(raw.asFloatBuffer());
+      while (raw.hasRemaining()) {
+        int k = Math.min(raw.remaining(), window.length);
+        raw.get(window, 0, k);
+        o.write(window, 0, k);
+      }
+      return;
     }
-    return out;
+    FloatBuffer floats = raw.asFloatBuffer();
+    ByteBuffer w = ByteBuffer.wrap(window).order(ByteOrder.LITTLE_ENDIAN);
+    while (floats.hasRemaining()) {
+      int k = Math.min(floats.remaining(), window.length / 4);
+      w.clear();
+      for (int i = 0; i < k; i++) {
+        w.putFloat(floats.get());
+      }
+      o.write(window, 0, 4 * k);
+    }
   }
 
   private record Meta(

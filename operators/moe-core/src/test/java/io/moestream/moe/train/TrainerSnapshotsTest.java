@@ -3,6 +3,7 @@ package io.moestream.moe.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.config.EvoMoeConfig;
@@ -10,8 +11,11 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.RecordingWindow;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The snapshot round trip is bit-exact and a restored trainer continues identically. */
@@ -50,6 +54,83 @@ class TrainerSnapshotsTest {
           assertThat(b.changes()).hasSameSizeAs(a.changes());
         }
         assertThat(restored.digest()).isEqualTo(original.digest());
+      }
+    }
+  }
+
+  /** A map as the store of entry chunks (what keyed state is to the job). */
+  private static final class MapStore implements EntryChunks.Store {
+    final Map<String, byte[]> values = new LinkedHashMap<>();
+
+    @Override
+    public void put(String key, byte[] chunk) {
+      values.put(key, chunk);
+    }
+
+    @Override
+    public byte[] get(String key) {
+      return values.get(key);
+    }
+
+    @Override
+    public void remove(String key) {
+      values.remove(key);
+    }
+  }
+
+  @Test
+  void aModelCapturedInSmallChunksJoinsToTheWholeEntriesAndRestoresIdentically() {
+    try (MoeTrainer original = trainer()) {
+      for (int i = 0; i < 5; i++) {
+        original.train(AdamWSlotStateTest.batch(3, 8, i));
+      }
+      List<SnapshotEntry> whole = TrainerSnapshots.capture(original);
+      MapStore store = new MapStore();
+      int chunk = 4096; // the job's 256 MB, lowered so this small model's entries split
+      long bytes = TrainerSnapshots.capture(original, null, chunk, store);
+      assertThat(store.values).containsKeys("shared", "shared#1", "slot/1/3");
+      assertThat(store.values.values())
+          .allSatisfy(v -> assertThat(v.length).isLessThanOrEqualTo(chunk));
+      long total = 0;
+      for (SnapshotEntry e : whole) {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (int i = 0; store.get(EntryChunks.chunkKey(e.key(), i)) != null; i++) {
+          joined.writeBytes(store.get(EntryChunks.chunkKey(e.key(), i)));
+        }
+        assertThat(joined.toByteArray()).as(e.key()).isEqualTo(e.bytes());
+        total += e.bytes().length;
+      }
+      assertThat(bytes).isEqualTo(total);
+      assertThat(TrainerSnapshots.entryKeys(store))
+          .containsAll(whole.stream().map(SnapshotEntry::key).toList());
+      try (MoeTrainer chunked = TrainerSnapshots.restore(store, null);
+          MoeTrainer unchunked = TrainerSnapshots.restore(whole)) {
+        assertThat(chunked.digest()).isEqualTo(original.digest());
+        assertThat(unchunked.digest()).isEqualTo(original.digest());
+        StepResult a = original.train(AdamWSlotStateTest.batch(3, 8, 5));
+        StepResult b = chunked.train(AdamWSlotStateTest.batch(3, 8, 5));
+        assertThat(b.prequentialLoss()).isEqualTo(a.prequentialLoss());
+      }
+    }
+  }
+
+  @Test
+  void entryKeysNameEveryEntryOfEveryRouterKind() {
+    for (RouterConfig r :
+        List.of(
+            RouterConfig.dynMoe(2, 4),
+            RouterConfig.topK(3, 2),
+            RouterConfig.topP(3, 0.4),
+            RouterConfig.nullExperts(3, 2, 2),
+            RouterConfig.dense(),
+            RouterConfig.evoMoe(3, EvoMoeConfig.defaults()))) {
+      ModelConfig mc = new ModelConfig(259, 16, 2, 2, 8, 16, r);
+      try (MoeTrainer t = MoeTrainer.create(mc, TrainConfig.defaults(3))) {
+        MapStore store = new MapStore();
+        TrainerSnapshots.capture(t, null, 1 << 20, store);
+        assertThat(TrainerSnapshots.entryKeys(store))
+            .as(r.kind().name())
+            .containsAll(store.values.keySet());
       }
     }
   }

@@ -1,0 +1,214 @@
+package io.moestream.jobs.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moestream.jobs.CliRun;
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.TopicNames;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product at the CLI's default model size (no model flags at all), as a new user runs it:
+ * {@code produce} → {@code train --bounded} → {@code snapshot list} / {@code snapshot export} →
+ * {@code infer}. The default model's {@code shared} entry is over 2 MB, which the export's result
+ * collection once refused. The exported safetensors file is checked here by hand, not with the
+ * project's reader: header length, JSON header, every tensor's dtype, shape and offsets against the
+ * file size and the default config's parameter shapes, and the manifest's SHA-256 sums.
+ */
+class DefaultSizeEndToEndITCase {
+  static {
+    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    }
+  }
+
+  // The CLI's defaults (ModelOptions): byte vocabulary, d=128, 2 layers, ctx 128, ff 256, DynMoE
+  // with E_max=16 slots and 4 initial experts.
+  private static final int VOCAB = 256;
+  private static final int D = 128;
+  private static final int LAYERS = 2;
+  private static final int CTX = 128;
+  private static final int FF = 256;
+  private static final int EMAX = 16;
+
+  @TempDir static Path tmp;
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"));
+    broker.createTopics(TopicNames.defaults(), 1);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void theDefaultModelTrainsExportsAndServes() throws Exception {
+    CliRun produced =
+        CliRun.of(
+            "produce",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--model-id",
+            "default",
+            "--max-tokens-per-domain",
+            "1500",
+            "--no-progress");
+    assertThat(produced.exit()).as(produced.err()).isZero();
+
+    Path savepoints = tmp.resolve("savepoints");
+    CliRun trained =
+        CliRun.of(
+            "train",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--work-dir",
+            tmp.resolve("run").toString(),
+            "--bounded",
+            "--threads",
+            "1",
+            "--savepoint-dir",
+            savepoints.toString());
+    assertThat(trained.exit()).as(trained.err()).isZero();
+    String location =
+        trained.out().lines().filter(l -> l.startsWith("savepoint ")).findFirst().orElseThrow();
+    String savepoint = location.substring("savepoint ".length());
+    String modelLine =
+        trained.out().lines().filter(l -> l.startsWith("model default=")).findFirst().orElseThrow();
+    String digest = modelLine.substring("model default=".length()).split("@")[0];
+
+    CliRun listed = CliRun.of("snapshot", "list", "--savepoint", savepoint);
+    assertThat(listed.exit()).as(listed.err()).isZero();
+    assertThat(listed.out()).contains("default step=", "digest=" + digest);
+
+    Path out = tmp.resolve("export");
+    CliRun exported =
+        CliRun.of("snapshot", "export", "--savepoint", savepoint, "--out", out.toString());
+    assertThat(exported.exit()).as(exported.err()).isZero();
+    assertThat(exported.out()).contains("exported default", "digest=" + digest);
+    Path dir = out.resolve("default");
+
+    JsonNode manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+    assertThat(manifest.path("digest").asText()).isEqualTo(digest);
+    List<List<Integer>> active = new ArrayList<>();
+    for (JsonNode layer : manifest.path("activeSlots")) {
+      List<Integer> slots = new ArrayList<>();
+      layer.forEach(s -> slots.add(s.asInt()));
+      active.add(slots);
+    }
+    assertThat(active).hasSize(LAYERS);
+    checkSafetensors(dir.resolve("model.safetensors"), expectedShapes(active));
+    JsonNode files = manifest.path("files");
+    assertThat(files.has("model.safetensors")).isTrue();
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      byte[] bytes = Files.readAllBytes(dir.resolve(f.getKey()));
+      assertThat((long) bytes.length).as(f.getKey()).isEqualTo(f.getValue().path("bytes").asLong());
+      String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      assertThat(sha).as(f.getKey()).isEqualTo(f.getValue().path("sha256").asText());
+    }
+
+    CliRun inferred =
+        CliRun.of("infer", "--snapshot", dir.toString(), "--text", "the quick brown fox");
+    assertThat(inferred.exit()).as(inferred.err()).isZero();
+    assertThat(inferred.out()).isNotBlank();
+  }
+
+  /** The served tensors of the default config, by name, for the active slots of each layer. */
+  private static Map<String, long[]> expectedShapes(List<List<Integer>> active) {
+    Map<String, long[]> s = new LinkedHashMap<>();
+    s.put("wte", new long[] {VOCAB, D});
+    s.put("wpe", new long[] {CTX, D});
+    for (int l = 0; l < LAYERS; l++) {
+      String b = "layers." + l + ".";
+      s.put(b + "ln1.weight", new long[] {D});
+      s.put(b + "ln1.bias", new long[] {D});
+      s.put(b + "attn.qkv.weight", new long[] {D, 3 * D});
+      s.put(b + "attn.qkv.bias", new long[] {3 * D});
+      s.put(b + "attn.proj.weight", new long[] {D, D});
+      s.put(b + "attn.proj.bias", new long[] {D});
+      s.put(b + "ln2.weight", new long[] {D});
+      s.put(b + "ln2.bias", new long[] {D});
+      // DynMoE's gate (DynMoeRouter.register): a (d, E_max) similarity matrix and (E_max,)
+      // thresholds.
+      s.put(b + "moe.gate.sim_matrix", new long[] {D, EMAX});
+      s.put(b + "moe.gate.thresholds", new long[] {EMAX});
+      for (int e : active.get(l)) {
+        String x = b + "moe.experts." + e + ".";
+        s.put(x + "w1", new long[] {D, FF});
+        s.put(x + "b1", new long[] {FF});
+        s.put(x + "w2", new long[] {FF, D});
+        s.put(x + "b2", new long[] {D});
+      }
+    }
+    s.put("ln_f.weight", new long[] {D});
+    s.put("ln_f.bias", new long[] {D});
+    return s;
+  }
+
+  /** Reads the safetensors layout byte by byte, as the format's specification describes it. */
+  private static void checkSafetensors(Path file, Map<String, long[]> expected) throws Exception {
+    byte[] all = Files.readAllBytes(file);
+    assertThat(all.length).isGreaterThan(8);
+    long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat(n).isPositive().isLessThanOrEqualTo(all.length - 8L);
+    JsonNode header =
+        new ObjectMapper().readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
+    long dataBytes = all.length - 8 - n;
+    Map<String, long[]> found = new LinkedHashMap<>();
+    List<long[]> ranges = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (f.getKey().equals("__metadata__")) {
+        continue;
+      }
+      JsonNode t = f.getValue();
+      assertThat(t.path("dtype").asText()).as(f.getKey()).isEqualTo("F32");
+      long[] shape = new long[t.path("shape").size()];
+      long count = 1;
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = t.path("shape").get(i).asLong();
+        count *= shape[i];
+      }
+      long begin = t.path("data_offsets").get(0).asLong();
+      long end = t.path("data_offsets").get(1).asLong();
+      assertThat(begin).as(f.getKey()).isNotNegative();
+      assertThat(end).as(f.getKey()).isLessThanOrEqualTo(dataBytes);
+      assertThat(end - begin).as(f.getKey()).isEqualTo(4 * count);
+      found.put(f.getKey(), shape);
+      ranges.add(new long[] {begin, end});
+    }
+    assertThat(found.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+    expected.forEach((name, shape) -> assertThat(found.get(name)).as(name).isEqualTo(shape));
+    // The tensors tile the data section exactly: no gap, no overlap, nothing after the last one.
+    ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+    long at = 0;
+    for (long[] r : ranges) {
+      assertThat(r[0]).isEqualTo(at);
+      at = r[1];
+    }
+    assertThat(at).isEqualTo(dataBytes);
+  }
+}
