@@ -27,10 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The product at the CLI's default model size (no model flags at all), as a new user runs it:
  * {@code produce} → {@code train --bounded} → {@code snapshot list} / {@code snapshot export} →
- * {@code infer}. The default model's {@code shared} entry is over 2 MB, which the export's result
- * collection once refused. The exported safetensors file is checked here by hand, not with the
- * project's reader: header length, JSON header, every tensor's dtype, shape and offsets against the
- * file size and the default config's parameter shapes, and the manifest's SHA-256 sums.
+ * {@code registry check} / {@code registry materialize} → {@code infer}. The default model's {@code
+ * shared} entry is over 2 MB, which the export's result collection once refused. The exported
+ * safetensors file is checked here by hand, not with the project's reader: header length, JSON
+ * header, every tensor's dtype, shape and offsets against the file size and the default config's
+ * parameter shapes, and the manifest's SHA-256 sums.
  */
 class DefaultSizeEndToEndITCase {
   static {
@@ -39,9 +40,10 @@ class DefaultSizeEndToEndITCase {
     }
   }
 
-  // The CLI's defaults (ModelOptions): byte vocabulary, d=128, 2 layers, ctx 128, ff 256, DynMoE
+  // The CLI's defaults (ModelOptions): byte vocabulary (256 bytes and 3 specials), d=128, 2 layers,
+  // ctx 128, ff 256, DynMoE
   // with E_max=16 slots and 4 initial experts.
-  private static final int VOCAB = 256;
+  private static final int VOCAB = 259;
   private static final int D = 128;
   private static final int LAYERS = 2;
   private static final int CTX = 128;
@@ -129,6 +131,21 @@ class DefaultSizeEndToEndITCase {
       String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
       assertThat(sha).as(f.getKey()).isEqualTo(f.getValue().path("sha256").asText());
     }
+
+    // The registry readers take the export: the replayed registry agrees with its manifest.
+    CliRun check =
+        CliRun.of(
+            "registry",
+            "check",
+            "--snapshot",
+            out.toString(),
+            "--bootstrap-servers",
+            broker.bootstrapServers());
+    assertThat(check.exit()).as(check.out() + check.err()).isZero();
+    assertThat(check.out()).contains("registry agrees with 1 model(s)");
+    CliRun materialize =
+        CliRun.of("registry", "materialize", "--bootstrap-servers", broker.bootstrapServers());
+    assertThat(materialize.exit()).as(materialize.err()).isZero();
 
     CliRun inferred =
         CliRun.of("infer", "--snapshot", dir.toString(), "--text", "the quick brown fox");
