@@ -16,7 +16,11 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 public final class TrainerState {
   private TrainerState() {}
 
-  /** The model as snapshot entries: {@code meta}, {@code shared}, {@code slot/<l>/<s>}. */
+  /**
+   * The model as snapshot entries: {@code meta}, {@code shared}, {@code slot/<l>/<s>}; an entry
+   * over 256 MB continues under {@code <key>#1}, {@code <key>#2}, ... ({@code EntryChunks}; read
+   * and write it through {@link ModelEntries}).
+   */
   public static final MapStateDescriptor<String, byte[]> MODEL_ENTRIES =
       new MapStateDescriptor<>(
           "model-entries", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);

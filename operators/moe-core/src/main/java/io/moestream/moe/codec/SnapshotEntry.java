@@ -1,8 +1,9 @@
 package io.moestream.moe.codec;
 
 /**
- * One keyed piece of a trainer snapshot. The streaming job stores each as one RocksDB value, so a
- * model is never a single blob and no value approaches RocksDB's 2^31-byte limit.
+ * One keyed piece of a trainer snapshot. The streaming job stores each as its own RocksDB value, so
+ * a model is never a single blob; an entry larger than {@link EntryChunks#CHUNK_BYTES} is stored in
+ * chunks, so no value approaches RocksDB's 2^31-byte limit.
  *
  * <p>Keys: {@code meta} (configs, step, RNG, optimizer ages, masks, routing records), {@code
  * shared} (every tensor not owned by an expert slot, with its AdamW moments), and {@code
