@@ -135,6 +135,16 @@ class LargeModelSnapshotITCase {
     assertThat(exported.out()).contains("exported large", "digest=" + digest);
     assertThat(Files.size(out.resolve("large").resolve("trainer-state.bin")))
         .isGreaterThan(380L << 20);
+    CliRun check =
+        CliRun.of(
+            "registry",
+            "check",
+            "--snapshot",
+            out.toString(),
+            "--bootstrap-servers",
+            broker.bootstrapServers());
+    assertThat(check.exit()).as(check.out() + check.err()).isZero();
+    assertThat(check.out()).contains("registry agrees with 1 model(s)");
     CliRun inferred =
         CliRun.of(
             "infer", "--snapshot", out.resolve("large").toString(), "--text", "hi", "--no-routes");
