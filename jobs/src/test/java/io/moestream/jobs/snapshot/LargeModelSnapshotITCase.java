@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bytes each with the two AdamW moments) trained by the real job ({@code train --bounded}): the
  * trainer writes that entry into RocksDB keyed state in two chunks of the job's real chunk size,
  * the final savepoint holds them, and {@code snapshot list}, {@code snapshot export} (with the
- * trainer state) and {@code infer} read the model back whole. A few records only: the point is the
- * size.
+ * trainer state), {@code registry check} and {@code infer} read the model back whole. A few records
+ * only: the point is the size.
  */
 class LargeModelSnapshotITCase {
   static {
