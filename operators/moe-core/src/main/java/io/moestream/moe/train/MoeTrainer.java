@@ -34,6 +34,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -62,7 +63,7 @@ public final class MoeTrainer implements AutoCloseable {
   /**
    * Test hook: runs once on the parameters after the next backward pass (see NonFiniteStepTest).
    */
-  private java.util.function.Consumer<ParameterStore> afterNextBackward;
+  private Consumer<ParameterStore> afterNextBackward;
 
   private MoeTrainer(ModelConfig model, TrainConfig train, Device device) {
     this.model = model;
@@ -344,7 +345,7 @@ public final class MoeTrainer implements AutoCloseable {
    * Test hook: {@code fault} runs once, on the parameters and their accumulated gradients, right
    * after the next step's backward pass — how a test makes one gradient overflow.
    */
-  void afterNextBackward(java.util.function.Consumer<ParameterStore> fault) {
+  void afterNextBackward(Consumer<ParameterStore> fault) {
     this.afterNextBackward = fault;
   }
 

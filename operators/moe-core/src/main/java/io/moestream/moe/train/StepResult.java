@@ -12,7 +12,8 @@ import java.util.List;
  *     trained on it
  * @param auxLoss the weighted auxiliary loss added to it
  * @param gradNorm global gradient norm before clipping
- * @param skipped true when the loss or a gradient was not finite: no update was applied
+ * @param skipped true when the loss or a gradient was not finite: no update was applied and the
+ *     step's routing was not recorded
  * @param avgK average experts per token, per layer
  * @param activeExperts active expert slots per layer after the step (and its lifecycle)
  * @param expertPairs (token, expert) pairs computed, summed over layers: expert FLOPs / token ∝
