@@ -10,7 +10,9 @@ import org.apache.flink.metrics.MetricGroup;
 /**
  * Flink metrics of one model, under the operator's group {@code model.<id>}: what a dashboard plots
  * — prequential loss, tokens/s, average k and active experts per layer, spawns, prunes, skipped
- * (non-finite) steps.
+ * (non-finite) steps, and DynMoE spawns refused because every slot was active ({@code
+ * spawnsRefusedNoSlot}) or because the new gate column was not finite ({@code
+ * spawnsRefusedNonFinite}).
  */
 final class ModelMetrics {
   private final Counter steps;
@@ -18,6 +20,8 @@ final class ModelMetrics {
   private final Counter spawns;
   private final Counter prunes;
   private final Counter skipped;
+  private final Counter refusedNoSlot;
+  private final Counter refusedNonFinite;
   private volatile double loss = Double.NaN;
   private volatile double tokensPerSecond;
   private volatile double[] avgK = new double[0];
@@ -30,6 +34,8 @@ final class ModelMetrics {
     spawns = g.counter("spawns");
     prunes = g.counter("prunes");
     skipped = g.counter("skippedSteps");
+    refusedNoSlot = g.counter("spawnsRefusedNoSlot");
+    refusedNonFinite = g.counter("spawnsRefusedNonFinite");
     g.gauge("prequentialLoss", (Gauge<Double>) () -> loss);
     g.gauge("tokensPerSecond", (Gauge<Double>) () -> tokensPerSecond);
     for (int l = 0; l < layers; l++) {
@@ -50,10 +56,12 @@ final class ModelMetrics {
     tokensPerSecond = r.tokensPerSecond();
     avgK = r.avgK();
     active = r.activeExperts();
+    refusedNoSlot.inc(r.spawnsRefusedNoSlot());
+    refusedNonFinite.inc(r.spawnsRefusedNonFinite());
     for (ExpertChange c : r.changes()) {
       if (c.kind() == ChangeKind.SPAWNED) {
         spawns.inc();
-      } else {
+      } else if (c.kind() == ChangeKind.PRUNED) {
         prunes.inc();
       }
     }

@@ -24,6 +24,8 @@ final class SummaryWindow {
   private long skipped;
   private long spawns;
   private long prunes;
+  private long refusedNoSlot;
+  private long refusedNonFinite;
 
   void add(StepResult r) {
     steps++;
@@ -39,6 +41,8 @@ final class SummaryWindow {
     }
     active = r.activeExperts();
     skipped += r.skipped() ? 1 : 0;
+    refusedNoSlot += r.spawnsRefusedNoSlot();
+    refusedNonFinite += r.spawnsRefusedNonFinite();
     for (ExpertChange c : r.changes()) {
       if (c.kind() == ChangeKind.SPAWNED) {
         spawns++;
@@ -75,6 +79,8 @@ final class SummaryWindow {
             .setSkippedSteps(skipped)
             .setSpawns(spawns)
             .setPrunes(prunes)
+            .setSpawnsRefusedNoSlot(refusedNoSlot)
+            .setSpawnsRefusedNonFinite(refusedNonFinite)
             .build();
     steps = 0;
     tokens = 0;
@@ -84,6 +90,8 @@ final class SummaryWindow {
     skipped = 0;
     spawns = 0;
     prunes = 0;
+    refusedNoSlot = 0;
+    refusedNonFinite = 0;
     return s;
   }
 }

@@ -15,7 +15,9 @@ import java.util.List;
  *   <li>skip entirely when the window saw no tokens;
  *   <li>prune every active expert with R_E = 0 (its weights stay, for audit, until reused);
  *   <li>if R_S ≠ 0, spawn one expert in the lowest free slot (possibly one just pruned) with {@code
- *       W_g[:, slot] = R_S / ||R_S||} and {@code G[slot] = 0}.
+ *       W_g[:, slot] = R_S / ||R_S||} and {@code G[slot] = 0} — unless R_S / ||R_S|| is not finite
+ *       or no slot is free: then the spawn is refused, nothing changes, and the {@link Outcome}
+ *       says why ({@link SpawnRefusal}; a non-finite direction is reported first).
  * </ol>
  *
  * Only the gate tensors and the mask change here; the caller initialises the new slot's FFN and
@@ -24,10 +26,36 @@ import java.util.List;
 public final class Lifecycle {
   private Lifecycle() {}
 
+  /**
+   * What one window's lifecycle did in one layer.
+   *
+   * @param changes the changes in the order applied (prunes by slot, then at most one spawn)
+   * @param refused why a spawn the window asked for was not made; {@link SpawnRefusal#NONE} if none
+   *     was refused
+   */
+  public record Outcome(List<ExpertChange> changes, SpawnRefusal refused) {
+    public Outcome {
+      changes = List.copyOf(changes);
+      java.util.Objects.requireNonNull(refused, "refused");
+    }
+  }
+
   /** The design's rule: any unrouted token in the window spawns. */
   public static List<ExpertChange> apply(
       int layer, long step, NDArray sim, NDArray thresholds, boolean[] active, RoutingRecords rec) {
     return apply(layer, step, sim, thresholds, active, rec, 0);
+  }
+
+  /** {@link #run} without the refusal: the changes only. */
+  public static List<ExpertChange> apply(
+      int layer,
+      long step,
+      NDArray sim,
+      NDArray thresholds,
+      boolean[] active,
+      RoutingRecords rec,
+      double minUnroutedShare) {
+    return run(layer, step, sim, thresholds, active, rec, minUnroutedShare).changes();
   }
 
   /**
@@ -36,9 +64,9 @@ public final class Lifecycle {
    * @param active active slots, updated in place
    * @param minUnroutedShare spawn only when unrouted tokens are at least this share of the window's
    *     tokens (0: whenever R_S ≠ 0) — an investigation knob, see docs/decisions.md
-   * @return the changes in the order applied (prunes by slot, then at most one spawn)
+   * @return the changes in the order applied, and a refused spawn's reason
    */
-  public static List<ExpertChange> apply(
+  public static Outcome run(
       int layer,
       long step,
       NDArray sim,
@@ -48,7 +76,7 @@ public final class Lifecycle {
       double minUnroutedShare) {
     List<ExpertChange> changes = new ArrayList<>();
     if (rec.tokens() == 0) {
-      return changes;
+      return new Outcome(changes, SpawnRefusal.NONE);
     }
     long[] re = rec.activations();
     for (int s = 0; s < active.length; s++) {
@@ -70,10 +98,15 @@ public final class Lifecycle {
       }
     }
     boolean enough = rec.unroutedTokens() >= minUnroutedShare * rec.tokens();
+    SpawnRefusal refused = SpawnRefusal.NONE;
     if (!rec.unroutedSumIsZero() && enough) {
+      double[] dir = unit(rec.unroutedSum());
       int slot = lowestFree(active);
-      if (slot >= 0) {
-        double[] dir = unit(rec.unroutedSum());
+      if (!allFinite(dir)) {
+        refused = SpawnRefusal.NON_FINITE_DIRECTION;
+      } else if (slot < 0) {
+        refused = SpawnRefusal.NO_FREE_SLOT;
+      } else {
         Autograd.noGrad(
             () -> {
               NDArray col = HostFloats.of(sim.getManager(), dir, sim.getDataType());
@@ -97,7 +130,16 @@ public final class Lifecycle {
                 -1));
       }
     }
-    return changes;
+    return new Outcome(changes, refused);
+  }
+
+  private static boolean allFinite(double[] v) {
+    for (double x : v) {
+      if (!Double.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static int lowestFree(boolean[] active) {

@@ -63,6 +63,25 @@ public final class RoutingRecords {
     }
   }
 
+  /**
+   * Adds another set of records of the same layer — how a step's routing joins the window once the
+   * step is known to be finite (a skipped step records nothing).
+   */
+  public void add(RoutingRecords other) {
+    if (other.activations.length != activations.length
+        || other.unroutedSum.length != unroutedSum.length) {
+      throw new IllegalArgumentException("routing records of another layer shape");
+    }
+    for (int i = 0; i < activations.length; i++) {
+      activations[i] += other.activations[i];
+    }
+    for (int i = 0; i < unroutedSum.length; i++) {
+      unroutedSum[i] += other.unroutedSum[i];
+    }
+    tokens += other.tokens;
+    unrouted += other.unrouted;
+  }
+
   public void reset() {
     Arrays.fill(activations, 0);
     Arrays.fill(unroutedSum, 0);

@@ -32,7 +32,8 @@ public final class RoutedExperts {
    * @param weights (T, E) combine weights (differentiable)
    * @param selected host copy of the (T, E) 0/1 selections, row-major
    * @param outDim width of each expert's output
-   * @return (T, outDim) combined output; zero rows for tokens no expert took
+   * @return (T, outDim) combined output; zero rows for tokens no expert took (all zeros, still
+   *     differentiable in {@code weights}, when no token took any expert)
    */
   public static NDArray combine(
       NDArray x, NDArray weights, float[] selected, int outDim, ExpertFn expert) {
@@ -52,7 +53,11 @@ public final class RoutedExperts {
       }
     }
     if (total == 0) {
-      return m.zeros(new Shape(t, outDim), x.getDataType());
+      // Zeros that stay on the autograd graph: (T, 0) × (0, out). A plain zeros tensor would cut
+      // the task loss off from the gate, and a loss with no grad_fn makes backward throw ("element
+      // 0 of tensors does not require grad"); the gate's task-loss gradient is exactly zero.
+      NDArray noWeights = weights.get(new NDIndex(":, 0:0")); // (T, 0)
+      return noWeights.matMul(m.zeros(new Shape(0, outDim), weights.getDataType()));
     }
     // Rows ordered by expert: rows[start_e .. start_e + n_e) are expert e's tokens.
     int[] start = new int[e + 1];

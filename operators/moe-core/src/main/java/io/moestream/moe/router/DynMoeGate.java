@@ -15,7 +15,8 @@ import io.moestream.moe.tensor.Scalars;
  * w   = g / max(k, 1)         k is not differentiated                (S, E)
  * </pre>
  *
- * In inference a token with k = 0 takes the single active expert with the highest s.
+ * In inference a token with k = 0 takes the single active expert with the highest s (none when no
+ * slot is active).
  */
 public final class DynMoeGate {
   private DynMoeGate() {}
@@ -50,7 +51,9 @@ public final class DynMoeGate {
       NDArray none = gate.sum(new int[] {1}, true).eq(0).toType(x.getDataType(), false); // (S,1)
       NDArray top1 =
           scores.argMax(1).oneHot((int) sim.getShape().get(1)).toType(x.getDataType(), false);
-      gate = gate.add(top1.mul(none)); // fallback: best active expert, weight 1
+      // fallback: best active expert, weight 1; none when every slot is masked (argMax of all-zero
+      // scores would otherwise pick the masked slot 0)
+      gate = gate.add(top1.mul(none).mul(mask));
     }
     NDArray k = gate.sum(new int[] {1}).stopGradient(); // (S,)
     NDArray weights = gate.div(k.maximum(Scalars.like(k, 1)).expandDims(1)); // (S, E)

@@ -104,7 +104,7 @@ public final class AdamW {
 
   private double update(NDManager step, boolean[][] active, Predicate<Param> trainable) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
-    java.util.List<NDArray> frozen = new java.util.ArrayList<>();
+    java.util.List<String> frozen = new java.util.ArrayList<>();
     boolean[][] slotTrains =
         new boolean[slotAge.length][slotAge.length == 0 ? 0 : slotAge[0].length];
     NDArray sq = null;
@@ -115,7 +115,7 @@ public final class AdamW {
       NDArray g = p.value().getGradient();
       g.attach(step); // the handle dies with the step
       if (!trainable.test(p)) {
-        frozen.add(g);
+        frozen.add(p.name());
         continue;
       }
       if (p.isExpertSlot()) {
@@ -129,11 +129,10 @@ public final class AdamW {
         sq == null
             ? 0
             : Math.sqrt(sq.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
-    for (NDArray g : frozen) {
-      g.muli(0); // gradients accumulate: a frozen parameter must not carry them into a later stage
-    }
+    // Gradients accumulate: a frozen parameter must not carry them into a later stage.
+    zero(frozen);
     if (!Double.isFinite(norm)) {
-      zero(grads);
+      zero(grads.keySet());
       return norm;
     }
     double coef = config.gradClip() > 0 ? Math.min(1.0, config.gradClip() / (norm + 1e-6)) : 1.0;
@@ -154,7 +153,7 @@ public final class AdamW {
         continue;
       }
       if (coef != 1.0) {
-        g = g.mul(coef); // a new tensor: the handle in `grads` still zeroes the leaf's .grad
+        g = g.mul(coef); // a new tensor: the leaf's .grad is cleared by name below
       }
       NDArray[] mv = moments.get(p.name());
       NDArray theta = p.value();
@@ -183,17 +182,18 @@ public final class AdamW {
         theta.subi(upd);
       }
     }
-    zero(grads);
+    zero(grads.keySet());
     return norm;
   }
 
   /**
-   * Zeroes the accumulated gradients through the fetched handles (they share storage with the
-   * leaves' {@code .grad}); a leaf whose gradient was never defined came back as fresh zeros.
+   * Clears the accumulated gradients of the named leaves by filling them with zeros ({@code
+   * .grad.zero_()}), not by multiplying by 0: Inf × 0 is NaN, so one overflowing gradient would
+   * otherwise poison every later step.
    */
-  private static void zero(Map<String, NDArray> grads) {
-    for (NDArray g : grads.values()) {
-      g.muli(0);
+  private void zero(Iterable<String> names) {
+    for (String name : names) {
+      Autograd.zeroGrad(store.get(name));
     }
   }
 

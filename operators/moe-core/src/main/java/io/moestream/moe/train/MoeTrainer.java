@@ -13,6 +13,7 @@ import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.Lifecycle;
 import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.lifecycle.SpawnRefusal;
 import io.moestream.moe.model.CausalLm;
 import io.moestream.moe.model.ExpertUniformity;
 import io.moestream.moe.model.LayerStats;
@@ -33,6 +34,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -54,8 +56,14 @@ public final class MoeTrainer implements AutoCloseable {
   private final AdamW optimizer;
   private final boolean[][] active;
   private final RoutingRecords[] records;
+  private final int slots;
   private final Rng rng;
   private long step;
+
+  /**
+   * Test hook: runs once on the parameters after the next backward pass (see NonFiniteStepTest).
+   */
+  private Consumer<ParameterStore> afterNextBackward;
 
   private MoeTrainer(ModelConfig model, TrainConfig train, Device device) {
     this.model = model;
@@ -67,6 +75,7 @@ public final class MoeTrainer implements AutoCloseable {
     this.rng = new Rng(train.seed());
     ModelInit.register(model, router, store, rng);
     this.optimizer = new AdamW(train, store, model.layers(), router.slots());
+    this.slots = router.slots();
     this.active = new boolean[model.layers()][router.slots()];
     this.records = new RoutingRecords[model.layers()];
     for (int l = 0; l < model.layers(); l++) {
@@ -122,6 +131,9 @@ public final class MoeTrainer implements AutoCloseable {
       }
     }
     boolean recording = dynamic && train.window().isRecording(s);
+    // This step's routing, added to the window only if the step turns out finite: a skipped step
+    // must leave no trace, and its non-finite inputs would otherwise reach R_S.
+    RoutingRecords[] stepRecords = recording ? freshRecords() : null;
     double task;
     double aux;
     double norm;
@@ -132,17 +144,24 @@ public final class MoeTrainer implements AutoCloseable {
         NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.recording(
-              () ->
-                  lm.forward(
-                      m, store, batch, rowModality, active, true, s, recording ? records : null));
+              () -> lm.forward(m, store, batch, rowModality, active, true, s, stepRecords));
       task = scalar(f.task());
       aux = scalar(f.auxWeighted());
       stats = f.layers();
       if (Double.isFinite(task) && Double.isFinite(aux)) {
         Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
+        if (afterNextBackward != null) {
+          Autograd.noGrad(() -> afterNextBackward.accept(store));
+          afterNextBackward = null;
+        }
         norm = evo ? optimizer.step(m, active, trainable(stage)) : optimizer.step(m, active);
       } else {
         norm = Double.NaN;
+      }
+      if (stepRecords != null && Double.isFinite(norm)) {
+        for (int l = 0; l < records.length; l++) {
+          records[l].add(stepRecords[l]);
+        }
       }
       if (evo && stage == EvoMoeConfig.Stage.EVOLUTION && model.router().evo().evolve()) {
         double[] beta = ExpertEvolution.drawBetas(model.router().evo(), experts(), rng);
@@ -158,10 +177,15 @@ public final class MoeTrainer implements AutoCloseable {
     if (evo && next != stage) {
       changes.add(ExpertChange.stageChanged(s, next.name(), experts()));
     }
+    int refusedNoSlot = 0;
+    int refusedNonFinite = 0;
     if (dynamic && train.window().endsAfter(s)) {
       try (NDScope scope = new NDScope()) {
         for (int l = 0; l < model.layers(); l++) {
-          changes.addAll(lifecycle(l, s));
+          Lifecycle.Outcome o = lifecycle(l, s);
+          changes.addAll(o.changes());
+          refusedNoSlot += o.refused() == SpawnRefusal.NO_FREE_SLOT ? 1 : 0;
+          refusedNonFinite += o.refused() == SpawnRefusal.NON_FINITE_DIRECTION ? 1 : 0;
         }
       }
     }
@@ -187,7 +211,17 @@ public final class MoeTrainer implements AutoCloseable {
         pairs,
         perExpert,
         changes,
-        System.nanoTime() - started);
+        System.nanoTime() - started,
+        refusedNoSlot,
+        refusedNonFinite);
+  }
+
+  private RoutingRecords[] freshRecords() {
+    RoutingRecords[] out = new RoutingRecords[records.length];
+    for (int l = 0; l < out.length; l++) {
+      out[l] = new RoutingRecords(slots, model.dModel());
+    }
+    return out;
   }
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */
@@ -272,12 +306,12 @@ public final class MoeTrainer implements AutoCloseable {
     return out;
   }
 
-  private List<ExpertChange> lifecycle(int layer, long s) {
+  private Lifecycle.Outcome lifecycle(int layer, long s) {
     NDArray sim = store.get(DynMoeRouter.simName(layer));
     NDArray thr = store.get(DynMoeRouter.thresholdsName(layer));
-    List<ExpertChange> raw =
-        Lifecycle.apply(
-            layer, s, sim, thr, active[layer], records[layer], train.spawnMinUnrouted());
+    Lifecycle.Outcome outcome =
+        Lifecycle.run(layer, s, sim, thr, active[layer], records[layer], train.spawnMinUnrouted());
+    List<ExpertChange> raw = outcome.changes();
     long[] re = records[layer].activations();
     List<ExpertChange> out = new ArrayList<>();
     for (ExpertChange c : raw) {
@@ -300,11 +334,19 @@ public final class MoeTrainer implements AutoCloseable {
       }
     }
     records[layer].reset();
-    return out;
+    return new Lifecycle.Outcome(out, outcome.refused());
   }
 
   private static double scalar(NDArray a) {
     return a.toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  /**
+   * Test hook: {@code fault} runs once, on the parameters and their accumulated gradients, right
+   * after the next step's backward pass — how a test makes one gradient overflow.
+   */
+  void afterNextBackward(Consumer<ParameterStore> fault) {
+    this.afterNextBackward = fault;
   }
 
   /** The parameters themselves: for tests in this package that must corrupt one. */

@@ -12,7 +12,8 @@ import java.util.List;
  *     trained on it
  * @param auxLoss the weighted auxiliary loss added to it
  * @param gradNorm global gradient norm before clipping
- * @param skipped true when the loss or a gradient was not finite: no update was applied
+ * @param skipped true when the loss or a gradient was not finite: no update was applied and the
+ *     step's routing was not recorded
  * @param avgK average experts per token, per layer
  * @param activeExperts active expert slots per layer after the step (and its lifecycle)
  * @param expertPairs (token, expert) pairs computed, summed over layers: expert FLOPs / token ∝
@@ -21,6 +22,11 @@ import java.util.List;
  *     frequency)
  * @param changes lifecycle changes applied after this step's update (empty most steps)
  * @param nanos wall time of the step
+ * @param spawnsRefusedNoSlot layers whose lifecycle after this step refused a spawn because every
+ *     slot was active ({@link io.moestream.moe.lifecycle.SpawnRefusal#NO_FREE_SLOT})
+ * @param spawnsRefusedNonFinite layers whose lifecycle after this step refused a spawn because R_S
+ *     / ||R_S|| was not finite ({@link
+ *     io.moestream.moe.lifecycle.SpawnRefusal#NON_FINITE_DIRECTION})
  */
 public record StepResult(
     long step,
@@ -34,7 +40,40 @@ public record StepResult(
     long expertPairs,
     long[][] expertTokens,
     List<ExpertChange> changes,
-    long nanos) {
+    long nanos,
+    int spawnsRefusedNoSlot,
+    int spawnsRefusedNonFinite) {
+
+  /** A step whose lifecycle refused no spawn. */
+  public StepResult(
+      long step,
+      int tokens,
+      double prequentialLoss,
+      double auxLoss,
+      double gradNorm,
+      boolean skipped,
+      double[] avgK,
+      int[] activeExperts,
+      long expertPairs,
+      long[][] expertTokens,
+      List<ExpertChange> changes,
+      long nanos) {
+    this(
+        step,
+        tokens,
+        prequentialLoss,
+        auxLoss,
+        gradNorm,
+        skipped,
+        avgK,
+        activeExperts,
+        expertPairs,
+        expertTokens,
+        changes,
+        nanos,
+        0,
+        0);
+  }
 
   public StepResult {
     avgK = avgK.clone();

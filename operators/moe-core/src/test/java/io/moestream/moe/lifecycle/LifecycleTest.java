@@ -90,6 +90,74 @@ class LifecycleTest {
   }
 
   @Test
+  void withEverySlotInUseAnAskedForSpawnIsRefusedAndCounted() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, true};
+      NDArray sim = m.ones(new Shape(2, 2));
+      NDArray thr = m.zeros(new Shape(2));
+      // both experts took tokens (no prune), 2 of 4 tokens went nowhere: R_S = (1, 0) asks for one
+      RoutingRecords rec = records(new long[] {1, 1}, new double[] {1, 0}, 4, 2);
+
+      Lifecycle.Outcome o = Lifecycle.run(0, 1, sim, thr, active, rec, 0);
+
+      assertThat(o.changes()).isEmpty();
+      assertThat(o.refused()).isEqualTo(SpawnRefusal.NO_FREE_SLOT);
+      assertThat(active).containsExactly(true, true);
+      assertThat(sim.toFloatArray()).containsOnly(1f);
+      assertThat(thr.toFloatArray()).containsOnly(0f);
+    }
+  }
+
+  @Test
+  void nothingIsRefusedWhenNoTokenWentUnrouted() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, true};
+      RoutingRecords rec = records(new long[] {2, 2}, new double[] {0, 0}, 4, 0);
+      Lifecycle.Outcome o =
+          Lifecycle.run(0, 1, m.ones(new Shape(2, 2)), m.zeros(new Shape(2)), active, rec, 0);
+      assertThat(o.changes()).isEmpty();
+      assertThat(o.refused()).isEqualTo(SpawnRefusal.NONE);
+    }
+  }
+
+  /**
+   * R_S = (NaN, 1) — what an overflowing batch once left in the records: unit(R_S) is NaN and must
+   * never become a gate column (a checkpointed parameter). A free slot is there; the idle expert is
+   * still pruned.
+   */
+  @Test
+  void aNonFiniteUnroutedSumSpawnsNothing() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray sim = m.ones(new Shape(2, 3));
+      NDArray thr = m.create(new float[] {0.5f, 0.5f, 0.5f});
+      boolean[] active = {true, true, false};
+      RoutingRecords rec = records(new long[] {3, 0, 0}, new double[] {Double.NaN, 1}, 5, 2);
+
+      List<ExpertChange> changes = Lifecycle.apply(0, 7, sim, thr, active, rec);
+
+      assertThat(changes).extracting(ExpertChange::kind).containsExactly(ChangeKind.PRUNED);
+      assertThat(active).containsExactly(true, false, false);
+      assertThat(sim.toFloatArray()).containsOnly(1f);
+      assertThat(thr.toFloatArray()).containsOnly(0.5f);
+    }
+  }
+
+  @Test
+  void aNonFiniteDirectionIsReportedAsTheRefusal() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, false};
+      // ||R_S|| overflows to infinity: the unit vector is (0, NaN) — not finite either
+      RoutingRecords rec =
+          records(new long[] {4, 0}, new double[] {1, Double.POSITIVE_INFINITY}, 6, 2);
+      Lifecycle.Outcome o =
+          Lifecycle.run(0, 1, m.ones(new Shape(2, 2)), m.zeros(new Shape(2)), active, rec, 0);
+      assertThat(o.changes()).isEmpty();
+      assertThat(o.refused()).isEqualTo(SpawnRefusal.NON_FINITE_DIRECTION);
+      assertThat(active).containsExactly(true, false);
+    }
+  }
+
+  @Test
   void aMinimumUnroutedShareHoldsBackASpawnUntilEnoughTokensWentNowhere() {
     try (NDManager m = NDManager.newBaseManager()) {
       boolean[] active = {true, false};
