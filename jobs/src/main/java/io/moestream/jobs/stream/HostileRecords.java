@@ -73,8 +73,7 @@ final class HostileRecords {
             DeadLetterReason.OVERSIZE_MODEL_ID,
             encode(modelId(good, maxModelIdLength + 1))));
     out.add(new Hostile("2GB-claim", DeadLetterReason.OVERSIZE_FIELD, hugeClaim(encode(good))));
-    out.add(
-        new Hostile("1MB", DeadLetterReason.OVERSIZE_MODEL_ID, encode(modelId(good, 1_000_000))));
+    out.add(new Hostile("1MB", DeadLetterReason.OVERSIZE_MODEL_ID, justUnder1Mb(good)));
     if (topicMaxBytes >= TEN_MB + 1024) {
       out.add(new Hostile("10MB", DeadLetterReason.OVERSIZE_FIELD, encode(modelId(good, TEN_MB))));
     }
@@ -97,6 +96,23 @@ final class HostileRecords {
     out[i] = 'm';
     return out;
   }
+
+  /**
+   * {@code s} with a model id making it {@value #JUST_UNDER_1MB} bytes: just under the producer's
+   * default {@code max.request.size} (1 MiB) and the broker's default {@code message.max.bytes}, so
+   * it arrives, and a dead letter holding all of it would be just over.
+   */
+  static byte[] justUnder1Mb(TokenSequence s) {
+    int size = encode(modelId(s, JUST_UNDER_1MB - 1000)).length;
+    byte[] out = encode(modelId(s, JUST_UNDER_1MB - 1000 + (JUST_UNDER_1MB - size)));
+    if (out.length != JUST_UNDER_1MB) {
+      throw new IllegalStateException("record of " + out.length + " bytes");
+    }
+    return out;
+  }
+
+  /** The size of the "1MB" record: 76 bytes under 1 MiB. */
+  static final int JUST_UNDER_1MB = (1 << 20) - 76;
 
   private static TokenSequence tokens(TokenSequence s, List<Integer> tokens) {
     return TokenSequence.newBuilder(s).setTokens(tokens).build();

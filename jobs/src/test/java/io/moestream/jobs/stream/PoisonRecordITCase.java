@@ -56,8 +56,10 @@ class PoisonRecordITCase {
             poison.put(send(producer, p.value), p);
           }
           if (i == 8) {
-            Poison p = new Poison("OVERSIZE_MODEL_ID", withModelId(good.get(0), 1_000_000));
-            assertThat(p.value.length).isBetween(1_000_000, 1 << 20);
+            // Just under the producer's max.request.size (1 MiB): its dead letter, with the
+            // record's coordinates and reason added, would be just over it.
+            Poison p = new Poison("OVERSIZE_MODEL_ID", HostileRecords.justUnder1Mb(good.get(0)));
+            assertThat(p.value.length).isBetween((1 << 20) - 200, (1 << 20) - 1);
             poison.put(send(producer, p.value), p);
           }
           if (i == 15) {
