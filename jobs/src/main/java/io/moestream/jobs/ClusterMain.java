@@ -15,6 +15,9 @@ public final class ClusterMain {
   private ClusterMain() {}
 
   public static void main(String[] args) {
+    // In a JobManager, Avro may have loaded before this main: there the limits come from
+    // env.java.opts (docker/flink-conf.yaml); in a fresh JVM this sets them in time.
+    io.moestream.schemas.AvroLimits.install();
     StringWriter err = new StringWriter();
     int exit = MoeCli.run(MoeCli.newCommandLine().setErr(new PrintWriter(err, true)), args);
     System.err.print(err);

@@ -42,6 +42,9 @@ public final class MoeCli {
   Path config;
 
   static {
+    // Before any Avro class loads (Avro reads its limits once): no string or bytes field over
+    // 1 MiB, so a record claiming 2 GB is a dead letter, not an OutOfMemoryError (AvroLimits).
+    io.moestream.schemas.AvroLimits.install();
     // Before DJL's engine class is touched: libtorch must come from the jar on the classpath, and
     // a cluster node or CI runner without network must never block on a download.
     System.setProperty("ai.djl.offline", "true");

@@ -25,6 +25,9 @@ import org.knowm.xchart.XYChartBuilder;
  * @param step the model's training step in its latest summary (0 before the first)
  * @param experts its active experts, summed over layers (the model's size in memory)
  * @param avgK its average experts per token, mean over layers (the size of a step's activations)
+ * @param injected hostile records injected so far
+ * @param deadLetters dead letters committed on the dead-letter topic so far
+ * @param restarts the job's restarts so far (-1: not reported yet)
  */
 record MemorySample(
     long seconds,
@@ -38,7 +41,10 @@ record MemorySample(
     long rounds,
     long step,
     int experts,
-    double avgK) {
+    double avgK,
+    long injected,
+    long deadLetters,
+    long restarts) {
 
   static MemorySample now(
       long seconds, long brokerPid, long rounds, io.moestream.schemas.TrainingSummary latest) {
@@ -64,19 +70,15 @@ record MemorySample(
         latest == null ? 0 : latest.getActiveExperts().stream().mapToInt(Integer::intValue).sum(),
         latest == null
             ? Double.NaN
-            : latest.getAvgK().stream().mapToDouble(Double::doubleValue).average().orElse(0));
+            : latest.getAvgK().stream().mapToDouble(Double::doubleValue).average().orElse(0),
+        0,
+        0,
+        -1);
   }
 
-  private static final double MB = 1024.0 * 1024.0;
-
-  static final String HEADER =
-      "seconds,rss_mb,heap_used_mb,heap_committed_mb,nonheap_committed_mb,direct_mb,native_mb,"
-          + "broker_rss_mb,corpus_rounds,step,active_experts,avg_k";
-
-  String csv() {
-    return String.format(
-        Locale.ROOT,
-        "%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%.2f",
+  /** This sample with the hostile-record counts of the same moment. */
+  MemorySample withHostile(long injected, long deadLetters, long restarts) {
+    return new MemorySample(
         seconds,
         rssMb,
         heapUsedMb,
@@ -88,14 +90,44 @@ record MemorySample(
         rounds,
         step,
         experts,
-        avgK);
+        avgK,
+        injected,
+        deadLetters,
+        restarts);
+  }
+
+  private static final double MB = 1024.0 * 1024.0;
+
+  static final String HEADER =
+      "seconds,rss_mb,heap_used_mb,heap_committed_mb,nonheap_committed_mb,direct_mb,native_mb,"
+          + "broker_rss_mb,corpus_rounds,step,active_experts,avg_k,injected,dead_letters,restarts";
+
+  String csv() {
+    return String.format(
+        Locale.ROOT,
+        "%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%.2f,%d,%d,%d",
+        seconds,
+        rssMb,
+        heapUsedMb,
+        heapCommittedMb,
+        nonHeapCommittedMb,
+        directMb,
+        nativeMb,
+        brokerRssMb,
+        rounds,
+        step,
+        experts,
+        avgK,
+        injected,
+        deadLetters,
+        restarts);
   }
 
   String line() {
     return String.format(
         Locale.ROOT,
         "soak %5d s  rss %.0f MB  native %.0f MB  heap %.0f/%.0f MB  broker %.0f MB  rounds %d"
-            + "  step %d  experts %d  k %.2f",
+            + "  step %d  experts %d  k %.2f  hostile %d  dead letters %d  restarts %d",
         seconds,
         rssMb,
         nativeMb,
@@ -105,7 +137,10 @@ record MemorySample(
         rounds,
         step,
         experts,
-        avgK);
+        avgK,
+        injected,
+        deadLetters,
+        restarts);
   }
 
   /** The samples of one soak, and growth from the first sample after warm-up to the end. */

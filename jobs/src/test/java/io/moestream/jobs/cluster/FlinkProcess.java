@@ -86,6 +86,7 @@ public final class FlinkProcess implements AutoCloseable {
             "-Xmx1g",
             "-Dai.djl.offline=true",
             "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+    jvm.addAll(io.moestream.schemas.AvroLimits.jvmOptions());
     return start(name, classpath, jvm, "io.moestream.jobs.MoeCli", args, logDir);
   }
 
@@ -106,7 +107,7 @@ public final class FlinkProcess implements AutoCloseable {
   }
 
   /** Waits for a tool to finish; its exit code. */
-  int waitFor(long seconds) throws InterruptedException {
+  public int waitFor(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       kill();
       throw new IllegalStateException(name + " did not finish within " + seconds + " s");

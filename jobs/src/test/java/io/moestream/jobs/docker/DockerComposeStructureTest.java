@@ -100,7 +100,9 @@ class DockerComposeStructureTest {
     assertThat(conf).doesNotContainKey("env.java.opts.all"); // would drop the image's --add-opens
     for (String role : List.of("jobmanager", "taskmanager")) {
       assertThat(String.valueOf(conf.get("env.java.opts." + role)))
-          .contains("-Dai.djl.offline=true", "SERIALIZABLE_PACKAGES=io.moestream.schemas");
+          .contains("-Dai.djl.offline=true", "SERIALIZABLE_PACKAGES=io.moestream.schemas")
+          // A record claiming a 2 GB string must be refused, not allocated (AvroLimits).
+          .contains(io.moestream.schemas.AvroLimits.jvmOptions());
     }
   }
 

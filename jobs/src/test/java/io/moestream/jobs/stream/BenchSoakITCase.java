@@ -41,7 +41,7 @@ class BenchSoakITCase {
             "32",
             "--batch",
             "2");
-    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.exit()).as("%s%n%s", r.out(), r.err()).isZero();
     assertThat(r.out()).contains("soak verdict: after 4 s of warm-up, resident memory grew");
     List<String> csv = Files.readAllLines(out.resolve("soak.csv"));
     assertThat(csv.get(0)).isEqualTo(MemorySample.HEADER);
@@ -54,6 +54,20 @@ class BenchSoakITCase {
         csv.stream().skip(1).mapToLong(l -> Long.parseLong(l.split(",")[9])).min().orElse(0);
     assertThat(minStep).as("the model's step, from its summaries").isPositive();
     assertThat(Files.size(out.resolve("soak.png"))).isPositive();
+    // One record of every refused kind (2 GB claim, 1 MB and 10 MB among them) at the start:
+    // each one dead letter on the topic, and the job never restarted.
+    int kinds = HostileRecords.all(259, 65_536, 128, 16 << 20).size();
+    assertThat(kinds).isEqualTo(10);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "soak hostile records: injected (\\d+), dead letters (\\d+), job restarts (\\d+)"
+                    + " \\(goal: one dead letter each, no restart: met\\)")
+            .matcher(r.out());
+    assertThat(m.find()).as(r.out()).isTrue();
+    assertThat(Long.parseLong(m.group(1))).isPositive().isEqualTo(kinds);
+    assertThat(m.group(2)).isEqualTo(m.group(1));
+    assertThat(m.group(3)).isEqualTo("0");
+    assertThat(csv.get(0)).endsWith(",injected,dead_letters,restarts");
   }
 
   @Test

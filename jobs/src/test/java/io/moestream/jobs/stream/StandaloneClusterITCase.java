@@ -90,12 +90,16 @@ class StandaloneClusterITCase {
               List.of(BUILD.resolve("flink-lib"), BUILD.resolve("djl-lib")),
               2,
               Map.of(),
-              List.of(
-                  "-Dai.djl.offline=true",
-                  // libtorch's thread pools as in the test JVM the reference run uses.
-                  "-Dai.djl.pytorch.num_threads=2",
-                  "-Dai.djl.pytorch.num_interop_threads=1",
-                  "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+              java.util.stream.Stream.concat(
+                      java.util.stream.Stream.of(
+                          "-Dai.djl.offline=true",
+                          // libtorch's thread pools as in the test JVM the reference run uses.
+                          "-Dai.djl.pytorch.num_threads=2",
+                          "-Dai.djl.pytorch.num_interop_threads=1",
+                          "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"),
+                      // As docker/flink-conf.yaml: no Avro string or bytes field over 1 MiB.
+                      io.moestream.schemas.AvroLimits.jvmOptions().stream())
+                  .toList());
       try {
         FlinkRest rest = cluster.rest();
         String jar = rest.uploadJar(BUILD.resolve("moe-pipeline-job.jar"));

@@ -1,19 +1,29 @@
 package io.moestream.operators;
 
+import io.moestream.schemas.AvroLimits;
 import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.DeadLetterReason;
 import io.moestream.schemas.TokenSequence;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Arrays;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 
 /**
  * Decides whether a raw record may reach a model. Pure (no Flink), so every rule is unit-tested:
- * bytes that are not Avro, a record of another schema, an empty or too long sequence, token ids
- * outside the vocabulary, a missing or oversize model id — each becomes a {@link DeadLetter} with
- * its reason, never an exception that would restart the job.
+ * bytes that are not Avro, a record of another schema, a field claiming more bytes than allowed
+ * (checked before decoding, so a 16-byte record claiming 2 GB allocates nothing), an empty or too
+ * long sequence, token ids outside the vocabulary, a missing or oversize model id — each becomes a
+ * {@link DeadLetter} with its reason, never an exception that would restart the job.
+ *
+ * <p>A dead letter keeps at most the first {@link #KEPT_BYTES} of the refused key and value, with
+ * the value's original length and SHA-256, so it always fits the producer's {@code
+ * max.request.size} (1 MB by default) however large the refused record was.
  *
  * @param vocabSize token ids must lie in [0, vocabSize)
  * @param maxTokens the longest sequence accepted
@@ -22,10 +32,23 @@ import org.apache.avro.message.MissingSchemaException;
 public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
     implements Serializable {
 
+  /** The most bytes of a refused key or value a dead letter keeps. */
+  public static final int KEPT_BYTES = 64 * 1024;
+
+  /** The longest reason a dead letter carries (a decoder's message can quote the input). */
+  static final int MAX_REASON_CHARS = 2000;
+
+  private static final AvroLengthCheck LENGTHS =
+      new AvroLengthCheck(TokenSequence.getClassSchema(), AvroLimits.MAX_LENGTH);
+
   /** The outcome: exactly one of the two is set. */
   public record Result(TokenSequence valid, DeadLetter rejected) {}
 
   public Result validate(RawRecord r) {
+    String oversize = LENGTHS.oversize(r.value);
+    if (oversize != null) {
+      return reject(r, DeadLetterReason.OVERSIZE_FIELD, "oversize field: " + oversize);
+    }
     TokenSequence seq;
     try {
       seq = TokenSequence.getDecoder().decode(r.value);
@@ -35,6 +58,8 @@ public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
     } catch (MissingSchemaException e) {
       return reject(
           r, DeadLetterReason.WRONG_SCHEMA, "a record of another schema: " + e.getMessage());
+    } catch (SystemLimitException e) {
+      return reject(r, DeadLetterReason.OVERSIZE_FIELD, "oversize field: " + e.getMessage());
     } catch (Exception e) {
       return reject(r, DeadLetterReason.NOT_AVRO, "undecodable TokenSequence: " + e);
     }
@@ -69,11 +94,18 @@ public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
   }
 
   static Result reject(RawRecord r, DeadLetterReason code, String reason) {
+    byte[] value = r.value == null ? new byte[0] : r.value;
     DeadLetter d =
         DeadLetter.newBuilder()
-            .setRawKey(r.key == null ? null : ByteBuffer.wrap(r.key))
-            .setRawValue(ByteBuffer.wrap(r.value == null ? new byte[0] : r.value))
-            .setReason(reason)
+            .setRawKey(r.key == null ? null : ByteBuffer.wrap(kept(r.key)))
+            .setRawKeyLength(r.key == null ? -1 : r.key.length)
+            .setRawValue(ByteBuffer.wrap(kept(value)))
+            .setRawValueLength(value.length)
+            .setRawValueSha256(ByteBuffer.wrap(sha256(value)))
+            .setReason(
+                reason.length() <= MAX_REASON_CHARS
+                    ? reason
+                    : reason.substring(0, MAX_REASON_CHARS) + "...")
             .setReasonCode(code)
             .setSourceTopic(r.topic)
             .setSourcePartition(r.partition)
@@ -81,5 +113,17 @@ public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
             .setEventTime(Instant.ofEpochMilli(r.timestamp))
             .build();
     return new Result(null, d);
+  }
+
+  private static byte[] kept(byte[] bytes) {
+    return bytes.length <= KEPT_BYTES ? bytes : Arrays.copyOf(bytes, KEPT_BYTES);
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
   }
 }

@@ -6,11 +6,13 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.OutputTag;
 
 /**
  * The validation step in front of the trainer: valid records pass on, every other record goes to
- * {@link #DEAD_LETTERS} with its reason and source coordinates, and the job goes on.
+ * {@link #DEAD_LETTERS} with its reason and source coordinates, and the job goes on — also when
+ * validating a record throws something the validator did not foresee.
  */
 public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequence> {
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
@@ -39,7 +41,18 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
 
   @Override
   public void processElement(RawRecord r, Context ctx, Collector<TokenSequence> out) {
-    TokenValidator.Result result = validator.validate(r);
+    TokenValidator.Result result;
+    try {
+      result = validator.validate(r);
+    } catch (Throwable t) {
+      // The validator turns every refusal it knows into a dead letter; anything else a record
+      // provokes (a decoder bug, a stack overflow on a hostile nesting) must not restart the job
+      // and meet the same record again. Only errors that leave the JVM unusable propagate.
+      ExceptionUtils.rethrowIfFatalErrorOrOOM(t);
+      result =
+          TokenValidator.reject(
+              r, io.moestream.schemas.DeadLetterReason.OTHER, "validation failed: " + t);
+    }
     if (result.valid() != null) {
       accepted.inc();
       out.collect(result.valid());

@@ -113,4 +113,73 @@ class TokenValidatorTest {
     rejected(bytes("   ", List.of(1)), DeadLetterReason.MISSING_MODEL_ID);
     rejected(bytes("x".repeat(17), List.of(1)), DeadLetterReason.OVERSIZE_MODEL_ID);
   }
+
+  /** 16 bytes: a TokenSequence header, then a model id claiming 2,147,483,000 bytes. */
+  private static byte[] hugeClaim() throws Exception {
+    byte[] out = java.util.Arrays.copyOf(bytes("m1", List.of(1)), 16);
+    long zigzag = 2_147_483_000L << 1;
+    int i = 10;
+    while ((zigzag & ~0x7FL) != 0) {
+      out[i++] = (byte) ((zigzag & 0x7F) | 0x80);
+      zigzag >>>= 7;
+    }
+    out[i++] = (byte) zigzag;
+    out[i] = 'm';
+    return out;
+  }
+
+  @Test
+  void aFieldClaimingTwoGigabytesIsRefusedWithoutAllocatingIt() throws Exception {
+    long before = allocatedBytes();
+    DeadLetter d = rejected(hugeClaim(), DeadLetterReason.OVERSIZE_FIELD);
+    long allocated = allocatedBytes() - before;
+    assertThat(d.getReason()).contains("modelId claims 2147483000 bytes");
+    assertThat(allocated).as("bytes allocated to refuse it").isLessThan(16L << 20);
+  }
+
+  @Test
+  void aModelIdOverTheDecodersLimitIsRefusedBeforeDecoding() throws Exception {
+    byte[] tenMb = bytes("m".repeat(10_000_000), List.of(1));
+    TokenValidator.Result r = validator.validate(raw(tenMb));
+    assertThat(r.rejected().getReasonCode()).isEqualTo(DeadLetterReason.OVERSIZE_FIELD);
+    assertThat(r.rejected().getReason()).contains("limit 1048576");
+  }
+
+  @Test
+  void aLargeRefusedRecordKeepsItsFirst64KbItsLengthAndItsSha256() throws Exception {
+    byte[] value = bytes("m".repeat(1_000_000), List.of(1));
+    byte[] key = new byte[100_000];
+    TokenValidator.Result r = validator.validate(new RawRecord(key, value, "tokens", 0, 9L, 7L));
+    DeadLetter d = r.rejected();
+    assertThat(d.getReasonCode()).isEqualTo(DeadLetterReason.OVERSIZE_MODEL_ID);
+    assertThat(d.getRawValue())
+        .isEqualTo(ByteBuffer.wrap(java.util.Arrays.copyOf(value, TokenValidator.KEPT_BYTES)));
+    assertThat(d.getRawValueLength()).isEqualTo(value.length);
+    assertThat(d.getRawValueSha256())
+        .isEqualTo(
+            ByteBuffer.wrap(java.security.MessageDigest.getInstance("SHA-256").digest(value)));
+    assertThat(d.getRawKey().remaining()).isEqualTo(TokenValidator.KEPT_BYTES);
+    assertThat(d.getRawKeyLength()).isEqualTo(key.length);
+  }
+
+  @Test
+  void aDeadLetterAlwaysFitsTheProducersDefaultMaxRequestSize() throws Exception {
+    byte[] huge = new byte[10 << 20];
+    java.util.Arrays.fill(huge, (byte) 'x');
+    String topic = "t".repeat(249); // Kafka's longest topic name
+    DeadLetter d =
+        TokenValidator.reject(
+                new RawRecord(huge, huge, topic, Integer.MAX_VALUE, Long.MAX_VALUE, 0),
+                DeadLetterReason.OTHER,
+                "r".repeat(5_000_000))
+            .rejected();
+    int encoded = d.toByteBuffer().remaining();
+    assertThat(encoded).isLessThan(200 * 1024); // max.request.size defaults to 1 MiB
+  }
+
+  private static long allocatedBytes() {
+    var bean =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    return bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+  }
 }
