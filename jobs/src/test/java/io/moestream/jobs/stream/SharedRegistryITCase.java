@@ -1,0 +1,138 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.CliRun;
+import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.schemas.TokenSequence;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two {@code train --bounded} jobs writing the same registry topic at the same time, each on its
+ * own token topic and with its default job name: every lifecycle event of both lands exactly once.
+ * Jobs sharing a transactional-id prefix fence each other's transactions, and Flink's committer
+ * then drops the fenced events ("most likely signals data loss"). The expected events are those of
+ * the same two jobs run side by side on registry topics of their own.
+ */
+class SharedRegistryITCase {
+  static {
+    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    }
+  }
+
+  @TempDir Path tmp;
+
+  @Test
+  void twoJobsOnOneRegistryTopicLoseAndDuplicateNoEvent() throws Exception {
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
+      String servers = kafka.bootstrapServers();
+      kafka.createTopics(TopicNames.defaults(), 2);
+      kafka.createTopics(Map.of("tokens-a", 2, "tokens-b", 2), false);
+      kafka.createTopics(Map.of("ref-a.registry", 2, "ref-b.registry", 2), true);
+      produce(servers, "tokens-a", StreamFixtures.drift("alpha", 66 * 40, 0));
+      produce(servers, "tokens-b", StreamFixtures.drift("beta", 66 * 40, 100_000));
+      Path config = config(servers);
+
+      // Reference: each job alone on its own registry topic.
+      List<CliRun> reference =
+          concurrently(
+              train(config, "tokens-a", "ref-a.registry", tmp.resolve("ref-a")),
+              train(config, "tokens-b", "ref-b.registry", tmp.resolve("ref-b")));
+      List<String> expected = new ArrayList<>();
+      expected.addAll(Topics.eventIds(servers, "ref-a.registry"));
+      expected.addAll(Topics.eventIds(servers, "ref-b.registry"));
+      assertThat(Topics.eventIds(servers, "ref-a.registry")).as("job a's events").isNotEmpty();
+      assertThat(Topics.eventIds(servers, "ref-b.registry")).as("job b's events").isNotEmpty();
+
+      // The same two jobs at once on one registry topic, default job names.
+      List<CliRun> shared =
+          concurrently(
+              train(config, "tokens-a", TopicNames.REGISTRY, tmp.resolve("shared-a")),
+              train(config, "tokens-b", TopicNames.REGISTRY, tmp.resolve("shared-b")));
+      for (int i = 0; i < 2; i++) {
+        assertThat(modelLines(shared.get(i)))
+            .as("job %d trained the same models as alone", i)
+            .isEqualTo(modelLines(reference.get(i)));
+      }
+      assertThat(Topics.eventIds(servers, TopicNames.REGISTRY))
+          .as("every event of both jobs exactly once on the shared registry topic")
+          .containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  private static List<String> train(Path config, String tokens, String registry, Path workDir) {
+    return List.of(
+        "train",
+        "--config",
+        config.toString(),
+        "--tokens-topic",
+        tokens,
+        "--registry-topic",
+        registry,
+        "--work-dir",
+        workDir.toString(),
+        "--bounded");
+  }
+
+  /** Both command lines at the same time; each must succeed. */
+  @SafeVarargs
+  private static List<CliRun> concurrently(List<String>... commands) {
+    List<CompletableFuture<CliRun>> runs = new ArrayList<>();
+    for (List<String> args : commands) {
+      runs.add(CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new))));
+    }
+    List<CliRun> out = new ArrayList<>();
+    for (CompletableFuture<CliRun> r : runs) {
+      CliRun run = r.join();
+      assertThat(run.exit()).as(run.err()).isZero();
+      out.add(run);
+    }
+    return out;
+  }
+
+  private Path config(String servers) throws Exception {
+    Path config = tmp.resolve("train.properties");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "bootstrap-servers = " + servers,
+            "d = 32",
+            "ctx = 32",
+            "ff = 64",
+            "experts = 2",
+            "emax = 8",
+            "batch = 4",
+            "window-start = 4",
+            "window-length = 4",
+            "window-period = 8",
+            "checkpoint-interval = 1",
+            "threads = 1",
+            "parallelism = 1",
+            ""));
+    return config;
+  }
+
+  private static void produce(String servers, String topic, List<TokenSequence> records) {
+    try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
+      for (TokenSequence r : records) {
+        producer.send(StreamFixtures.record(topic, r));
+      }
+      producer.flush();
+    }
+  }
+
+  private static List<String> modelLines(CliRun r) {
+    return r.out().lines().filter(l -> l.startsWith("model ")).sorted().toList();
+  }
+}
