@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,17 +89,24 @@ class SharedRegistryITCase {
   /** Both command lines at the same time; each must succeed. */
   @SafeVarargs
   private static List<CliRun> concurrently(List<String>... commands) {
-    List<CompletableFuture<CliRun>> runs = new ArrayList<>();
-    for (List<String> args : commands) {
-      runs.add(CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new))));
+    // A thread each: the common pool has a single thread on a 2-core machine.
+    ExecutorService threads = Executors.newFixedThreadPool(commands.length);
+    try {
+      List<CompletableFuture<CliRun>> runs = new ArrayList<>();
+      for (List<String> args : commands) {
+        runs.add(
+            CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new)), threads));
+      }
+      List<CliRun> out = new ArrayList<>();
+      for (CompletableFuture<CliRun> r : runs) {
+        CliRun run = r.join();
+        assertThat(run.exit()).as(run.err()).isZero();
+        out.add(run);
+      }
+      return out;
+    } finally {
+      threads.shutdownNow();
     }
-    List<CliRun> out = new ArrayList<>();
-    for (CompletableFuture<CliRun> r : runs) {
-      CliRun run = r.join();
-      assertThat(run.exit()).as(run.err()).isZero();
-      out.add(run);
-    }
-    return out;
   }
 
   private Path config(String servers) throws Exception {
