@@ -106,7 +106,7 @@ public final class FlinkProcess implements AutoCloseable {
   }
 
   /** Waits for a tool to finish; its exit code. */
-  int waitFor(long seconds) throws InterruptedException {
+  public int waitFor(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       kill();
       throw new IllegalStateException(name + " did not finish within " + seconds + " s");
