@@ -42,7 +42,9 @@ final class CliErrors {
     cmd.getErr()
         .println(
             "error: "
-                + withoutValues(oneLine(e.getMessage()), args, cmd)
+                + (e.getCause() instanceof ConfigFile.UnknownSetting
+                    ? oneLine(e.getMessage())
+                    : withoutValues(oneLine(e.getMessage()), args, cmd))
                 + " (see '"
                 + cmd.getCommandSpec().qualifiedName()
                 + " --help')");

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +32,8 @@ class SharedRegistryITCase {
       kafka.createTopics(TopicNames.defaults(), 2);
       kafka.createTopics(Map.of("tokens-a", 2, "tokens-b", 2), false);
       kafka.createTopics(Map.of("ref-a.registry", 2, "ref-b.registry", 2), true);
-      produce(servers, "tokens-a", StreamFixtures.drift("alpha", 66 * 60, 0));
-      produce(servers, "tokens-b", StreamFixtures.drift("beta", 66 * 40, 100_000));
+      produce(servers, "tokens-a", StreamFixtures.drift("alpha", 66 * 200, 0));
+      produce(servers, "tokens-b", StreamFixtures.drift("beta", 66 * 200, 50_000));
       Path config = config(servers);
 
       // Reference: each job alone on its own registry topic.
@@ -81,53 +80,30 @@ class SharedRegistryITCase {
 
   /**
    * Both command lines at the same time, each in its own JVM as two deployments run (in one JVM
-   * Flink's Kafka sink notices a duplicate prefix itself), the second one started once the first
-   * has completed two checkpoints, so it starts while the first has transactions open; each must
-   * succeed. Returns what each printed.
+   * Flink's Kafka sink notices a duplicate prefix itself), so that their checkpoints, and with them
+   * their transactional ids, coincide; each must succeed, and neither may be fenced. Returns what
+   * each printed.
    */
   private List<String> concurrently(List<String> first, List<String> second) throws Exception {
-    try (FlinkProcess a = FlinkProcess.startCli("train-" + runs, first, tmp.resolve("logs"))) {
-      awaitCheckpoint(Path.of(first.get(first.indexOf("--work-dir") + 1)), 2, a);
-      try (FlinkProcess b =
-          FlinkProcess.startCli("train-" + runs + "b", second, tmp.resolve("logs"))) {
-        runs++;
-        assertThat(a.waitFor(600)).as("first job's exit code:\n%s", a.logText()).isZero();
-        assertThat(b.waitFor(600)).as("second job's exit code:\n%s", b.logText()).isZero();
-        for (FlinkProcess p : List.of(a, b)) {
-          // A fenced transaction fails the job over (its open events are replayed) or, fenced
-          // after its checkpoint, is dropped by the committer: neither may happen.
-          assertThat(p.logText())
-              .as("%s was not fenced by the other job", p.name())
-              .doesNotContain("ProducerFencedException")
-              .doesNotContain("InvalidProducerEpochException")
-              .doesNotContain("signals data loss");
-        }
-        return List.of(a.logText(), b.logText());
+    Path logs = tmp.resolve("logs-" + runs++);
+    try (FlinkProcess a = FlinkProcess.startCli("first", first, logs);
+        FlinkProcess b = FlinkProcess.startCli("second", second, logs)) {
+      assertThat(a.waitFor(600)).as("first job's exit code:\n%s", a.logText()).isZero();
+      assertThat(b.waitFor(600)).as("second job's exit code:\n%s", b.logText()).isZero();
+      for (FlinkProcess p : List.of(a, b)) {
+        // A fenced transaction fails the job over (its open events are replayed) or, fenced
+        // after its checkpoint, is dropped by the committer: neither may happen.
+        assertThat(p.logText())
+            .as("%s job was not fenced by the other one", p.name())
+            .doesNotContain("ProducerFencedException")
+            .doesNotContain("InvalidProducerEpochException")
+            .doesNotContain("signals data loss");
       }
+      return List.of(a.logText(), b.logText());
     }
   }
 
   private int runs;
-
-  /** Waits until a checkpoint numbered at least {@code n} completed under {@code workDir}. */
-  private static void awaitCheckpoint(Path workDir, int n, FlinkProcess run) throws Exception {
-    Path dir = workDir.resolve("checkpoints");
-    long deadline = System.nanoTime() + 240_000_000_000L;
-    while (System.nanoTime() < deadline && run.isAlive()) {
-      if (Files.isDirectory(dir)) {
-        try (Stream<Path> files = Files.walk(dir, 3)) {
-          if (files
-              .filter(p -> p.getFileName().toString().equals("_metadata"))
-              .map(p -> p.getParent().getFileName().toString())
-              .anyMatch(c -> c.startsWith("chk-") && Integer.parseInt(c.substring(4)) >= n)) {
-            return;
-          }
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the first job completed no checkpoint " + n + ":\n" + run.logText());
-  }
 
   private Path config(String servers) throws Exception {
     Path config = tmp.resolve("train.properties");
@@ -146,6 +122,7 @@ class SharedRegistryITCase {
             "window-length = 4",
             "window-period = 8",
             "checkpoint-interval = 1",
+            "summary-every = 2",
             "threads = 1",
             "parallelism = 1",
             ""));
