@@ -6,11 +6,13 @@ import io.moestream.jobs.cluster.FlinkProcess;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.schemas.TokenSequence;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,10 +88,12 @@ class SharedRegistryITCase {
    */
   private List<String> concurrently(List<String> first, List<String> second) throws Exception {
     Path logs = tmp.resolve("logs-" + runs++);
-    try (FlinkProcess a = FlinkProcess.startCli("first", first, logs);
-        FlinkProcess b = FlinkProcess.startCli("second", second, logs)) {
-      assertThat(a.waitFor(600)).as("first job's exit code:\n%s", a.logText()).isZero();
-      assertThat(b.waitFor(600)).as("second job's exit code:\n%s", b.logText()).isZero();
+    try (FlinkProcess a = train("first", first, logs);
+        FlinkProcess b = train("second", second, logs)) {
+      int exitA = a.waitFor(600);
+      int exitB = b.waitFor(600);
+      assertThat(exitA).as("%s: first job's exit code:\n%s", logs, a.logText()).isZero();
+      assertThat(exitB).as("%s: second job's exit code:\n%s", logs, b.logText()).isZero();
       for (FlinkProcess p : List.of(a, b)) {
         // A fenced transaction fails the job over (its open events are replayed) or, fenced
         // after its checkpoint, is dropped by the committer: neither may happen.
@@ -104,6 +108,22 @@ class SharedRegistryITCase {
   }
 
   private int runs;
+
+  /** {@code moe train} in its own JVM, a failure printed with its stack trace. */
+  private static FlinkProcess train(String name, List<String> args, Path logs) throws Exception {
+    List<String> jvm = new ArrayList<>(FlinkProcess.JDK17_OPENS);
+    jvm.addAll(
+        List.of(
+            "-Xmx1g",
+            "-Dmoe.debug=true",
+            "-Dai.djl.offline=true",
+            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
+    List<Path> classpath =
+        Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .toList();
+    return FlinkProcess.start(name, classpath, jvm, "io.moestream.jobs.MoeCli", args, logs);
+  }
 
   private Path config(String servers) throws Exception {
     Path config = tmp.resolve("train.properties");
