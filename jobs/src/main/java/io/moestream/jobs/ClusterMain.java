@@ -2,6 +2,9 @@ package io.moestream.jobs;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
 
 /**
  * The entry class for submitting the job jar to a running Flink cluster (REST {@code entryClass},
@@ -14,6 +17,21 @@ import java.io.StringWriter;
 public final class ClusterMain {
   private ClusterMain() {}
 
+  /** The (sub)command names at the front of {@code args}, e.g. "registry tail". */
+  static String commandName(String[] args) {
+    List<String> names = new ArrayList<>();
+    CommandLine cmd = MoeCli.newCommandLine();
+    for (String a : args) {
+      CommandLine sub = cmd.getSubcommands().get(a);
+      if (sub == null) {
+        break;
+      }
+      names.add(a);
+      cmd = sub;
+    }
+    return names.isEmpty() ? "(no command)" : String.join(" ", names);
+  }
+
   public static void main(String[] args) {
     // In a JobManager, Avro may have loaded before this main: there the limits come from
     // env.java.opts (docker/flink-conf.yaml); in a fresh JVM this sets them in time.
@@ -22,8 +40,17 @@ public final class ClusterMain {
     int exit = MoeCli.run(MoeCli.newCommandLine().setErr(new PrintWriter(err, true)), args);
     System.err.print(err);
     if (exit != 0) {
+      // Never the arguments: they may hold secrets, and this message reaches the JobManager's log
+      // and the REST answer. The error line names what is wrong (CliErrors hides values).
       throw new IllegalStateException(
-          "moe " + String.join(" ", args) + " exited with " + exit + ": " + err.toString().trim());
+          "moe "
+              + commandName(args)
+              + " exited with "
+              + exit
+              + ": "
+              + CliErrors.hide(
+                  err.toString().trim(),
+                  CliErrors.argumentValues(args, List.of(commandName(args).split(" ")))));
     }
   }
 }

@@ -70,7 +70,7 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
     known.remove(key(OPTION));
     for (String k : new TreeSet<>(values.stringPropertyNames())) {
       if (!known.contains(k)) {
-        throw new IllegalArgumentException(
+        throw new UnknownSetting(
             "unknown setting '"
                 + k
                 + "' in "
@@ -80,6 +80,13 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
                 + "'; its settings are: "
                 + String.join(", ", known));
       }
+    }
+  }
+
+  /** A key the command does not have: the message names keys and the file, never a value. */
+  static final class UnknownSetting extends IllegalArgumentException {
+    UnknownSetting(String message) {
+      super(message);
     }
   }
 

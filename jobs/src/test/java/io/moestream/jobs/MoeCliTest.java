@@ -57,7 +57,8 @@ class MoeCliTest {
   void badRouterIsOneErrorLineAndExit2() {
     CliRun r = run("train-local", "--router", "bogus");
     assertOneErrorLine(r);
-    assertThat(r.err()).contains("bogus", "dynmoe");
+    // The option and what it accepts, never the value itself (values may be secrets).
+    assertThat(r.err()).contains("--router", "dynmoe").doesNotContain("bogus");
   }
 
   @Test

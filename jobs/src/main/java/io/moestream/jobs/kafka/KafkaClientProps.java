@@ -1,5 +1,11 @@
 package io.moestream.jobs.kafka;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,14 +15,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Option;
 
 /**
- * The Kafka client settings every command shares: {@code --bootstrap-servers} plus repeatable
- * {@code --kafka-property KEY=VALUE} passed unchanged to every client, so SASL and TLS ({@code
+ * The Kafka client settings every command shares: {@code --bootstrap-servers}, a properties file
+ * {@code --kafka-config FILE} (Kafka's own {@code --command-config} convention, so secrets stay out
+ * of {@code ps} and the shell history) and repeatable {@code --kafka-property KEY=VALUE} (which
+ * wins over the file), passed unchanged to every client, so SASL and TLS ({@code
  * security.protocol}, {@code sasl.*}, {@code ssl.*}) work without a flag per setting. Used as a
  * picocli mixin or built with {@link #of}.
  *
  * <p>Those pass-through values include passwords and JAAS configs, so this class never prints them:
  * {@link #toString()} and {@link #redacted()} show {@code [hidden]} for every key that looks
- * secret. The {@link Properties} it builds go to Kafka clients only, never to a log.
+ * secret. The {@link Properties} it builds go to Kafka clients only, never to a log, and no error
+ * message quotes a value ({@link #values()} lets the CLI's error handler check that).
  */
 public final class KafkaClientProps {
   static final String HIDDEN = "[hidden]";
@@ -40,6 +49,15 @@ public final class KafkaClientProps {
               + " printed.")
   Map<String, String> properties = new LinkedHashMap<>();
 
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      description =
+          "Properties file of Kafka client settings for every client (like Kafka's"
+              + " --command-config), e.g. SASL credentials kept out of the command line;"
+              + " --kafka-property wins over it. Its values are never printed.")
+  Path kafkaConfig;
+
   /** For picocli; fields are filled from the command line. */
   public KafkaClientProps() {}
 
@@ -62,6 +80,14 @@ public final class KafkaClientProps {
   /** Bootstrap servers and the pass-through properties: the base of every client. */
   public Properties common() {
     Properties p = new Properties();
+    Properties file = fileProperties();
+    for (String key : file.stringPropertyNames()) {
+      if (key.strip().equals("bootstrap.servers")) {
+        throw new IllegalArgumentException(
+            "use --bootstrap-servers, not bootstrap.servers in --kafka-config");
+      }
+      p.setProperty(key.strip(), file.getProperty(key));
+    }
     for (Map.Entry<String, String> e : properties.entrySet()) {
       String key = e.getKey() == null ? "" : e.getKey().strip();
       if (key.isEmpty()) {
@@ -75,6 +101,39 @@ public final class KafkaClientProps {
     }
     p.setProperty("bootstrap.servers", bootstrapServers());
     return p;
+  }
+
+  /** The settings of {@code --kafka-config}, empty without it. */
+  private Properties fileProperties() {
+    Properties p = new Properties();
+    if (kafkaConfig == null) {
+      return p;
+    }
+    try (Reader r = Files.newBufferedReader(kafkaConfig, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(
+          "cannot read --kafka-config " + kafkaConfig + ": no such file");
+    } catch (IOException | IllegalArgumentException e) {
+      // Never e.getMessage(): Properties.load quotes the malformed line, which may be a secret.
+      throw new IllegalArgumentException(
+          "cannot read --kafka-config " + kafkaConfig + ": not a readable properties file");
+    }
+    return p;
+  }
+
+  /** Every configured property value: what no output or error message may contain. */
+  public java.util.List<String> values() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (kafkaConfig != null && Files.isReadable(kafkaConfig)) {
+      try {
+        fileProperties().forEach((k, v) -> out.add(v.toString()));
+      } catch (IllegalArgumentException unreadable) {
+        // nothing read, nothing to hide
+      }
+    }
+    properties.values().forEach(v -> out.add(v == null ? "" : v));
+    return out;
   }
 
   /** An admin client's settings. */
@@ -115,6 +174,10 @@ public final class KafkaClientProps {
   public Map<String, String> redacted() {
     Map<String, String> out = new LinkedHashMap<>();
     out.put("bootstrap.servers", bootstrapServers);
+    if (kafkaConfig != null) {
+      fileProperties()
+          .forEach((k, v) -> out.put(k.toString(), isSecret(k.toString()) ? HIDDEN : v.toString()));
+    }
     properties.forEach((k, v) -> out.put(k, isSecret(k) ? HIDDEN : v));
     return out;
   }

@@ -24,6 +24,8 @@ public record FlinkSettings(
 
   public static final int MAX_PARALLELISM = 128;
 
+  static final String LOOPBACK = "127.0.0.1";
+
   public Path checkpointDir() {
     return workDir.resolve("checkpoints");
   }
@@ -45,9 +47,16 @@ public record FlinkSettings(
     c.put("parallelism.default", Integer.toString(parallelism));
     c.put("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
     c.put("io.tmp.dirs", workDir.resolve("tmp").toString());
-    c.put("rest.bind-address", "127.0.0.1");
-    c.put("rest.address", "127.0.0.1");
+    // The embedded cluster serves this machine only: every service it opens (web UI and REST, RPC
+    // of JobManager and TaskManager, blob server, data exchange, metric queries) listens on
+    // loopback, so nothing on the network can submit jobs, read the configuration or state.
+    c.put("rest.bind-address", LOOPBACK);
+    c.put("rest.address", LOOPBACK);
     c.put("rest.port", Integer.toString(restPort));
+    c.put("jobmanager.rpc.address", LOOPBACK);
+    c.put("jobmanager.bind-host", LOOPBACK);
+    c.put("taskmanager.host", LOOPBACK);
+    c.put("taskmanager.bind-host", LOOPBACK);
     // libtorch allocates outside the JVM heap; Flink must leave room for it (DESIGN §5).
     c.put("taskmanager.memory.task.off-heap.size", "1g");
     c.put("restart-strategy.type", "fixed-delay");

@@ -8,6 +8,7 @@ import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TrainingSummary;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.connector.source.Source;
@@ -20,15 +21,60 @@ import org.apache.flink.util.function.SerializableFunction;
 /**
  * Builds the job's Kafka source and exactly-once sinks. Exactly-once sinks write in transactions
  * committed with each checkpoint, so consumers must read with {@code isolation.level =
- * read_committed}; the transaction timeout stays below the broker's {@code
- * transaction.max.timeout.ms} (15 minutes by default).
+ * read_committed}, and the source reads that way itself; the transaction timeout stays below the
+ * broker's {@code transaction.max.timeout.ms} (15 minutes by default) and above twice the
+ * checkpoint interval ({@link #checkCheckpointInterval}).
  *
  * @param bootstrapServers Kafka bootstrap servers
  * @param clientProperties extra client properties (security settings) for every client
- * @param transactionalIdPrefix unique per job: two jobs must never share it
+ * @param transactionalIdPrefix unique per job (its job name): two jobs that share it fence each
+ *     other's transactions and lose events; a restarted job must keep it, so that it aborts the
+ *     transactions its previous run left open
  */
 public record KafkaConnectors(
     String bootstrapServers, Properties clientProperties, String transactionalIdPrefix) {
+  static final String TRANSACTION_TIMEOUT = "transaction.timeout.ms";
+
+  /** The sinks' transaction timeout unless the client properties set one. */
+  static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
+  /** The sinks' transaction timeout: {@code transaction.timeout.ms}, else the default. */
+  public Duration transactionTimeout() {
+    String ms = clientProperties.getProperty(TRANSACTION_TIMEOUT);
+    if (ms == null) {
+      return DEFAULT_TRANSACTION_TIMEOUT;
+    }
+    try {
+      long value = Long.parseLong(ms.strip());
+      if (value > 0) {
+        return Duration.ofMillis(value);
+      }
+    } catch (NumberFormatException e) {
+      // reported below, without the value
+    }
+    throw new IllegalArgumentException(TRANSACTION_TIMEOUT + " must be a positive number of ms");
+  }
+
+  /**
+   * Refuses a checkpoint interval of half the transaction timeout or more. A sink's transaction
+   * stays open from one checkpoint until the next one completes; if the broker times it out first,
+   * its events are gone and Flink's committer only logs that this "most likely signals data loss".
+   * Half leaves room for a slow checkpoint and a restart.
+   */
+  public void checkCheckpointInterval(Duration interval) {
+    Duration timeout = transactionTimeout();
+    if (interval.multipliedBy(2).compareTo(timeout) >= 0) {
+      throw new IllegalArgumentException(
+          "--checkpoint-interval must be below half the Kafka transaction timeout ("
+              + TRANSACTION_TIMEOUT
+              + " = "
+              + timeout.toMillis()
+              + " ms), or events of a transaction the broker aborted are lost; shorten the"
+              + " interval or raise "
+              + TRANSACTION_TIMEOUT
+              + " (up to the broker's transaction.max.timeout.ms)");
+    }
+  }
 
   /**
    * Source of raw token records; {@code bounded} stops at the offsets present at start, also after
@@ -41,6 +87,8 @@ public record KafkaConnectors(
             .setProperties(clientProperties)
             .setTopics(topic)
             .setGroupId(groupId)
+            // Token producers may be transactional too: never train on an aborted attempt.
+            .setProperty("isolation.level", "read_committed")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new RawRecordDeserializer());
     if (bounded) {
@@ -69,7 +117,7 @@ public record KafkaConnectors(
       String topic, String name, SerializableFunction<T, String> key) {
     Properties p = new Properties();
     p.putAll(clientProperties);
-    p.putIfAbsent("transaction.timeout.ms", "600000");
+    p.putIfAbsent(TRANSACTION_TIMEOUT, Long.toString(DEFAULT_TRANSACTION_TIMEOUT.toMillis()));
     return KafkaSink.<T>builder()
         .setBootstrapServers(bootstrapServers)
         .setKafkaProducerConfig(p)

@@ -1,6 +1,11 @@
 package io.moestream.jobs.stream;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** Options of the streaming job shared by {@code train} and the embedded {@code demo}. */
@@ -28,6 +33,16 @@ public final class StreamOptions {
       defaultValue = "moe.metrics",
       description = "Training summaries (default: ${DEFAULT-VALUE}).")
   public String metricsTopic;
+
+  @Option(
+      names = "--job-name",
+      paramLabel = "NAME",
+      description =
+          "The Flink job name and the prefix of its Kafka transactional ids; two jobs must never"
+              + " share it, and a restarted job must keep it. Default: moe-stream- followed by a"
+              + " hash of the absolute --work-dir, --tokens-topic and --registry-topic, so"
+              + " --resume keeps it and jobs in other work directories differ.")
+  public String jobName;
 
   @Option(
       names = "--work-dir",
@@ -95,4 +110,34 @@ public final class StreamOptions {
           "Refuse to start when one model (parameters, gradients and both AdamW moments, fp32, at"
               + " the maximum expert count) needs more than this (default: ${DEFAULT-VALUE}).")
   public long maxModelMemoryMb;
+
+  private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  /**
+   * {@code --job-name}, else a name derived from what identifies this job's run and stays the same
+   * when it restarts: its work directory (where {@code --resume} finds its checkpoints) and the
+   * topics it reads and writes. Never random: a restarted job must reuse its transactional-id
+   * prefix to abort the transactions its previous run left open.
+   */
+  public String jobName() {
+    if (jobName != null) {
+      if (!JOB_NAME.matcher(jobName).matches()) {
+        throw new IllegalArgumentException(
+            "--job-name must be 1 to 100 letters, digits, '.', '_' or '-'");
+      }
+      return jobName;
+    }
+    return defaultJobName(workDir.toAbsolutePath().normalize(), tokensTopic, registryTopic);
+  }
+
+  static String defaultJobName(Path absoluteWorkDir, String tokensTopic, String registryTopic) {
+    String identity = absoluteWorkDir + "\n" + tokensTopic + "\n" + registryTopic;
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+      return "moe-stream-" + HexFormat.of().formatHex(hash, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JVM", e);
+    }
+  }
 }

@@ -69,6 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
+    connectors(kafka).checkCheckpointInterval(Duration.ofSeconds(stream.checkpointSeconds));
     String recovery = fromSavepoint;
     if (resume) {
       recovery =
@@ -94,7 +95,8 @@ public final class TrainCommand implements Callable<Integer> {
       if (savepointDir != null) {
         throw new IllegalArgumentException("--savepoint-dir needs --bounded");
       }
-      job(kafka, GROUP_ID).execute(env);
+      job(kafka, GROUP_ID).build(env);
+      env.execute(stream.jobName());
       return 0;
     }
     Path target = (savepointDir != null ? savepointDir : stream.workDir.resolve("savepoints"));
@@ -102,7 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
     String group = GROUP_ID + "-" + UUID.randomUUID();
     try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.tokensTopic, group)) {
       job(kafka, group).build(env);
-      JobClient client = env.executeAsync(MoeStreamingJob.NAME);
+      JobClient client = env.executeAsync(stream.jobName());
       CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
       while (!input.consumed()) {
         if (done.isDone()) {
@@ -131,9 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
    * keeps the stopping offsets (none, or old ones) it was saved with.
    */
   MoeStreamingJob job(KafkaClientProps client, String groupId) {
-    KafkaConnectors kafka =
-        new KafkaConnectors(
-            client.bootstrapServers(), client.common(), "moe-" + stream.registryTopic);
+    KafkaConnectors kafka = connectors(client);
     TrainerSettings settings =
         new TrainerSettings(
                 model.toConfig(),
@@ -147,6 +147,11 @@ public final class TrainCommand implements Callable<Integer> {
         new TopicNames(
             stream.tokensTopic, stream.dlqTopic, stream.registryTopic, stream.metricsTopic);
     return kafka.job(topics, groupId, false, settings, stream.maxTokens);
+  }
+
+  /** Kafka connectors whose transactional ids are this job's own (its job name). */
+  private KafkaConnectors connectors(KafkaClientProps client) {
+    return new KafkaConnectors(client.bootstrapServers(), client.common(), stream.jobName());
   }
 
   static void printDigests(JobExecutionResult result, PrintWriter out) {

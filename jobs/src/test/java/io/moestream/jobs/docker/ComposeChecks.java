@@ -17,6 +17,7 @@ final class ComposeChecks {
   static final List<String> LONG_RUNNING =
       List.of("kafka", "jobmanager", "taskmanager-1", "taskmanager-2");
   static final List<String> ONE_SHOT = List.of("create-topics", "submit-job", "producer");
+  private static final String LOOPBACK = "127.0.0.1:";
   private static final Pattern HOST_PORT = Pattern.compile("([a-z0-9-]+):(\\d+)");
 
   private final Map<String, Object> compose;
@@ -40,6 +41,7 @@ final class ComposeChecks {
       c.images();
       c.kafkaPorts();
       c.flinkPorts();
+      c.loopbackPorts();
       c.volumes();
     }
     return c.problems;
@@ -156,7 +158,7 @@ final class ComposeChecks {
     Map<String, String> props = flinkProperties("jobmanager");
     String rest = props.get("rest.port");
     String jmHost = String.valueOf(service("jobmanager").get("hostname"));
-    if (!list(service("jobmanager").get("ports")).contains(rest + ":" + rest)) {
+    if (!list(service("jobmanager").get("ports")).contains(LOOPBACK + rest + ":" + rest)) {
       problems.add("jobmanager: rest.port " + rest + " is not published");
     }
     expect("jobmanager rpc address", jmHost, props.get("jobmanager.rpc.address"));
@@ -180,6 +182,20 @@ final class ComposeChecks {
     int entry = submit.indexOf("--class");
     if (entry < 0 || !"io.moestream.jobs.ClusterMain".equals(submit.get(entry + 1))) {
       problems.add("submit-job: entry class must be ClusterMain (MoeCli calls System.exit)");
+    }
+  }
+
+  /**
+   * Every published port listens on the host's loopback only: PLAINTEXT Kafka and Flink's REST API
+   * (which accepts job graphs) must not be reachable from the network by default.
+   */
+  private void loopbackPorts() {
+    for (Map.Entry<String, Object> s : services().entrySet()) {
+      for (Object published : list(map(s.getValue()).get("ports"))) {
+        if (!String.valueOf(published).startsWith(LOOPBACK)) {
+          problems.add(s.getKey() + ": port " + published + " is published on every interface");
+        }
+      }
     }
   }
 

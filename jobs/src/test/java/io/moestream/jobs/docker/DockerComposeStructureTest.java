@@ -61,6 +61,11 @@ class DockerComposeStructureTest {
     assertThat(ComposeChecks.of(wrongPort, KAFKA_IMAGE, FLINK))
         .contains("submit-job: does not submit to jobmanager:8081");
 
+    Map<String, Object> everywhere = compose();
+    service(everywhere, "kafka").put("ports", List.of("9094:9094"));
+    assertThat(ComposeChecks.of(everywhere, KAFKA_IMAGE, FLINK))
+        .contains("kafka: port 9094:9094 is published on every interface");
+
     Map<String, Object> startedTooEarly = compose();
     Map<String, Object> deps = map(service(startedTooEarly, "producer").get("depends_on"));
     map(deps.get("create-topics")).put("condition", "service_started");
@@ -98,6 +103,8 @@ class DockerComposeStructureTest {
     assertThat(conf.get("taskmanager.memory.task.off-heap.size")).isEqualTo("1g");
     assertThat(conf.get("state.backend.type")).isEqualTo("rocksdb");
     assertThat(conf).doesNotContainKey("env.java.opts.all"); // would drop the image's --add-opens
+    // No jar upload from the web UI: jobs go in with `flink run` (submit-job).
+    assertThat(conf.get("web.submit.enable")).isEqualTo(false);
     for (String role : List.of("jobmanager", "taskmanager")) {
       assertThat(String.valueOf(conf.get("env.java.opts." + role)))
           .contains("-Dai.djl.offline=true", "SERIALIZABLE_PACKAGES=io.moestream.schemas")

@@ -3,9 +3,13 @@ package io.moestream.jobs.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,5 +85,43 @@ class KafkaClientPropsTest {
   @Test
   void defaultsToLocalhost() {
     assertThat(parse().bootstrapServers()).isEqualTo("localhost:9092");
+  }
+
+  @Test
+  void aKafkaConfigFileReachesEveryClientAndPropertiesWinOverIt(@TempDir Path tmp)
+      throws Exception {
+    Path file = tmp.resolve("client.properties");
+    Files.writeString(
+        file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + JAAS + "\n");
+    KafkaClientProps k =
+        parse(
+            "--kafka-config", file.toString(), "--kafka-property", "sasl.mechanism=SCRAM-SHA-512");
+    for (Properties p : List.of(k.producer(), k.consumer(), k.admin())) {
+      assertThat(p.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+      assertThat(p.getProperty("sasl.jaas.config")).isEqualTo(JAAS);
+      assertThat(p.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+    }
+    assertThat(k.toString()).doesNotContain("hunter2").contains("sasl.mechanism");
+    assertThat(k.redacted()).containsEntry("sasl.jaas.config", KafkaClientProps.HIDDEN);
+    assertThat(k.values()).contains(JAAS, "SASL_SSL");
+  }
+
+  @Test
+  void kafkaConfigErrorsNameTheFileButNoValue(@TempDir Path tmp) throws Exception {
+    assertThatThrownBy(() -> parse("--kafka-config", tmp.resolve("nope").toString()).common())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka-config")
+        .hasMessageContaining("no such file");
+    Path bad = tmp.resolve("bad.properties");
+    Files.writeString(bad, "ssl.key.password=\\uZZZZhunter2\n");
+    assertThatThrownBy(() -> parse("--kafka-config", bad.toString()).common())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka-config")
+        .hasMessageNotContaining("hunter2");
+    Path bootstrap = tmp.resolve("bootstrap.properties");
+    Files.writeString(bootstrap, "bootstrap.servers=x:1\n");
+    assertThatThrownBy(() -> parse("--kafka-config", bootstrap.toString()).common())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--bootstrap-servers");
   }
 }
