@@ -52,14 +52,16 @@ public final class RestoreCompatibility {
   }
 
   /**
-   * One line naming every differing setting, e.g. {@code models in the savepoint were trained with
+   * One line naming every differing setting, e.g. {@code the savepoint's models were trained with
    * d=32, router=top-k; this run has d=64, router=dynmoe (only ... may change on restore)}; empty
    * when the settings match.
    *
-   * @param what what holds the stored models ({@code "models in the savepoint"})
+   * @param stored the stored models with their verb ({@code "the savepoint's models were"})
+   * @param run the running side with its verb ({@code "this run has"})
    */
   public static Optional<String> mismatch(
-      String what,
+      String stored,
+      String run,
       ModelConfig storedModel,
       TrainConfig storedTrain,
       ModelConfig runModel,
@@ -69,10 +71,12 @@ public final class RestoreCompatibility {
       return Optional.empty();
     }
     return Optional.of(
-        what
-            + " were trained with "
+        stored
+            + " trained with "
             + String.join(", ", d.stream().map(x -> x.name() + "=" + x.stored()).toList())
-            + "; this run has "
+            + "; "
+            + run
+            + " "
             + String.join(", ", d.stream().map(x -> x.name() + "=" + x.run()).toList())
             + " ("
             + MAY_CHANGE

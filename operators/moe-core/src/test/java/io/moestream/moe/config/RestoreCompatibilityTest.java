@@ -15,7 +15,8 @@ class RestoreCompatibilityTest {
     ModelConfig same = new ModelConfig(260, 32, 2, 4, 16, 64, RouterConfig.topK(4, 2));
     assertThat(RestoreCompatibility.differences(TOPK_32, TRAIN, same, TrainConfig.defaults(1)))
         .isEmpty();
-    assertThat(RestoreCompatibility.mismatch("m", TOPK_32, TRAIN, same, TRAIN)).isEmpty();
+    assertThat(RestoreCompatibility.mismatch("m was", "r has", TOPK_32, TRAIN, same, TRAIN))
+        .isEmpty();
   }
 
   @Test
@@ -27,7 +28,9 @@ class RestoreCompatibilityTest {
             new Difference("router", "top-k", "dynmoe"),
             new Difference("emax", "4", "16"),
             new Difference("top-k", "2", "1"));
-    String line = RestoreCompatibility.mismatch("models", TOPK_32, TRAIN, run, TRAIN).orElseThrow();
+    String line =
+        RestoreCompatibility.mismatch("models were", "this run has", TOPK_32, TRAIN, run, TRAIN)
+            .orElseThrow();
     assertThat(line)
         .startsWith(
             "models were trained with d=32, router=top-k, emax=4, top-k=2; this run has d=64,"
