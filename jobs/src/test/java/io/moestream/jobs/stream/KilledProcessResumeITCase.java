@@ -6,11 +6,13 @@ import io.moestream.jobs.CliRun;
 import io.moestream.jobs.cluster.FlinkProcess;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.snapshot.SavepointModels;
 import io.moestream.schemas.TokenSequence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -26,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hook, open Kafka transactions left behind) and restarted with {@code train --resume --bounded}:
  * the models equal those of one undisturbed {@code train --bounded} over the same records, bit for
  * bit, and the registry topic (read_committed) holds exactly that run's lifecycle events, once
- * each.
+ * each. The resume started from the newest retained checkpoint and that checkpoint held both models
+ * with steps above zero (read back with the State Processor API); a plain {@code train} in the same
+ * work directory, {@code --resume} forgotten, is refused in one line.
  */
 class KilledProcessResumeITCase {
   @TempDir Path tmp;
@@ -54,6 +58,21 @@ class KilledProcessResumeITCase {
           .as("the kill came before the input was consumed")
           .isTrue();
 
+      Path newest = RetainedCheckpoints.latest(workDir.resolve("checkpoints")).orElseThrow();
+      CliRun forgotResume =
+          CliRun.of(
+              "train",
+              "--config",
+              config.toString(),
+              "--work-dir",
+              workDir.toString(),
+              "--bounded");
+      assertThat(forgotResume.exit()).as(forgotResume.err()).isEqualTo(2);
+      assertThat(forgotResume.err())
+          .startsWith("error: ")
+          .contains("holds checkpoints of an earlier run", newest.toString(), "--resume");
+      assertThat(forgotResume.err().lines()).hasSize(1);
+
       CliRun resumed =
           CliRun.of(
               "train",
@@ -64,6 +83,7 @@ class KilledProcessResumeITCase {
               "--resume",
               "--bounded");
       assertThat(resumed.exit()).as(resumed.err()).isZero();
+      assertResumedFromModels(resumed, newest);
       CliRun undisturbed =
           CliRun.of(
               "train",
@@ -92,6 +112,25 @@ class KilledProcessResumeITCase {
       assertThat(events)
           .containsExactlyInAnyOrderElementsOf(Topics.eventIds(servers, reference.registry()));
     }
+  }
+
+  /**
+   * {@code --resume} started from the newest retained checkpoint (the one the killed process
+   * completed last), and that checkpoint held both models, trained: read back independently with
+   * the State Processor API, each has a step count above zero, the steps the CLI reported.
+   */
+  private void assertResumedFromModels(CliRun resumed, Path newest) throws Exception {
+    SavepointModels.Contents held = SavepointModels.read(newest, Set.of(), tmp.resolve("read"));
+    assertThat(held.models()).containsOnlyKeys("alpha", "beta");
+    StringBuilder steps = new StringBuilder();
+    for (SavepointModels.StoredModel m : held.models().values()) {
+      assertThat(m.cursor().steps()).as("%s trained before the kill", m.modelId()).isPositive();
+      assertThat(m.entries()).extracting(e -> e.key()).contains("meta", "shared");
+      steps.append(' ').append(m.modelId()).append('@').append(m.cursor().steps());
+    }
+    assertThat(resumed.out().lines())
+        .as("--resume names the checkpoint it starts from and its models")
+        .contains("restore from " + newest + ": 2 model(s)" + steps);
   }
 
   private Path config(String servers) throws Exception {
