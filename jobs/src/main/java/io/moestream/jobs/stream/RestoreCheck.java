@@ -9,8 +9,6 @@ import io.moestream.moe.train.TrainerSnapshots;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -74,9 +72,12 @@ final class RestoreCheck {
   }
 
   /**
-   * Reads the models stored at {@code recovery} and refuses the run unless each was built with
-   * {@code model} and {@code train}; prints which state the run starts from and the models' steps.
-   * A path on a remote file system is left to Flink (and to the trainer's own check).
+   * Refuses the run unless the models stored at {@code recovery} were built with {@code model} and
+   * {@code train}, and prints which state the run starts from. Reads the model ids first (no model
+   * entries), then one model whole: every model of a job is built from the job's settings, and
+   * reading them all would hold the whole state in this process's heap. A model of other settings
+   * that slipped in anyway is still refused by the trainer when it opens. A path on a remote file
+   * system is left to Flink (and to the trainer's check).
    */
   static void models(
       String recovery, ModelConfig model, TrainConfig train, Path tmp, PrintWriter out)
@@ -85,32 +86,41 @@ final class RestoreCheck {
     if (local.isEmpty()) {
       return;
     }
-    SavepointModels.Contents contents = SavepointModels.read(local.get(), Set.of(), tmp);
-    List<String> steps = new ArrayList<>();
-    for (SavepointModels.StoredModel m : contents.models().values()) {
-      TrainerSnapshots.StoredConfig stored = storedConfig(m);
-      Optional<String> mismatch =
-          RestoreCompatibility.mismatch(
-              "the models in " + local.get() + " were",
-              "this run has",
-              stored.model(),
-              stored.train(),
-              model,
-              train);
-      if (mismatch.isPresent()) {
-        throw new IllegalArgumentException(mismatch.get());
+    Set<String> ids = SavepointModels.read(local.get(), Set.of(NO_MODEL), tmp).modelIds();
+    String checked = "";
+    if (!ids.isEmpty()) {
+      String first = ids.iterator().next();
+      SavepointModels.StoredModel m =
+          SavepointModels.read(local.get(), Set.of(first), tmp).models().get(first);
+      if (m != null) {
+        TrainerSnapshots.StoredConfig stored = storedConfig(m);
+        Optional<String> mismatch =
+            RestoreCompatibility.mismatch(
+                "the models in " + local.get() + " were",
+                "this run has",
+                stored.model(),
+                stored.train(),
+                model,
+                train);
+        if (mismatch.isPresent()) {
+          throw new IllegalArgumentException(mismatch.get());
+        }
+        checked = "; settings match (" + first + " at step " + m.cursor().steps() + ")";
       }
-      steps.add(m.modelId() + "@" + m.cursor().steps());
     }
     out.println(
         "restore from "
             + local.get()
             + ": "
-            + steps.size()
-            + " model(s)"
-            + (steps.isEmpty() ? "" : " " + String.join(" ", steps)));
+            + ids.size()
+            + " model(s) "
+            + String.join(" ", ids)
+            + checked);
     out.flush();
   }
+
+  /** A key no model has: reads every model id and no model entry. */
+  private static final String NO_MODEL = "\u0000";
 
   private static TrainerSnapshots.StoredConfig storedConfig(SavepointModels.StoredModel m) {
     for (SnapshotEntry e : m.entries()) {

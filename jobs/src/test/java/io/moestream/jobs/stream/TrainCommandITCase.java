@@ -79,7 +79,8 @@ class TrainCommandITCase {
           .containsPattern(
               "restore from "
                   + java.util.regex.Pattern.quote(first.dir().toString())
-                  + ": 3 model\\(s\\) alpha@[1-9][0-9]* beta@[1-9][0-9]* gamma@[1-9][0-9]*\\n");
+                  + ": 3 model\\(s\\) alpha beta gamma; settings match \\(alpha at step"
+                  + " [1-9][0-9]*\\)\\n");
       assertThat(modelLines(restored))
           .as("models restored at parallelism %s", parallelism)
           .isEqualTo(first.models());
