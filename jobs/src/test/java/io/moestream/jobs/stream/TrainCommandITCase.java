@@ -105,6 +105,42 @@ class TrainCommandITCase {
         "trained with ctx=16, lr=0.003; this run has ctx=32, lr=1.0E-4 (");
   }
 
+  /**
+   * The same savepoint restored by a job submitted without the CLI ({@code flink run} with other
+   * flags): the trainer refuses the models of other settings when it opens, and the job fails once
+   * with a non-recoverable error naming them — no restart loop, nothing reshaped.
+   */
+  @Test
+  void aJobSubmittedWithoutTheCliFailsOnceOnModelsOfOtherSettings() throws Exception {
+    Path savepoint = savepoint().dir();
+    FlinkSettings flink =
+        new FlinkSettings(
+            tmp.resolve("bypass"), 1, java.time.Duration.ofSeconds(1), 0, savepoint.toString());
+    var env =
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+            .getExecutionEnvironment(flink.toConfiguration());
+    // d=32, ctx=32: on the savepoint's d=16, ctx=16 models the first step would fail, and again
+    // after every restart.
+    StreamFixtures.job(
+            broker.bootstrapServers(),
+            StreamFixtures.settings(),
+            false,
+            TopicNames.defaults(),
+            "bypass")
+        .build(env);
+    var client = env.executeAsync(MoeStreamingJob.NAME);
+    Throwable failure =
+        org.assertj.core.api.Assertions.catchThrowable(() -> client.getJobExecutionResult().get());
+    assertThat(failure).as("the job failed").isNotNull();
+    assertThat(
+            org.apache.flink.util.ExceptionUtils.findThrowable(
+                failure, org.apache.flink.runtime.execution.SuppressRestartsException.class))
+        .as("a failure Flink does not restart from")
+        .isPresent();
+    assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(failure))
+        .contains("in the restored state was trained with", "d=16", "ctx=16", "d=32", "ctx=32");
+  }
+
   private CliRun restoreWith(Path savepoint, String... flags) {
     List<String> args =
         new ArrayList<>(
