@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,21 +67,18 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Start from this savepoint or retained checkpoint.")
   String fromSavepoint;
 
+  @Option(
+      names = "--fresh",
+      description =
+          "Start new models even though --work-dir holds checkpoints of an earlier run (without"
+              + " it, such a start is refused: pass --resume to continue that run).")
+  boolean fresh;
+
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
     connectors(kafka).checkCheckpointInterval(Duration.ofSeconds(stream.checkpointSeconds));
-    String recovery = fromSavepoint;
-    if (resume) {
-      recovery =
-          RetainedCheckpoints.latest(stream.workDir.resolve("checkpoints"))
-              .map(Path::toString)
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "--resume: no retained checkpoint under "
-                              + stream.workDir.resolve("checkpoints")));
-    }
+    String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
     FlinkSettings flink =
         new FlinkSettings(
             stream.workDir.toAbsolutePath(),
@@ -91,6 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
     PrintWriter out = spec.commandLine().getOut();
+    checkRestore(env, recovery, out);
     if (!bounded) {
       if (savepointDir != null) {
         throw new IllegalArgumentException("--savepoint-dir needs --bounded");
@@ -122,6 +121,26 @@ public final class TrainCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * Before the embedded cluster starts: a fresh start does not bury an earlier run's checkpoints,
+   * and the starting state holds models of this run's settings. Submitted to a cluster ({@code
+   * flink run}, REST) the main method runs in the JobManager, which must not start a local Flink to
+   * read a savepoint; there the trainer refuses models of other settings itself, once, without
+   * restarts.
+   */
+  private void checkRestore(StreamExecutionEnvironment env, String recovery, PrintWriter out)
+      throws Exception {
+    if (!(env instanceof LocalStreamEnvironment)) {
+      return;
+    }
+    if (recovery == null && !fresh) {
+      RestoreCheck.noEarlierCheckpoints(stream.workDir);
+    } else if (recovery != null) {
+      RestoreCheck.models(
+          recovery, model.toConfig(), train.toConfig(), stream.workDir.resolve("tmp"), out);
+    }
   }
 
   /** Consumer group of the token source; its committed offsets show what checkpoints hold. */

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * failure in the middle of a checkpoint's state write, each followed by Flink's restart from the
  * last completed checkpoint. Both runs must end with bit-identical models that consumed every
  * produced token once, the same lifecycle events exactly once, and summaries with no step missing
- * or repeated.
+ * or repeated. The restarts must have rebuilt trained models from checkpointed state (seen through
+ * {@link TrainerFaults#restored}), so an equality reached by retraining from nothing cannot pass.
  *
  * <p>The other failure points: a TaskManager process killed with SIGKILL ({@code
  * StandaloneClusterITCase}), the whole process killed and restarted with {@code train --resume}
@@ -74,6 +75,12 @@ class CrashEquivalenceITCase {
       assertThat(InjectedFaults.checkpointFailed)
           .as("the checkpoint failure was injected")
           .isTrue();
+      assertThat(InjectedFaults.restored)
+          .as("the restarts rebuilt models from checkpointed state (model -> step)")
+          .isNotEmpty();
+      assertThat(InjectedFaults.restored.values())
+          .as("a restored model had trained (step > 0), not an empty start")
+          .anyMatch(step -> step > 0);
       assertThat(reference).containsOnlyKeys("alpha", "beta");
       // modelId → "digest@step tokens=count/hash active=slots": same parameters, same steps, same
       // tokens in the same order, same experts.
@@ -184,6 +191,10 @@ class CrashEquivalenceITCase {
     static volatile long lastCheckpointWritten;
     static volatile boolean trainerFailed;
     static volatile boolean checkpointFailed;
+
+    /** Model id → the highest training step it was restored at, over every restart. */
+    static final Map<String, Long> restored = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static final AtomicBoolean TRAINER_ONCE = new AtomicBoolean();
     private static final AtomicBoolean CHECKPOINT_ONCE = new AtomicBoolean();
 
@@ -191,6 +202,7 @@ class CrashEquivalenceITCase {
       lastCheckpointWritten = 0;
       trainerFailed = false;
       checkpointFailed = false;
+      restored.clear();
       TRAINER_ONCE.set(false);
       CHECKPOINT_ONCE.set(false);
     }
@@ -204,6 +216,11 @@ class CrashEquivalenceITCase {
         trainerFailed = true;
         throw new IllegalStateException("injected: trainer failure before alpha's step " + step);
       }
+    }
+
+    @Override
+    public void restored(String modelId, long step) {
+      restored.merge(modelId, step, Math::max);
     }
 
     @Override

@@ -6,11 +6,13 @@ import io.moestream.jobs.CliRun;
 import io.moestream.jobs.cluster.FlinkProcess;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.snapshot.SavepointModels;
 import io.moestream.schemas.TokenSequence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -26,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hook, open Kafka transactions left behind) and restarted with {@code train --resume --bounded}:
  * the models equal those of one undisturbed {@code train --bounded} over the same records, bit for
  * bit, and the registry topic (read_committed) holds exactly that run's lifecycle events, once
- * each.
+ * each. The resume started from the newest retained checkpoint and that checkpoint held both models
+ * with steps above zero (read back with the State Processor API); a plain {@code train} in the same
+ * work directory, {@code --resume} forgotten, is refused in one line.
  */
 class KilledProcessResumeITCase {
   @TempDir Path tmp;
@@ -54,6 +58,21 @@ class KilledProcessResumeITCase {
           .as("the kill came before the input was consumed")
           .isTrue();
 
+      Path newest = newestCheckpoint(workDir.resolve("checkpoints"));
+      CliRun forgotResume =
+          CliRun.of(
+              "train",
+              "--config",
+              config.toString(),
+              "--work-dir",
+              workDir.toString(),
+              "--bounded");
+      assertThat(forgotResume.exit()).as(forgotResume.err()).isEqualTo(2);
+      assertThat(forgotResume.err())
+          .startsWith("error: ")
+          .contains("holds checkpoints of an earlier run", newest.toString(), "--resume");
+      assertThat(forgotResume.err().lines()).hasSize(1);
+
       CliRun resumed =
           CliRun.of(
               "train",
@@ -64,6 +83,7 @@ class KilledProcessResumeITCase {
               "--resume",
               "--bounded");
       assertThat(resumed.exit()).as(resumed.err()).isZero();
+      assertResumedFromModels(resumed, newest);
       CliRun undisturbed =
           CliRun.of(
               "train",
@@ -94,6 +114,28 @@ class KilledProcessResumeITCase {
     }
   }
 
+  /**
+   * {@code --resume} started from the newest retained checkpoint (the one the killed process
+   * completed last), and that checkpoint held both models, trained: read back independently with
+   * the State Processor API, each has a step count above zero; the CLI reported alpha's.
+   */
+  private void assertResumedFromModels(CliRun resumed, Path newest) throws Exception {
+    SavepointModels.Contents held = SavepointModels.read(newest, Set.of(), tmp.resolve("read"));
+    assertThat(held.models()).containsOnlyKeys("alpha", "beta");
+    for (SavepointModels.StoredModel m : held.models().values()) {
+      assertThat(m.cursor().steps()).as("%s trained before the kill", m.modelId()).isPositive();
+      assertThat(m.chunks()).containsKeys("meta", "shared");
+    }
+    assertThat(resumed.out().lines())
+        .as("--resume names the checkpoint it starts from, its models and the step of the one read")
+        .contains(
+            "restore from "
+                + newest
+                + ": 2 model(s) alpha beta; settings match (alpha at step "
+                + held.models().get("alpha").cursor().steps()
+                + ")");
+  }
+
   private Path config(String servers) throws Exception {
     Path config = tmp.resolve("train.properties");
     Files.writeString(
@@ -122,6 +164,20 @@ class KilledProcessResumeITCase {
         "train",
         List.of("train", "--config", config.toString(), "--work-dir", workDir.toString()),
         tmp.resolve("logs"));
+  }
+
+  /** The highest-numbered complete checkpoint the killed process left (its only job). */
+  private static Path newestCheckpoint(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir, 3)) {
+      return files
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(
+              java.util.Comparator.comparingInt(
+                  p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+          .orElseThrow();
+    }
   }
 
   /** Waits for a completed checkpoint numbered at least {@code n}. */

@@ -1,6 +1,7 @@
 package io.moestream.operators;
 
 import io.moestream.moe.codec.EntryChunks;
+import io.moestream.moe.config.RestoreCompatibility;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.train.ChangedSlots;
@@ -28,6 +29,7 @@ import org.apache.flink.api.common.accumulators.LongMinimum;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -122,8 +124,38 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
             .getKeys(TrainerState.CURSOR.getName(), VoidNamespace.INSTANCE)) {
       keys.forEach(knownModels::add);
     }
+    refuseModelsOfOtherSettings();
     getMetricGroup().gauge("lastStateWriteMillis", () -> lastCaptureMillis);
     getMetricGroup().gauge("lastStateWriteBytes", () -> lastCaptureBytes);
+  }
+
+  /**
+   * A restored model keeps the settings it was built with, so models of other settings (a {@code
+   * flink run} with changed model flags, which the CLI refuses before starting) would be trained
+   * under this job's config hash, or fail on their first step and again after every restart. The
+   * job fails once instead, with an error Flink does not restart from, naming the settings that
+   * differ; the state stays untouched for a run with the right flags.
+   */
+  private void refuseModelsOfOtherSettings() throws Exception {
+    for (String id : knownModels) {
+      setCurrentKey(id);
+      if (!entries.contains("meta")) {
+        continue;
+      }
+      TrainerSnapshots.StoredConfig stored =
+          TrainerSnapshots.storedConfig(ModelEntries.of(entries));
+      java.util.Optional<String> mismatch =
+          RestoreCompatibility.mismatch(
+              "model " + id + " in the restored state was",
+              "this job has",
+              stored.model(),
+              stored.train(),
+              settings.model(),
+              settings.train());
+      if (mismatch.isPresent()) {
+        throw new SuppressRestartsException(new IllegalStateException(mismatch.get()));
+      }
+    }
   }
 
   @Override
@@ -212,6 +244,10 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
         fresh
             ? MoeTrainer.create(settings.model(), settings.train(), device)
             : TrainerSnapshots.restore(ModelEntries.of(entries), device);
+    if (!fresh) {
+      LOG.info("model {} restored from keyed state at step {}", id, trainer.step());
+      faults.restored(id, trainer.step());
+    }
     int layers = trainer.modelConfig().layers();
     int slots = trainer.activeSlots()[0].length;
     RoutingRecordsState records = routing.value();

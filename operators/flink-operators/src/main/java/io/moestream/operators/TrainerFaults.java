@@ -23,4 +23,10 @@ public interface TrainerFaults extends Serializable {
    * of this subtask were written into keyed state (so the rest are not yet).
    */
   default void duringStateWrite(long checkpointId, int modelsWritten) throws Exception {}
+
+  /**
+   * Called when model {@code modelId} was rebuilt from keyed state (after a restart or a restore),
+   * at training step {@code step}: lets a test see that a restart restored real state.
+   */
+  default void restored(String modelId, long step) {}
 }

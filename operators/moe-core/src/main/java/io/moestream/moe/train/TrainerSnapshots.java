@@ -144,6 +144,24 @@ public final class TrainerSnapshots {
     return keys;
   }
 
+  /**
+   * The model and training config a stored model was built with, read from its {@code meta} entry
+   * alone: enough to compare with a run's settings before restoring anything.
+   *
+   * @param model the stored model's shape and router
+   * @param train the stored optimizer and lifecycle settings (a restored model trains with these)
+   */
+  public record StoredConfig(ModelConfig model, TrainConfig train) {}
+
+  /**
+   * The config in a model's {@code meta} entry; throws {@link
+   * SnapshotCodec.CorruptSnapshotException}.
+   */
+  public static StoredConfig storedConfig(EntryChunks.Source source) {
+    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
+    return new StoredConfig(meta.model, meta.train);
+  }
+
   /** Parameters grouped by entry key: "shared", then "slot/l/s" in layer, slot order. */
   private static Map<String, List<Param>> groups(MoeTrainer t) {
     Map<String, List<Param>> g = new LinkedHashMap<>();
