@@ -21,8 +21,8 @@ public final class RestoreCompatibility {
   /** The settings a restore may change: none of them is part of a stored model. */
   public static final String MAY_CHANGE =
       "only --parallelism, --threads, --checkpoint-interval, --summary-every, --batch,"
-          + " --max-models, --max-tokens, --max-model-memory, the topics and the Kafka settings"
-          + " may change on restore";
+          + " --max-models, --max-tokens, --max-model-memory, --work-dir, --savepoint-dir,"
+          + " --bounded, --job-name, the topics and the Kafka settings may change on restore";
 
   /**
    * One setting that differs.
