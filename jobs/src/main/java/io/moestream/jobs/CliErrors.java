@@ -21,13 +21,12 @@ import picocli.CommandLine.ParseResult;
  * <p>No error line quotes an argument's value: values can be secrets ({@code --kafka-property
  * sasl.jaas.config=...}), and errors end up in logs and, on a cluster, in the JobManager's REST
  * answers. Picocli's messages name the option and say what is wrong with its value; the value
- * itself, and every Kafka client property value anywhere in a line, reads {@value #HIDDEN}.
+ * itself, and every Kafka client property value anywhere in a line, reads {@value
+ * KafkaClientProps#HIDDEN}.
  */
 final class CliErrors {
   /** Exit code of bad input: a flag value, a missing or unreadable file. */
   static final int USAGE = 2;
-
-  static final String HIDDEN = "[hidden]";
 
   /** Values shorter than this are not searched for: they are no secret, and hiding them garbles. */
   private static final int MIN_HIDDEN_LENGTH = 4;
@@ -90,14 +89,14 @@ final class CliErrors {
       if (q.startsWith("-") && !q.contains("=") && !q.isBlank() && !q.contains(" ")) {
         shown = q;
       } else if (q.startsWith("-") && q.contains("=")) {
-        shown = q.substring(0, q.indexOf('=')) + "=" + HIDDEN;
+        shown = q.substring(0, q.indexOf('=')) + "=" + KafkaClientProps.HIDDEN;
       } else {
-        shown = HIDDEN;
+        shown = KafkaClientProps.HIDDEN;
       }
       m.appendReplacement(out, Matcher.quoteReplacement("'" + shown + "'"));
     }
     m.appendTail(out);
-    String line = MAP_FORMAT.matcher(out.toString()).replaceAll("$1" + HIDDEN);
+    String line = MAP_FORMAT.matcher(out.toString()).replaceAll("$1" + KafkaClientProps.HIDDEN);
     return hide(line, argumentValues(args, cmd));
   }
 
@@ -146,14 +145,17 @@ final class CliErrors {
     return values;
   }
 
-  /** {@code line} with every occurrence of each of {@code values} replaced by {@value #HIDDEN}. */
+  /**
+   * {@code line} with every occurrence of each of {@code values} replaced by {@value
+   * KafkaClientProps#HIDDEN}.
+   */
   static String hide(String line, List<String> values) {
     List<String> longestFirst = new ArrayList<>(values);
     longestFirst.sort(Comparator.comparingInt(String::length).reversed());
     String out = line;
     for (String v : longestFirst) {
       if (v != null && v.length() >= MIN_HIDDEN_LENGTH) {
-        out = out.replace(v, HIDDEN);
+        out = out.replace(v, KafkaClientProps.HIDDEN);
       }
     }
     return out;

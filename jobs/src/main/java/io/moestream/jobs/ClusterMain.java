@@ -17,8 +17,8 @@ import picocli.CommandLine;
 public final class ClusterMain {
   private ClusterMain() {}
 
-  /** The (sub)command names at the front of {@code args}, e.g. "registry tail". */
-  static String commandName(String[] args) {
+  /** The (sub)command names at the front of {@code args}, e.g. [registry, tail]; empty if none. */
+  static List<String> commandNames(String[] args) {
     List<String> names = new ArrayList<>();
     CommandLine cmd = MoeCli.newCommandLine();
     for (String a : args) {
@@ -29,7 +29,7 @@ public final class ClusterMain {
       names.add(a);
       cmd = sub;
     }
-    return names.isEmpty() ? "(no command)" : String.join(" ", names);
+    return names;
   }
 
   public static void main(String[] args) {
@@ -40,17 +40,16 @@ public final class ClusterMain {
     int exit = MoeCli.run(MoeCli.newCommandLine().setErr(new PrintWriter(err, true)), args);
     System.err.print(err);
     if (exit != 0) {
+      List<String> names = commandNames(args);
       // Never the arguments: they may hold secrets, and this message reaches the JobManager's log
       // and the REST answer. The error line names what is wrong (CliErrors hides values).
       throw new IllegalStateException(
           "moe "
-              + commandName(args)
+              + (names.isEmpty() ? "(no command)" : String.join(" ", names))
               + " exited with "
               + exit
               + ": "
-              + CliErrors.hide(
-                  err.toString().trim(),
-                  CliErrors.argumentValues(args, List.of(commandName(args).split(" ")))));
+              + CliErrors.hide(err.toString().trim(), CliErrors.argumentValues(args, names)));
     }
   }
 }

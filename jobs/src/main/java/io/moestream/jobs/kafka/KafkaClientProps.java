@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
  * message quotes a value ({@link #values()} lets the CLI's error handler check that).
  */
 public final class KafkaClientProps {
-  static final String HIDDEN = "[hidden]";
+  /** What a hidden value reads as, in printed settings and in error lines ({@code CliErrors}). */
+  public static final String HIDDEN = "[hidden]";
+
   private static final String[] SECRET_MARKERS = {
     "password", "secret", "sasl.jaas.config", "ssl.key"
   };

@@ -5,20 +5,17 @@ import io.moestream.moe.serve.Manifest;
 import io.moestream.moe.serve.ModelExport;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerSnapshots;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -131,7 +128,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
         }
       }
     } finally {
-      deleteTree(tmp);
+      SavepointFiles.deleteTree(tmp);
     }
     stdout.flush();
     return 0;
@@ -147,17 +144,14 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code file:/x} (as Flink reports savepoint locations) or a plain path. */
+  /** {@code file:/x} (as Flink reports savepoint locations) or a plain path; refuses others. */
   static Path localPath(String location) {
-    if (location.startsWith("file:")) {
-      return Path.of(java.net.URI.create(location));
-    }
-    if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-      throw new IllegalArgumentException(
-          "only local savepoints can be exported (file system paths or file: URIs), got "
-              + location);
-    }
-    return Path.of(location);
+    return SavepointFiles.localPath(location)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "only local savepoints can be exported (file system paths or file: URIs), got "
+                        + location));
   }
 
   /** Active slots per layer, as {@code train --bounded} prints them: {@code 0,1,4|0,2}. */
@@ -188,22 +182,5 @@ public final class SnapshotExportCommand implements Callable<Integer> {
       b.append(keep ? String.valueOf((char) c) : String.format("%%%02X", c));
     }
     return b.toString();
-  }
-
-  /**
-   * Best-effort removal of the reader's temporary directory: Flink's local environment may still be
-   * removing its own files in there when the job has returned, so files vanishing under the walk
-   * are expected, and a leftover temp file must not fail an export that succeeded.
-   */
-  static void deleteTree(Path root) {
-    for (int attempt = 0; attempt < 3 && Files.exists(root); attempt++) {
-      try (Stream<Path> s = Files.walk(root)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      } catch (IOException | java.io.UncheckedIOException e) {
-        // a file went away under the walk: walk again
-      }
-    }
   }
 }

@@ -56,7 +56,7 @@ public final class SnapshotListCommand implements Callable<Integer> {
         out.println("no models in " + savepoint);
       }
     } finally {
-      SnapshotExportCommand.deleteTree(tmp);
+      SavepointFiles.deleteTree(tmp);
     }
     out.flush();
     return 0;

@@ -116,7 +116,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
       kafka.createTopics(topics, 2);
       // The tokens topic accepts the 10 MB hostile record (Kafka's default is 1 MB).
       allowLargeRecords(kafka, topics.tokens());
-      int restPort = freePort();
+      int restPort = StreamingDemo.freePort();
       FlinkSettings flink =
           new FlinkSettings(
               work.resolve("flink"), 2, Duration.ofSeconds(checkpointSeconds), restPort, null);
@@ -268,13 +268,6 @@ public final class BenchSoakCommand implements Callable<Integer> {
               new ConfigEntry("max.message.bytes", Integer.toString(TOPIC_MAX_BYTES)),
               AlterConfigOp.OpType.SET);
       admin.incrementalAlterConfigs(Map.of(r, List.of(op))).all().get();
-    }
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 

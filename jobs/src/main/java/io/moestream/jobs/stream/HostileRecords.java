@@ -75,7 +75,7 @@ final class HostileRecords {
     out.add(new Hostile("2GB-claim", DeadLetterReason.OVERSIZE_FIELD, hugeClaim(encode(good))));
     out.add(new Hostile("1MB", DeadLetterReason.OVERSIZE_MODEL_ID, justUnder1Mb(good)));
     if (topicMaxBytes >= TEN_MB + 1024) {
-      out.add(new Hostile("10MB", DeadLetterReason.OVERSIZE_FIELD, encode(modelId(good, TEN_MB))));
+      out.add(new Hostile("10MB", DeadLetterReason.OVERSIZE_FIELD, withModelId(good, TEN_MB)));
     }
     return out;
   }
@@ -116,6 +116,11 @@ final class HostileRecords {
 
   private static TokenSequence tokens(TokenSequence s, List<Integer> tokens) {
     return TokenSequence.newBuilder(s).setTokens(tokens).build();
+  }
+
+  /** {@code s} encoded with a model id of {@code length} characters. */
+  static byte[] withModelId(TokenSequence s, int length) {
+    return encode(modelId(s, length));
   }
 
   private static TokenSequence modelId(TokenSequence s, int length) {

@@ -10,7 +10,6 @@ import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -31,6 +30,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Every operator has a stable {@code uid} so savepoints restore into new versions of the job.
  */
 public final class MoeStreamingJob {
+  /**
+   * The job name of the embedded tools (demo, benches); {@code train} names its job from {@code
+   * --job-name}.
+   */
   public static final String NAME = "moe-stream";
 
   private final Source<RawRecord, ?, ?> tokens;
@@ -91,10 +94,5 @@ public final class MoeStreamingJob {
         .sinkTo(deadLetters)
         .uid("dead-letter-sink")
         .name("dead letters");
-  }
-
-  public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
-    build(env);
-    return env.execute(NAME);
   }
 }

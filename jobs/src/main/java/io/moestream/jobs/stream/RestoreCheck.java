@@ -1,12 +1,13 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.snapshot.SavepointFiles;
 import io.moestream.jobs.snapshot.SavepointModels;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RestoreCompatibility;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.train.TrainerSnapshots;
 import java.io.PrintWriter;
-import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -81,31 +82,40 @@ final class RestoreCheck {
   static void models(
       String recovery, ModelConfig model, TrainConfig train, Path tmp, PrintWriter out)
       throws Exception {
-    Optional<Path> local = localPath(recovery);
+    Optional<Path> local = SavepointFiles.localPath(recovery);
     if (local.isEmpty()) {
       return;
     }
-    Set<String> ids = SavepointModels.read(local.get(), Set.of(NO_MODEL), tmp).modelIds();
+    // The reader's files (Flink's local job, the model's entries copied out of the state) go to a
+    // directory of their own, removed once the settings are known: a model's entries are as large
+    // as the model.
+    Path read = Files.createTempDirectory(Files.createDirectories(tmp), "moe-restore-check");
+    Set<String> ids;
     String checked = "";
-    if (!ids.isEmpty()) {
-      String first = ids.iterator().next();
-      SavepointModels.StoredModel m =
-          SavepointModels.read(local.get(), Set.of(first), tmp).models().get(first);
-      if (m != null) {
-        TrainerSnapshots.StoredConfig stored = storedConfig(m);
-        Optional<String> mismatch =
-            RestoreCompatibility.mismatch(
-                "the models in " + local.get() + " were",
-                "this run has",
-                stored.model(),
-                stored.train(),
-                model,
-                train);
-        if (mismatch.isPresent()) {
-          throw new IllegalArgumentException(mismatch.get());
+    try {
+      ids = SavepointModels.read(local.get(), Set.of(NO_MODEL), read).modelIds();
+      if (!ids.isEmpty()) {
+        String first = ids.iterator().next();
+        SavepointModels.StoredModel m =
+            SavepointModels.read(local.get(), Set.of(first), read).models().get(first);
+        if (m != null) {
+          TrainerSnapshots.StoredConfig stored = storedConfig(m);
+          Optional<String> mismatch =
+              RestoreCompatibility.mismatch(
+                  "the models in " + local.get() + " were",
+                  "this run has",
+                  stored.model(),
+                  stored.train(),
+                  model,
+                  train);
+          if (mismatch.isPresent()) {
+            throw new IllegalArgumentException(mismatch.get());
+          }
+          checked = "; settings match (" + first + " at step " + m.cursor().steps() + ")";
         }
-        checked = "; settings match (" + first + " at step " + m.cursor().steps() + ")";
       }
+    } finally {
+      SavepointFiles.deleteTree(read);
     }
     out.println(
         "restore from "
@@ -127,18 +137,5 @@ final class RestoreCheck {
           "model " + m.modelId() + " has no meta entry in its state");
     }
     return TrainerSnapshots.storedConfig(m.source());
-  }
-
-  /**
-   * The local path of {@code location} (a path or a {@code file:} URI); empty for other schemes.
-   */
-  static Optional<Path> localPath(String location) {
-    if (location.startsWith("file:")) {
-      return Optional.of(Path.of(URI.create(location)));
-    }
-    if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]+://.*")) {
-      return Optional.empty();
-    }
-    return Optional.of(Path.of(location));
   }
 }

@@ -115,7 +115,7 @@ class LargeModelSnapshotITCase {
     assertThat(Files.size(chunks.get("shared"))).isEqualTo(EntryChunks.CHUNK_BYTES);
     assertThat(Files.size(chunks.get("shared")) + Files.size(chunks.get("shared#1")))
         .isGreaterThan(380L << 20);
-    SnapshotExportCommand.deleteTree(read);
+    SavepointFiles.deleteTree(read);
 
     CliRun listed = CliRun.of("snapshot", "list", "--savepoint", savepoint);
     assertThat(listed.exit()).as(listed.err()).isZero();

@@ -54,8 +54,10 @@ class MoeStreamingJobITCase {
       MoeStreamingJob job = StreamFixtures.job(servers, st, true);
       FlinkSettings flink =
           new FlinkSettings(tmp.resolve("flink"), 2, Duration.ofSeconds(2), 0, null);
-      JobExecutionResult result =
-          job.execute(StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration()));
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
+      job.build(env);
+      JobExecutionResult result = env.execute(MoeStreamingJob.NAME);
 
       // modelId=digest@step tokens=count/hash active=slots|slots, one line per model
       Map<String, String[]> reported = new HashMap<>();

@@ -28,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Poison pills on the real broker, read by {@code train --bounded} in its own JVM with a 1 GB heap
- * (as {@code ./moe} runs it, but without the launcher's Avro flags: the CLI must set the limits
- * itself): a 16-byte record whose model id claims 2,147,483,000 bytes, a refused record of just
- * under 1 MB and a 10 MB record on a tokens topic that allows it. Each becomes exactly one dead
- * letter (reason, original length, SHA-256, at most 64 KB of the value), the good records around
- * them are trained, and the job never restarts.
+ * (as {@code ./moe} runs it, but without the launcher's Avro flags): a 16-byte record whose model
+ * id claims 2,147,483,000 bytes, a refused record of just under 1 MB and a 10 MB record on a tokens
+ * topic that allows it. Each becomes exactly one dead letter (reason, original length, SHA-256, at
+ * most 64 KB of the value), the good records around them are trained, and the job never restarts.
+ *
+ * <p>The 2 GB claim is refused by {@code AvroLengthCheck} before Avro decodes the record, so this
+ * test would pass without Avro's own limits; that the CLI sets those is held by {@code
+ * AvroLimitsInstalledTest}.
  */
 class PoisonRecordITCase {
   private static final int TOPIC_MAX_BYTES = 16 << 20;
@@ -52,7 +55,7 @@ class PoisonRecordITCase {
         for (int i = 0; i < good.size(); i++) {
           send(producer, StreamFixtures.bytes(good.get(i)));
           if (i == 3) {
-            Poison p = new Poison("OVERSIZE_FIELD", hugeClaim(template));
+            Poison p = new Poison("OVERSIZE_FIELD", HostileRecords.hugeClaim(template));
             poison.put(send(producer, p.value), p);
           }
           if (i == 8) {
@@ -63,7 +66,10 @@ class PoisonRecordITCase {
             poison.put(send(producer, p.value), p);
           }
           if (i == 15) {
-            Poison p = new Poison("OVERSIZE_FIELD", withModelId(good.get(0), 10_000_000));
+            Poison p =
+                new Poison(
+                    "OVERSIZE_FIELD",
+                    HostileRecords.withModelId(good.get(0), HostileRecords.TEN_MB));
             poison.put(send(producer, p.value), p);
           }
         }
@@ -103,28 +109,6 @@ class PoisonRecordITCase {
   }
 
   private record Poison(String reason, byte[] value) {}
-
-  /**
-   * 16 bytes: the TokenSequence header of {@code template} (marker + schema fingerprint), then a
-   * model-id length of 2,147,483,000 bytes, then one byte of it.
-   */
-  private static byte[] hugeClaim(byte[] template) {
-    byte[] out = Arrays.copyOf(template, 16);
-    long zigzag = 2_147_483_000L << 1;
-    int i = 10;
-    while ((zigzag & ~0x7FL) != 0) {
-      out[i++] = (byte) ((zigzag & 0x7F) | 0x80);
-      zigzag >>>= 7;
-    }
-    out[i++] = (byte) zigzag;
-    out[i] = 'm';
-    assertThat(i).isEqualTo(15);
-    return out;
-  }
-
-  private static byte[] withModelId(TokenSequence s, int length) {
-    return StreamFixtures.bytes(TokenSequence.newBuilder(s).setModelId("m".repeat(length)).build());
-  }
 
   private static void createTopics(String servers) throws Exception {
     TopicNames t = TopicNames.defaults();

@@ -7,12 +7,14 @@ import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.schemas.TokenSequence;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,15 +24,18 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  * --kafka-property} (settings the PLAINTEXT test broker ignores): the secrets appear in no line the
  * process logs or prints and in no configuration its REST API shows, and every port its embedded
  * Flink opens listens on loopback only.
+ *
+ * <p>The input is written in a transaction left open until the REST answers are read: the job reads
+ * committed records only, so it cannot finish (and its REST endpoint cannot go) before then,
+ * however slow the machine; committing lets the bounded run train and end.
  */
 class SecretExposureITCase {
   private static final String FILE_SECRET = "s3cr3t-FILE-4711";
@@ -57,11 +66,7 @@ class SecretExposureITCase {
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(tmp.resolve("kafka"))) {
       String servers = kafka.bootstrapServers();
       kafka.createTopics(TopicNames.defaults(), 2);
-      try (KafkaProducer<byte[], byte[]> producer = StreamFixtures.producer(servers)) {
-        for (TokenSequence r : StreamFixtures.drift("alpha", 66 * 60, 0)) {
-          producer.send(StreamFixtures.record(r));
-        }
-      }
+      KafkaProducer<byte[], byte[]> producer = heldInput(servers);
       Path clientConfig = tmp.resolve("client.properties");
       Files.writeString(
           clientConfig,
@@ -108,7 +113,13 @@ class SecretExposureITCase {
                         tmp.resolve("work").toString(),
                         "--bounded"),
                 thread);
-        readWhileRunning(train, rest, listeners);
+        try {
+          readWhileRunning(train, rest, listeners);
+        } finally {
+          // Also when reading failed: the run must be able to end.
+          producer.commitTransaction();
+          producer.close();
+        }
         run = train.join();
       } finally {
         thread.shutdownNow();
@@ -133,42 +144,95 @@ class SecretExposureITCase {
   }
 
   /**
-   * Until {@code train} ends: finds the REST endpoint among this JVM's listening ports, and once a
-   * job runs, keeps its configuration answers and the listening sockets of that moment.
+   * The test's input, sent in a transaction that stays open until the caller commits it (the
+   * transaction's timeout is far beyond any test run).
+   */
+  private static KafkaProducer<byte[], byte[]> heldInput(String servers) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", servers);
+    p.put("transactional.id", "secret-exposure-input");
+    p.put("transaction.timeout.ms", "900000");
+    KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    producer.initTransactions();
+    producer.beginTransaction();
+    for (TokenSequence r : StreamFixtures.drift("alpha", 66 * 60, 0)) {
+      producer.send(StreamFixtures.record(r));
+    }
+    producer.flush();
+    return producer;
+  }
+
+  /**
+   * Finds the REST endpoint (the one listening port of this JVM that answers Flink's {@code
+   * /config}), then reads only from it: once a job runs, keeps its configuration answers and the
+   * listening sockets of that moment. Gives up (the assertions then fail) if {@code train} ends,
+   * which it cannot while its input is held, or after {@value #READ_LIMIT_S} seconds, so a broken
+   * endpoint fails the test instead of holding the run forever.
    */
   private static void readWhileRunning(
       CompletableFuture<CliRun> train, Map<String, String> rest, Set<String> listeners)
       throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    while (!train.isDone() && rest.isEmpty()) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_LIMIT_S);
+    int port = -1;
+    // Ports that do not speak HTTP (the blob server, RPC) are asked once: the blob server logs an
+    // error for every request it cannot parse.
+    Set<Integer> notRest = new HashSet<>();
+    while (!train.isDone() && port < 0 && System.nanoTime() < deadline) {
       for (String listener : ownListeners()) {
-        int port = Integer.parseInt(listener.substring(listener.lastIndexOf(':') + 1));
-        String jobs = get(http, port, "/jobs");
-        Matcher running =
-            Pattern.compile("\"id\":\"([0-9a-f]{32})\",\"status\":\"RUNNING\"")
-                .matcher(jobs == null ? "" : jobs);
-        if (running.find()) {
-          String jid = running.group(1);
-          for (String path :
-              List.of(
-                  "/jobmanager/config",
-                  "/jobs/" + jid + "/config",
-                  "/jobs/" + jid + "/jobmanager/config",
-                  "/jobs/" + jid,
-                  "/jobs/" + jid + "/plan",
-                  "/taskmanagers")) {
-            String body = get(http, port, path);
-            if (body != null) {
-              rest.put(path, body);
-            }
+        int candidate = Integer.parseInt(listener.substring(listener.lastIndexOf(':') + 1));
+        if (notRest.contains(candidate)) {
+          continue;
+        }
+        try {
+          HttpResponse<String> r =
+              http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + candidate + "/config"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 200 && r.body().contains("\"flink-version\"")) {
+            port = candidate;
+            break;
           }
-          listeners.addAll(ownListeners());
-          return;
+          // an HTTP answer, but not yet the configuration (a leader election): ask again
+        } catch (HttpTimeoutException slow) {
+          // maybe the REST endpoint on a busy machine: ask again
+        } catch (IOException notHttp) {
+          notRest.add(candidate);
         }
       }
       Thread.sleep(200);
     }
+    while (port >= 0 && !train.isDone() && System.nanoTime() < deadline) {
+      String jobs = get(http, port, "/jobs");
+      Matcher running =
+          Pattern.compile("\"id\":\"([0-9a-f]{32})\",\"status\":\"RUNNING\"")
+              .matcher(jobs == null ? "" : jobs);
+      if (running.find()) {
+        String jid = running.group(1);
+        for (String path :
+            List.of(
+                "/jobmanager/config",
+                "/jobs/" + jid + "/config",
+                "/jobs/" + jid + "/jobmanager/config",
+                "/jobs/" + jid,
+                "/jobs/" + jid + "/plan",
+                "/taskmanagers")) {
+          String body = get(http, port, path);
+          if (body != null) {
+            rest.put(path, body);
+          }
+        }
+        listeners.addAll(ownListeners());
+        return;
+      }
+      Thread.sleep(200);
+    }
   }
+
+  private static final long READ_LIMIT_S = 300;
 
   private static String get(HttpClient http, int port, String path) {
     try {

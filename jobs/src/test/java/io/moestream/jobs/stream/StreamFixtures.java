@@ -59,7 +59,10 @@ final class StreamFixtures {
   /** The job on {@code t}'s topics, reading as consumer group {@code group}. */
   static MoeStreamingJob job(
       String servers, TrainerSettings st, boolean bounded, TopicNames t, String group) {
-    // The prefix `train` uses ("moe-" + registry topic), so the CLI can restore this job's state.
+    // Transactional ids of their own per registry topic: jobs of one test on other topics never
+    // fence each other. `train` uses its --job-name instead; restoring this job's savepoint with it
+    // (SnapshotRestoreITCase) works because Flink's Kafka sink, seeing the prefix changed, aborts
+    // the lingering transactions of the restored writer state's prefix as well as its own.
     KafkaConnectors k = new KafkaConnectors(servers, new Properties(), "moe-" + t.registry());
     return k.job(t, group, bounded, st, 1024);
   }

@@ -103,6 +103,8 @@ class TrainCommandITCase {
     assertRefused(
         restoreWith(savepoint, "--ctx", "32", "--lr", "1e-4"),
         "trained with ctx=16, lr=0.003; this run has ctx=32, lr=1.0E-4 (");
+    // The check copies one model's entries out of the savepoint; none of that stays behind.
+    assertThat(tmp.resolve("refused").resolve("tmp")).isEmptyDirectory();
   }
 
   /**
