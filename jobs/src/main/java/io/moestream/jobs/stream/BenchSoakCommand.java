@@ -192,8 +192,14 @@ public final class BenchSoakCommand implements Callable<Integer> {
           }
           if (started != Long.MAX_VALUE && elapsed(started) >= nextSample) {
             MemorySample s =
-                MemorySample.now(elapsed(started), kafka.pid(), rounds, latest)
-                    .withHostile(injected, deadLetters, restarts.now());
+                MemorySample.now(
+                    elapsed(started),
+                    kafka.pid(),
+                    rounds,
+                    latest,
+                    injected,
+                    deadLetters,
+                    restarts.now());
             series.add(s);
             say.println(s.line());
             say.flush();

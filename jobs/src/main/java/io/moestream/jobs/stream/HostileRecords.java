@@ -33,15 +33,7 @@ final class HostileRecords {
    *     fits
    */
   static List<Hostile> all(int vocabSize, int maxTokens, int maxModelIdLength, int topicMaxBytes) {
-    TokenSequence good =
-        TokenSequence.newBuilder()
-            .setModelId("hostile")
-            .setSequenceId(0)
-            .setTokens(List.of(1, 2, 3))
-            .setDomain(null)
-            .setModality(null)
-            .setEventTime(Instant.EPOCH)
-            .build();
+    TokenSequence good = valid();
     List<Hostile> out = new ArrayList<>();
     out.add(
         new Hostile(
@@ -78,6 +70,18 @@ final class HostileRecords {
       out.add(new Hostile("10MB", DeadLetterReason.OVERSIZE_FIELD, withModelId(good, TEN_MB)));
     }
     return out;
+  }
+
+  /** A record the job accepts: the template every hostile record is made from. */
+  static TokenSequence valid() {
+    return TokenSequence.newBuilder()
+        .setModelId("hostile")
+        .setSequenceId(0)
+        .setTokens(List.of(1, 2, 3))
+        .setDomain(null)
+        .setModality(null)
+        .setEventTime(Instant.EPOCH)
+        .build();
   }
 
   /**

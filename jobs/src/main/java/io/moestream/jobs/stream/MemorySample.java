@@ -46,8 +46,15 @@ record MemorySample(
     long deadLetters,
     long restarts) {
 
+  /** A reading now, with the soak's counts of the same moment. */
   static MemorySample now(
-      long seconds, long brokerPid, long rounds, io.moestream.schemas.TrainingSummary latest) {
+      long seconds,
+      long brokerPid,
+      long rounds,
+      io.moestream.schemas.TrainingSummary latest,
+      long injected,
+      long deadLetters,
+      long restarts) {
     MemoryMXBean m = ManagementFactory.getMemoryMXBean();
     double direct = 0;
     for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
@@ -71,26 +78,6 @@ record MemorySample(
         latest == null
             ? Double.NaN
             : latest.getAvgK().stream().mapToDouble(Double::doubleValue).average().orElse(0),
-        0,
-        0,
-        -1);
-  }
-
-  /** This sample with the hostile-record counts of the same moment. */
-  MemorySample withHostile(long injected, long deadLetters, long restarts) {
-    return new MemorySample(
-        seconds,
-        rssMb,
-        heapUsedMb,
-        heapCommittedMb,
-        nonHeapCommittedMb,
-        directMb,
-        nativeMb,
-        brokerRssMb,
-        rounds,
-        step,
-        experts,
-        avgK,
         injected,
         deadLetters,
         restarts);

@@ -2,8 +2,6 @@ package io.moestream.jobs.stream;
 
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.TokenSequence;
-import java.time.Instant;
-import java.util.List;
 
 /**
  * Run in a JVM of its own by {@link AvroLimitsInstalledTest}: initialises the class named by the
@@ -18,16 +16,7 @@ public final class AvroLimitsProbe {
     if (args.length > 0) {
       Class.forName(args[0]);
     }
-    TokenSequence s =
-        TokenSequence.newBuilder()
-            .setModelId("probe")
-            .setSequenceId(0)
-            .setTokens(List.of(1, 2, 3))
-            .setDomain(null)
-            .setModality(null)
-            .setEventTime(Instant.EPOCH)
-            .build();
-    byte[] claim = HostileRecords.hugeClaim(AvroCodec.encode(s));
+    byte[] claim = HostileRecords.hugeClaim(AvroCodec.encode(HostileRecords.valid()));
     try {
       TokenSequence.getDecoder().decode(claim);
       System.out.println("decoded");

@@ -52,7 +52,9 @@ class SkippedStepReportingTest {
         64,
         new long[][] {{32, 32}},
         List.of(),
-        1_000_000);
+        1_000_000,
+        0,
+        0);
   }
 
   /** Keeps the counters the code under test registers, whatever group it asks for. */

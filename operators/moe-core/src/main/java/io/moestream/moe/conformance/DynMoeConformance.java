@@ -196,7 +196,7 @@ public final class DynMoeConformance {
     cmp.close(p + "R_S", rec.unroutedSum(), want.get("R_S"));
     cmp.exact(p + "total_tokens", new double[] {rec.tokens()}, want.get("total_tokens"));
 
-    List<ExpertChange> changes = Lifecycle.apply(0, 0, k.sim, k.gates, active, rec);
+    List<ExpertChange> changes = Lifecycle.run(0, 0, k.sim, k.gates, active, rec, 0).changes();
     boolean[] afterRemove = active.clone();
     int added = -1;
     double[] column = null;

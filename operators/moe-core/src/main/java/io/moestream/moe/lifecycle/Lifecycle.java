@@ -40,24 +40,6 @@ public final class Lifecycle {
     }
   }
 
-  /** The design's rule: any unrouted token in the window spawns. */
-  public static List<ExpertChange> apply(
-      int layer, long step, NDArray sim, NDArray thresholds, boolean[] active, RoutingRecords rec) {
-    return apply(layer, step, sim, thresholds, active, rec, 0);
-  }
-
-  /** {@link #run} without the refusal: the changes only. */
-  public static List<ExpertChange> apply(
-      int layer,
-      long step,
-      NDArray sim,
-      NDArray thresholds,
-      boolean[] active,
-      RoutingRecords rec,
-      double minUnroutedShare) {
-    return run(layer, step, sim, thresholds, active, rec, minUnroutedShare).changes();
-  }
-
   /**
    * @param sim (d, E) gate representations, updated in place
    * @param thresholds (E,) raw thresholds, updated in place

@@ -44,37 +44,6 @@ public record StepResult(
     int spawnsRefusedNoSlot,
     int spawnsRefusedNonFinite) {
 
-  /** A step whose lifecycle refused no spawn. */
-  public StepResult(
-      long step,
-      int tokens,
-      double prequentialLoss,
-      double auxLoss,
-      double gradNorm,
-      boolean skipped,
-      double[] avgK,
-      int[] activeExperts,
-      long expertPairs,
-      long[][] expertTokens,
-      List<ExpertChange> changes,
-      long nanos) {
-    this(
-        step,
-        tokens,
-        prequentialLoss,
-        auxLoss,
-        gradNorm,
-        skipped,
-        avgK,
-        activeExperts,
-        expertPairs,
-        expertTokens,
-        changes,
-        nanos,
-        0,
-        0);
-  }
-
   public StepResult {
     avgK = avgK.clone();
     activeExperts = activeExperts.clone();

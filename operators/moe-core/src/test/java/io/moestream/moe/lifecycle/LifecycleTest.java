@@ -23,7 +23,7 @@ class LifecycleTest {
       boolean[] active = {true, true, true, false};
       RoutingRecords rec = records(new long[] {5, 0, 3, 0}, new double[] {3, 4}, 10, 2);
 
-      List<ExpertChange> changes = Lifecycle.apply(1, 99, sim, thr, active, rec);
+      List<ExpertChange> changes = Lifecycle.run(1, 99, sim, thr, active, rec, 0).changes();
 
       assertThat(changes)
           .extracting(ExpertChange::kind)
@@ -52,7 +52,7 @@ class LifecycleTest {
       boolean[] active = {true, true, true};
       RoutingRecords rec = records(new long[] {0, 7, 0}, new double[] {0, 0}, 7, 0);
 
-      List<ExpertChange> changes = Lifecycle.apply(0, 5, sim, thr, active, rec);
+      List<ExpertChange> changes = Lifecycle.run(0, 5, sim, thr, active, rec, 0).changes();
 
       assertThat(changes).extracting(ExpertChange::slot).containsExactly(0, 2);
       assertThat(changes).allMatch(c -> c.kind() == ChangeKind.PRUNED);
@@ -66,13 +66,15 @@ class LifecycleTest {
     try (NDManager m = NDManager.newBaseManager()) {
       boolean[] active = {true, false};
       List<ExpertChange> changes =
-          Lifecycle.apply(
-              0,
-              1,
-              m.ones(new Shape(2, 2)),
-              m.zeros(new Shape(2)),
-              active,
-              new RoutingRecords(2, 2));
+          Lifecycle.run(
+                  0,
+                  1,
+                  m.ones(new Shape(2, 2)),
+                  m.zeros(new Shape(2)),
+                  active,
+                  new RoutingRecords(2, 2),
+                  0)
+              .changes();
       assertThat(changes).isEmpty();
       assertThat(active).containsExactly(true, false);
     }
@@ -84,7 +86,8 @@ class LifecycleTest {
       boolean[] active = {true, true};
       RoutingRecords rec = records(new long[] {1, 1}, new double[] {1, 0}, 4, 2);
       List<ExpertChange> changes =
-          Lifecycle.apply(0, 1, m.ones(new Shape(2, 2)), m.zeros(new Shape(2)), active, rec);
+          Lifecycle.run(0, 1, m.ones(new Shape(2, 2)), m.zeros(new Shape(2)), active, rec, 0)
+              .changes();
       assertThat(changes).isEmpty();
     }
   }
@@ -133,7 +136,7 @@ class LifecycleTest {
       boolean[] active = {true, true, false};
       RoutingRecords rec = records(new long[] {3, 0, 0}, new double[] {Double.NaN, 1}, 5, 2);
 
-      List<ExpertChange> changes = Lifecycle.apply(0, 7, sim, thr, active, rec);
+      List<ExpertChange> changes = Lifecycle.run(0, 7, sim, thr, active, rec, 0).changes();
 
       assertThat(changes).extracting(ExpertChange::kind).containsExactly(ChangeKind.PRUNED);
       assertThat(active).containsExactly(true, false, false);
@@ -166,10 +169,10 @@ class LifecycleTest {
       NDArray sim = m.ones(new Shape(2, 2));
       NDArray thr = m.zeros(new Shape(2));
 
-      assertThat(Lifecycle.apply(0, 1, sim, thr, active, rec, 0.25)).isEmpty();
+      assertThat(Lifecycle.run(0, 1, sim, thr, active, rec, 0.25).changes()).isEmpty();
       assertThat(active).containsExactly(true, false);
 
-      List<ExpertChange> changes = Lifecycle.apply(0, 1, sim, thr, active, rec, 0.2);
+      List<ExpertChange> changes = Lifecycle.run(0, 1, sim, thr, active, rec, 0.2).changes();
       assertThat(changes).extracting(ExpertChange::kind).containsExactly(ChangeKind.SPAWNED);
       assertThat(active).containsExactly(true, true);
     }
