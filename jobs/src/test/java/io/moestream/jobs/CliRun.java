@@ -2,6 +2,9 @@ package io.moestream.jobs;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -22,5 +25,53 @@ public record CliRun(int exit, String out, String err) {
     cli.setErr(new PrintWriter(err, true));
     int exit = MoeCli.run(cli, args);
     return new CliRun(exit, out.toString(), err.toString());
+  }
+
+  /**
+   * {@code produce}: the bundled corpus for {@code modelIds}, at most {@code maxTokensPerDomain}
+   * tokens a domain, without progress lines.
+   */
+  public static CliRun produce(String servers, int maxTokensPerDomain, String... modelIds) {
+    List<String> args = new ArrayList<>(List.of("produce", "--bootstrap-servers", servers));
+    args.add("--model-id");
+    args.addAll(List.of(modelIds));
+    args.addAll(
+        List.of("--max-tokens-per-domain", String.valueOf(maxTokensPerDomain), "--no-progress"));
+    return of(args.toArray(String[]::new));
+  }
+
+  /** {@code train --bounded} from {@code servers} in {@code workDir}, with {@code flags} after. */
+  public static CliRun trainBounded(String servers, Path workDir, String... flags) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                servers,
+                "--work-dir",
+                workDir.toString(),
+                "--bounded"));
+    args.addAll(List.of(flags));
+    return of(args.toArray(String[]::new));
+  }
+
+  /**
+   * {@code snapshot export} of every model in {@code savepoint} to {@code out}, with {@code flags}.
+   */
+  public static CliRun export(String savepoint, Path out, String... flags) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("snapshot", "export", "--savepoint", savepoint, "--out", out.toString()));
+    args.addAll(List.of(flags));
+    return of(args.toArray(String[]::new));
+  }
+
+  /** The rest of the first line of standard output that starts with {@code prefix}. */
+  public String after(String prefix) {
+    return out.lines()
+        .filter(l -> l.startsWith(prefix))
+        .findFirst()
+        .orElseThrow()
+        .substring(prefix.length());
   }
 }

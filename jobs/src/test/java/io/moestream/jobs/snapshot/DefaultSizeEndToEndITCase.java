@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moestream.jobs.CliRun;
-import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.kafka.ClassBroker;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +18,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,12 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * parameter shapes, and the manifest's SHA-256 sums.
  */
 class DefaultSizeEndToEndITCase {
-  static {
-    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-    }
-  }
-
   // The CLI's defaults (ModelOptions): byte vocabulary (256 bytes and 3 specials), d=128, 2 layers,
   // ctx 128, ff 256, DynMoE
   // with E_max=16 slots and 4 initial experts.
@@ -50,64 +42,33 @@ class DefaultSizeEndToEndITCase {
   private static final int FF = 256;
   private static final int EMAX = 16;
 
+  @RegisterExtension static final ClassBroker broker = new ClassBroker(1);
   @TempDir static Path tmp;
-  private static EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"));
-    broker.createTopics(TopicNames.defaults(), 1);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void theDefaultModelTrainsExportsAndServes() throws Exception {
-    CliRun produced =
-        CliRun.of(
-            "produce",
-            "--bootstrap-servers",
-            broker.bootstrapServers(),
-            "--model-id",
-            "default",
-            "--max-tokens-per-domain",
-            "1500",
-            "--no-progress");
+    CliRun produced = CliRun.produce(broker.bootstrapServers(), 1500, "default");
     assertThat(produced.exit()).as(produced.err()).isZero();
 
     Path savepoints = tmp.resolve("savepoints");
     CliRun trained =
-        CliRun.of(
-            "train",
-            "--bootstrap-servers",
+        CliRun.trainBounded(
             broker.bootstrapServers(),
-            "--work-dir",
-            tmp.resolve("run").toString(),
-            "--bounded",
+            tmp.resolve("run"),
             "--threads",
             "1",
             "--savepoint-dir",
             savepoints.toString());
     assertThat(trained.exit()).as(trained.err()).isZero();
-    String location =
-        trained.out().lines().filter(l -> l.startsWith("savepoint ")).findFirst().orElseThrow();
-    String savepoint = location.substring("savepoint ".length());
-    String modelLine =
-        trained.out().lines().filter(l -> l.startsWith("model default=")).findFirst().orElseThrow();
-    String digest = modelLine.substring("model default=".length()).split("@")[0];
+    String savepoint = trained.after("savepoint ");
+    String digest = trained.after("model default=").split("@")[0];
 
     CliRun listed = CliRun.of("snapshot", "list", "--savepoint", savepoint);
     assertThat(listed.exit()).as(listed.err()).isZero();
     assertThat(listed.out()).contains("default step=", "digest=" + digest);
 
     Path out = tmp.resolve("export");
-    CliRun exported =
-        CliRun.of("snapshot", "export", "--savepoint", savepoint, "--out", out.toString());
+    CliRun exported = CliRun.export(savepoint, out);
     assertThat(exported.exit()).as(exported.err()).isZero();
     assertThat(exported.out()).contains("exported default", "digest=" + digest);
     Path dir = out.resolve("default");

@@ -3,16 +3,14 @@ package io.moestream.jobs.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
-import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.kafka.ClassBroker;
 import io.moestream.moe.codec.EntryChunks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,50 +22,18 @@ import org.junit.jupiter.api.io.TempDir;
  * only: the point is the size.
  */
 class LargeModelSnapshotITCase {
-  static {
-    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-    }
-  }
-
+  @RegisterExtension static final ClassBroker broker = new ClassBroker(1);
   @TempDir static Path tmp;
-  private static EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"));
-    broker.createTopics(TopicNames.defaults(), 1);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void aModelWithASharedGroupOfSeveralHundredMegabytesIsChunkedExportedAndServed()
       throws Exception {
-    CliRun produced =
-        CliRun.of(
-            "produce",
-            "--bootstrap-servers",
-            broker.bootstrapServers(),
-            "--model-id",
-            "large",
-            "--max-tokens-per-domain",
-            "40",
-            "--no-progress");
+    CliRun produced = CliRun.produce(broker.bootstrapServers(), 40, "large");
     assertThat(produced.exit()).as(produced.err()).isZero();
     CliRun trained =
-        CliRun.of(
-            "train",
-            "--bootstrap-servers",
+        CliRun.trainBounded(
             broker.bootstrapServers(),
-            "--work-dir",
-            tmp.resolve("run").toString(),
-            "--bounded",
+            tmp.resolve("run"),
             "--threads",
             "1",
             "--d",
@@ -87,17 +53,8 @@ class LargeModelSnapshotITCase {
             "--batch",
             "1");
     assertThat(trained.exit()).as(trained.err()).isZero();
-    String savepoint =
-        trained
-            .out()
-            .lines()
-            .filter(l -> l.startsWith("savepoint "))
-            .findFirst()
-            .orElseThrow()
-            .substring("savepoint ".length());
-    String modelLine =
-        trained.out().lines().filter(l -> l.startsWith("model large=")).findFirst().orElseThrow();
-    String digest = modelLine.substring("model large=".length()).split("@")[0];
+    String savepoint = trained.after("savepoint ");
+    String digest = trained.after("model large=").split("@")[0];
 
     // The stored values: the shared entry in two chunks, none over the chunk size.
     Path read = Files.createDirectories(tmp.resolve("read"));
@@ -122,15 +79,7 @@ class LargeModelSnapshotITCase {
     assertThat(listed.out()).contains("large step=", "digest=" + digest);
 
     Path out = tmp.resolve("export");
-    CliRun exported =
-        CliRun.of(
-            "snapshot",
-            "export",
-            "--savepoint",
-            savepoint,
-            "--out",
-            out.toString(),
-            "--with-trainer-state");
+    CliRun exported = CliRun.export(savepoint, out, "--with-trainer-state");
     assertThat(exported.exit()).as(exported.err()).isZero();
     assertThat(exported.out()).contains("exported large", "digest=" + digest);
     assertThat(Files.size(out.resolve("large").resolve("trainer-state.bin")))

@@ -70,15 +70,7 @@ class SnapshotRestoreITCase {
 
       // 2. Export every model, with the trainer state; and one from the retained checkpoint.
       Path out = tmp.resolve("export");
-      CliRun export =
-          CliRun.of(
-              "snapshot",
-              "export",
-              "--savepoint",
-              savepoint,
-              "--out",
-              out.toString(),
-              "--with-trainer-state");
+      CliRun export = CliRun.export(savepoint, out, "--with-trainer-state");
       assertThat(export.exit()).as(export.err()).isZero();
       Map<String, String> exported = fields(export.out(), "exported ");
       CliRun unknown =

@@ -3,15 +3,14 @@ package io.moestream.jobs.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
-import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
+import io.moestream.jobs.kafka.ClassBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,28 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * restore with other model flags is refused. One savepoint serves every test.
  */
 class TrainCommandITCase {
-  static {
-    // The clients' INFO config dumps would bury the test output; warnings still show.
-    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-    }
-  }
-
+  @RegisterExtension static final ClassBroker broker = new ClassBroker(2);
   @TempDir static Path tmp;
-  private static EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"));
-    broker.createTopics(TopicNames.defaults(), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void aBoundedRunEndsInASavepointThatRestoresIdenticalModelsAtAnyParallelism() throws Exception {
@@ -54,25 +33,14 @@ class TrainCommandITCase {
     assertThat(first.dir().resolve("_metadata")).exists();
 
     for (String parallelism : List.of("2", "1", "3")) {
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "train",
-                  "--config",
-                  config.toString(),
-                  "--work-dir",
-                  tmp.resolve("restore-" + parallelism).toString(),
-                  "--parallelism",
-                  parallelism,
-                  "--bounded",
-                  "--from-savepoint",
-                  first.dir().toString()));
+      List<String> flags = new ArrayList<>(List.of("--parallelism", parallelism));
       if (parallelism.equals("3")) {
         // Settings no model stores may change on restore.
-        args.addAll(
+        flags.addAll(
             List.of("--threads", "2", "--summary-every", "7", "--checkpoint-interval", "2"));
       }
-      CliRun restored = CliRun.of(args.toArray(String[]::new));
+      CliRun restored =
+          restore(tmp.resolve("restore-" + parallelism), first.dir(), flags.toArray(String[]::new));
       assertThat(restored.exit()).as(restored.err()).isZero();
       assertThat(restored.out())
           .as("the state it restores from, with the models' steps")
@@ -150,6 +118,11 @@ class TrainCommandITCase {
   }
 
   private CliRun restoreWith(Path savepoint, String... flags) {
+    return restore(tmp.resolve("refused"), savepoint, flags);
+  }
+
+  /** {@code train --bounded} from the test's config, restored from {@code savepoint}. */
+  private static CliRun restore(Path workDir, Path savepoint, String... flags) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -157,7 +130,7 @@ class TrainCommandITCase {
                 "--config",
                 config.toString(),
                 "--work-dir",
-                tmp.resolve("refused").toString(),
+                workDir.toString(),
                 "--bounded",
                 "--from-savepoint",
                 savepoint.toString()));
@@ -185,18 +158,7 @@ class TrainCommandITCase {
     if (savepoint != null) {
       return savepoint;
     }
-    CliRun produced =
-        CliRun.of(
-            "produce",
-            "--bootstrap-servers",
-            broker.bootstrapServers(),
-            "--model-id",
-            "alpha",
-            "beta",
-            "gamma",
-            "--max-tokens-per-domain",
-            "2500",
-            "--no-progress");
+    CliRun produced = CliRun.produce(broker.bootstrapServers(), 2500, "alpha", "beta", "gamma");
     assertThat(produced.exit()).as(produced.err()).isZero();
 
     config = tmp.resolve("train.properties");
@@ -228,9 +190,7 @@ class TrainCommandITCase {
             "--savepoint-dir",
             tmp.resolve("savepoints").toString());
     assertThat(first.exit()).as(first.err()).isZero();
-    String line =
-        first.out().lines().filter(l -> l.startsWith("savepoint ")).findFirst().orElseThrow();
-    String location = line.substring("savepoint ".length());
+    String location = first.after("savepoint ");
     Path dir =
         location.startsWith("file:") ? Path.of(java.net.URI.create(location)) : Path.of(location);
     savepoint = new Savepoint(dir, modelLines(first));
