@@ -163,30 +163,19 @@ class PoisonRecordITCase {
             "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph=info"));
     List<String> args =
         List.of(
-            "train",
-            "--bootstrap-servers",
-            servers,
-            "--work-dir",
-            tmp.resolve("work").toString(),
-            "--bounded",
-            "--parallelism",
-            "1",
-            "--checkpoint-interval",
-            "1",
-            "--threads",
-            "1",
-            "--d",
-            "16",
-            "--ctx",
-            "16",
-            "--ff",
-            "32",
-            "--experts",
-            "2",
-            "--emax",
-            "4",
-            "--batch",
-            "2");
+            StreamFixtures.withSmallModel(
+                "train",
+                "--bootstrap-servers",
+                servers,
+                "--work-dir",
+                tmp.resolve("work").toString(),
+                "--bounded",
+                "--parallelism",
+                "1",
+                "--checkpoint-interval",
+                "1",
+                "--threads",
+                "1"));
     return FlinkProcess.start(
         "train", classpath, jvm, "io.moestream.jobs.MoeCli", args, tmp.resolve("logs"));
   }

@@ -75,6 +75,29 @@ final class StreamFixtures {
     return byModel;
   }
 
+  /**
+   * {@code args} of a CLI {@code train}, then the model flags of the small model the CLI and
+   * out-of-process runs train (d=16, ctx=16, ff=32, DynMoE with 2 of 4 slots, batch 2).
+   */
+  static String[] withSmallModel(String... args) {
+    List<String> out = new ArrayList<>(List.of(args));
+    out.addAll(
+        List.of(
+            "--d",
+            "16",
+            "--ctx",
+            "16",
+            "--ff",
+            "32",
+            "--experts",
+            "2",
+            "--emax",
+            "4",
+            "--batch",
+            "2"));
+    return out.toArray(String[]::new);
+  }
+
   static TrainerSettings settings() {
     ModelConfig mc = new ModelConfig(259, 32, 2, 2, 32, 64, RouterConfig.dynMoe(2, 8));
     TrainConfig tc = TrainConfig.defaults(9).withWindow(new RecordingWindow(4, 4, 8));
