@@ -7,13 +7,7 @@ import io.moestream.moe.train.StepResult;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.metrics.SimpleCounter;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +21,7 @@ class RefusedSpawnReportingTest {
 
   @Test
   void refusedSpawnsAreCountedInTheMetricsAndTheSummary() {
-    CapturingGroup group = new CapturingGroup();
+    CapturingMetricGroup group = new CapturingMetricGroup();
     ModelMetrics metrics = new ModelMetrics(group, "alpha", 2);
     SummaryWindow window = new SummaryWindow();
     for (StepResult r : List.of(step(3, 2, 0), step(4, 0, 0), step(7, 1, 1))) {
@@ -91,31 +85,5 @@ class RefusedSpawnReportingTest {
         1_000_000,
         refusedNoSlot,
         refusedNonFinite);
-  }
-
-  /** Keeps the counters the code under test registers, whatever group it asks for. */
-  private static final class CapturingGroup extends UnregisteredMetricsGroup {
-    final Map<String, Counter> counters = new HashMap<>();
-
-    @Override
-    public Counter counter(String name) {
-      return counter(name, new SimpleCounter());
-    }
-
-    @Override
-    public <C extends Counter> C counter(String name, C counter) {
-      counters.put(name, counter);
-      return counter;
-    }
-
-    @Override
-    public MetricGroup addGroup(String key, String value) {
-      return this;
-    }
-
-    @Override
-    public MetricGroup addGroup(String name) {
-      return this;
-    }
   }
 }
