@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
@@ -144,7 +145,7 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
       }
       TrainerSnapshots.StoredConfig stored =
           TrainerSnapshots.storedConfig(ModelEntries.of(entries));
-      java.util.Optional<String> mismatch =
+      Optional<String> mismatch =
           RestoreCompatibility.mismatch(
               "model " + id + " in the restored state was",
               "this job has",

@@ -1,7 +1,10 @@
 package io.moestream.operators;
 
 import io.moestream.schemas.DeadLetter;
+import io.moestream.schemas.DeadLetterReason;
 import io.moestream.schemas.TokenSequence;
+import java.util.EnumMap;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -21,20 +24,20 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
   private final TokenValidator validator;
   private transient Counter deadLetters;
   private transient Counter accepted;
-  private transient java.util.EnumMap<io.moestream.schemas.DeadLetterReason, Counter> byReason;
+  private transient EnumMap<DeadLetterReason, Counter> byReason;
 
   public ValidateTokens(TokenValidator validator) {
     this.validator = validator;
   }
 
   @Override
-  public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+  public void open(OpenContext ctx) {
     deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
     accepted = getRuntimeContext().getMetricGroup().counter("acceptedRecords");
     // deadLetterReasons.reason.<REASON>.count: which kind of bad input arrives, for alerting.
-    byReason = new java.util.EnumMap<>(io.moestream.schemas.DeadLetterReason.class);
+    byReason = new EnumMap<>(DeadLetterReason.class);
     var group = getRuntimeContext().getMetricGroup().addGroup("deadLetterReasons");
-    for (var reason : io.moestream.schemas.DeadLetterReason.values()) {
+    for (var reason : DeadLetterReason.values()) {
       byReason.put(reason, group.addGroup("reason", reason.name()).counter("count"));
     }
   }
@@ -49,9 +52,7 @@ public final class ValidateTokens extends ProcessFunction<RawRecord, TokenSequen
       // provokes (a decoder bug, a stack overflow on a hostile nesting) must not restart the job
       // and meet the same record again. Only errors that leave the JVM unusable propagate.
       ExceptionUtils.rethrowIfFatalErrorOrOOM(t);
-      result =
-          TokenValidator.reject(
-              r, io.moestream.schemas.DeadLetterReason.OTHER, "validation failed: " + t);
+      result = TokenValidator.reject(r, DeadLetterReason.OTHER, "validation failed: " + t);
     }
     if (result.valid() != null) {
       accepted.inc();
