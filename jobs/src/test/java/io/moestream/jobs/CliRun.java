@@ -66,6 +66,12 @@ public record CliRun(int exit, String out, String err) {
     return of(args.toArray(String[]::new));
   }
 
+  /** {@code registry check} of the exported models in {@code snapshots} against the registry. */
+  public static CliRun registryCheck(Path snapshots, String servers) {
+    return of(
+        "registry", "check", "--snapshot", snapshots.toString(), "--bootstrap-servers", servers);
+  }
+
   /** The rest of the first line of standard output that starts with {@code prefix}. */
   public String after(String prefix) {
     return out.lines()

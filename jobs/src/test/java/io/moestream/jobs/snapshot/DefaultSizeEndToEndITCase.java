@@ -94,14 +94,7 @@ class DefaultSizeEndToEndITCase {
     }
 
     // The registry readers take the export: the replayed registry agrees with its manifest.
-    CliRun check =
-        CliRun.of(
-            "registry",
-            "check",
-            "--snapshot",
-            out.toString(),
-            "--bootstrap-servers",
-            broker.bootstrapServers());
+    CliRun check = CliRun.registryCheck(out, broker.bootstrapServers());
     assertThat(check.exit()).as(check.out() + check.err()).isZero();
     assertThat(check.out()).contains("registry agrees with 1 model(s)");
     CliRun materialize =

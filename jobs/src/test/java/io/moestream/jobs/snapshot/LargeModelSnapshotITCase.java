@@ -84,14 +84,7 @@ class LargeModelSnapshotITCase {
     assertThat(exported.out()).contains("exported large", "digest=" + digest);
     assertThat(Files.size(out.resolve("large").resolve("trainer-state.bin")))
         .isGreaterThan(380L << 20);
-    CliRun check =
-        CliRun.of(
-            "registry",
-            "check",
-            "--snapshot",
-            out.toString(),
-            "--bootstrap-servers",
-            broker.bootstrapServers());
+    CliRun check = CliRun.registryCheck(out, broker.bootstrapServers());
     assertThat(check.exit()).as(check.out() + check.err()).isZero();
     assertThat(check.out()).contains("registry agrees with 1 model(s)");
     CliRun inferred =

@@ -43,7 +43,7 @@ class KilledProcessResumeITCase {
       TopicNames reference = new TopicNames("tokens", "r.dlq", "r.registry", "r.metrics");
       kafka.createTopics(Map.of("r.dlq", 1, "r.metrics", 1), false);
       kafka.createTopics(Map.of("r.registry", 2), true);
-      Path config = config(servers);
+      Path config = StreamFixtures.smallTrainConfig(tmp.resolve("train.properties"), servers);
       Map<String, List<TokenSequence>> byModel = StreamFixtures.twoModels();
       produce(servers, byModel, 0, 30);
 
@@ -134,28 +134,6 @@ class KilledProcessResumeITCase {
                 + ": 2 model(s) alpha beta; settings match (alpha at step "
                 + held.models().get("alpha").cursor().steps()
                 + ")");
-  }
-
-  private Path config(String servers) throws Exception {
-    Path config = tmp.resolve("train.properties");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "bootstrap-servers = " + servers,
-            "d = 32",
-            "ctx = 32",
-            "ff = 64",
-            "experts = 2",
-            "emax = 8",
-            "batch = 4",
-            "window-start = 4",
-            "window-length = 4",
-            "window-period = 8",
-            "checkpoint-interval = 1",
-            "threads = 1",
-            ""));
-    return config;
   }
 
   /** {@code train} (unbounded) in its own JVM, as a user would start it. */

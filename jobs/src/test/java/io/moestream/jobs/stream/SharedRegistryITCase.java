@@ -7,7 +7,6 @@ import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.schemas.TokenSequence;
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,9 @@ class SharedRegistryITCase {
       kafka.createTopics(Map.of("ref-a.registry", 2, "ref-b.registry", 2), true);
       produce(servers, "tokens-a", StreamFixtures.drift("alpha", 66 * 200, 0));
       produce(servers, "tokens-b", StreamFixtures.drift("beta", 66 * 200, 50_000));
-      Path config = config(servers);
+      Path config =
+          StreamFixtures.smallTrainConfig(
+              tmp.resolve("train.properties"), servers, "summary-every = 2", "parallelism = 1");
 
       // Reference: each job alone on its own registry topic.
       List<String> reference =
@@ -123,30 +124,6 @@ class SharedRegistryITCase {
             .map(Path::of)
             .toList();
     return FlinkProcess.start(name, classpath, jvm, "io.moestream.jobs.MoeCli", args, logs);
-  }
-
-  private Path config(String servers) throws Exception {
-    Path config = tmp.resolve("train.properties");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "bootstrap-servers = " + servers,
-            "d = 32",
-            "ctx = 32",
-            "ff = 64",
-            "experts = 2",
-            "emax = 8",
-            "batch = 4",
-            "window-start = 4",
-            "window-length = 4",
-            "window-period = 8",
-            "checkpoint-interval = 1",
-            "summary-every = 2",
-            "threads = 1",
-            "parallelism = 1",
-            ""));
-    return config;
   }
 
   private static void produce(String servers, String topic, List<TokenSequence> records) {

@@ -8,8 +8,11 @@ import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.TokenSequence;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,6 +76,33 @@ final class StreamFixtures {
     byModel.put("alpha", drift("alpha", 66 * 60, 0));
     byModel.put("beta", drift("beta", 66 * 60, 100_000));
     return byModel;
+  }
+
+  /**
+   * Writes a {@code train --config} file for out-of-process runs: a small DynMoE model (d=32,
+   * ctx=32, ff=64, 2 of 8 slots, batch 4) whose recording window closes within a few steps,
+   * checkpoints every second, one libtorch thread, then {@code extra} lines ({@code key = value}).
+   */
+  static Path smallTrainConfig(Path file, String servers, String... extra) throws IOException {
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "bootstrap-servers = " + servers,
+                "d = 32",
+                "ctx = 32",
+                "ff = 64",
+                "experts = 2",
+                "emax = 8",
+                "batch = 4",
+                "window-start = 4",
+                "window-length = 4",
+                "window-period = 8",
+                "checkpoint-interval = 1",
+                "threads = 1"));
+    lines.addAll(List.of(extra));
+    lines.add("");
+    Files.writeString(file, String.join("\n", lines));
+    return file;
   }
 
   /**
