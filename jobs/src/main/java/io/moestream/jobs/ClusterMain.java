@@ -1,5 +1,6 @@
 package io.moestream.jobs;
 
+import io.moestream.jobs.cli.CliErrors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;

@@ -1,5 +1,11 @@
 package io.moestream.jobs;
 
+import io.moestream.jobs.bench.BenchCommand;
+import io.moestream.jobs.cli.CliErrors;
+import io.moestream.jobs.cli.ConfigFile;
+import io.moestream.jobs.local.ReferenceCheckCommand;
+import io.moestream.jobs.local.TrainLocalCommand;
+import io.moestream.jobs.stream.DemoCommand;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;

@@ -1,7 +1,7 @@
 package io.moestream.jobs.stream;
 
-import io.moestream.jobs.ModelOptions;
-import io.moestream.jobs.TrainOptions;
+import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.TopicNames;

@@ -2,8 +2,8 @@ package io.moestream.jobs.stream;
 
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
-import io.moestream.jobs.ModelOptions;
-import io.moestream.jobs.TrainOptions;
+import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.KafkaClientProps;
 import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.config.ModalityMap;

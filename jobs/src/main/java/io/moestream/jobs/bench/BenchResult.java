@@ -1,0 +1,51 @@
+package io.moestream.jobs.bench;
+
+import io.moestream.moe.lifecycle.ChangeKind;
+import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.train.StepResult;
+
+/**
+ * Accumulates a training benchmark's measurements. Only steps after the warm-up are timed (the
+ * first steps pay for libtorch start-up and allocator growth), but lifecycle changes are counted
+ * over the whole run.
+ */
+final class BenchResult {
+  long timedTokens;
+  long timedNanos;
+  long timedPairs;
+  int spawns;
+  int prunes;
+  double rssAt1000 = Double.NaN;
+  double rssFinal = Double.NaN;
+  int[] active = new int[0];
+  double sgemm = Double.NaN;
+  MatmulBench.ExpertResult experts;
+
+  BenchResult(int layers) {
+    active = new int[layers];
+  }
+
+  void add(StepResult r, boolean timed) {
+    if (timed) {
+      timedTokens += r.tokens();
+      timedNanos += r.nanos();
+      timedPairs += r.expertPairs();
+    }
+    for (ExpertChange c : r.changes()) {
+      if (c.kind() == ChangeKind.SPAWNED) {
+        spawns++;
+      } else if (c.kind() == ChangeKind.PRUNED) {
+        prunes++;
+      }
+    }
+  }
+
+  double tokensPerSecond() {
+    return timedNanos == 0 ? 0 : timedTokens * 1e9 / timedNanos;
+  }
+
+  /** Measured (token, expert) pairs per token, summed over layers. */
+  double pairsPerToken() {
+    return timedTokens == 0 ? 0 : (double) timedPairs / timedTokens;
+  }
+}

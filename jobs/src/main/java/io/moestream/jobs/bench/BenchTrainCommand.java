@@ -1,0 +1,171 @@
+package io.moestream.jobs.bench;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.TrainOptions;
+import io.moestream.jobs.local.StepJsonWriter;
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.model.LayerStats;
+import io.moestream.moe.train.MoeTrainer;
+import io.moestream.moe.train.StepResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Training throughput of one configuration, put in context: counted model FLOPs, the same process's
+ * plain-matmul speed, what routing into many small expert matmuls costs against one big matmul, and
+ * whether resident memory keeps growing (a native-tensor leak) over a long run.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train on the bundled corpus (cycling) and print one JSON line of measurements.")
+final class BenchTrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int RSS_STEP = 1000;
+
+  @Spec CommandSpec spec;
+  @Mixin ModelOptions model;
+  @Mixin TrainOptions train;
+
+  @Option(
+      names = "--steps",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "Training steps, warm-up included (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "5",
+      description = "Leading steps left out of the timing (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
+      names = "--json-out",
+      paramLabel = "FILE",
+      description = "Also append the JSON line to FILE (default: none).")
+  Path jsonOut;
+
+  @Override
+  public Integer call() throws IOException {
+    if (warmup < 0 || steps <= warmup) {
+      throw new IllegalArgumentException(
+          "--steps (" + steps + ") must be larger than --warmup (" + warmup + ")");
+    }
+    ModelConfig m = model.toConfig();
+    int batch = train.batch();
+    TextCorpus corpus = TextCorpus.bundled();
+    TextCorpus.BatchCursor cursor = corpus.cursor(batch, m.ctx());
+    BenchResult res = new BenchResult(m.layers());
+    int[][] last = null;
+    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig())) {
+      for (int s = 0; s < steps; s++) {
+        if (!cursor.hasNext()) {
+          cursor = corpus.cursor(batch, m.ctx()); // cycle: a benchmark measures speed, not data
+        }
+        last = cursor.next();
+        StepResult r = trainer.train(last);
+        res.add(r, s >= warmup);
+        if (s + 1 == RSS_STEP) {
+          res.rssAt1000 = Rss.megabytes();
+        }
+      }
+      res.rssFinal = Rss.megabytes();
+      res.active = trainer.activeCounts();
+      List<LayerStats> routing = trainer.evaluate(last).layers();
+      long[][] rows = new long[routing.size()][];
+      for (int l = 0; l < rows.length; l++) {
+        rows[l] = routing.get(l).perExpert();
+      }
+      res.experts = MatmulBench.experts(m.dModel(), m.dFf(), rows);
+    }
+    res.sgemm = MatmulBench.sgemmGflops(1024);
+    String line = JSON.writeValueAsString(report(m, batch, res));
+    spec.commandLine().getOut().println(line);
+    spec.commandLine().getOut().flush();
+    if (jsonOut != null) {
+      Path parent = jsonOut.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(
+          jsonOut,
+          line + System.lineSeparator(),
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    }
+    return 0;
+  }
+
+  private ObjectNode report(ModelConfig m, int batch, BenchResult r) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("bench", "train");
+    ObjectNode c = o.putObject("config");
+    c.put("d", m.dModel());
+    c.put("layers", m.layers());
+    c.put("heads", m.heads());
+    c.put("ctx", m.ctx());
+    c.put("ff", m.dFf());
+    c.put("batch", batch);
+    c.put("router", m.router().kind().cliName());
+    c.put("experts", m.router().experts());
+    c.put("emax", m.router().maxExperts());
+    c.put("vocab", m.vocabSize());
+    o.put("device", Engine.getInstance().defaultDevice().toString());
+    o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    o.put("steps", steps);
+    o.put("warmup", warmup);
+    double tokS = r.tokensPerSecond();
+    double pairsPerToken = r.pairsPerToken();
+    double flops = FlopCounter.trainPerToken(m, pairsPerToken);
+    double achieved = flops * tokS / 1e9;
+    o.put("tokens_per_s", tokS);
+    o.put("expert_pairs_per_token", pairsPerToken);
+    o.put("model_flops_per_token", flops);
+    o.put("achieved_gflops", achieved);
+    o.put("sgemm_gflops", r.sgemm);
+    o.put("achieved_vs_sgemm", achieved / r.sgemm);
+    ObjectNode e = o.putObject("expert_matmul");
+    StepJsonWriter.putFinite(e, "gflops", r.experts.expertGflops());
+    StepJsonWriter.putFinite(e, "plain_same_size_gflops", r.experts.plainGflops());
+    StepJsonWriter.putFinite(e, "ratio", r.experts.expertGflops() / r.experts.plainGflops());
+    e.put("routed_pairs", r.experts.pairs());
+    e.put("expert_matmuls", r.experts.matmuls());
+    e.put("routing", "inference pass over the last training batch");
+    putMb(o, "rss_mb_at_1000", r.rssAt1000);
+    putMb(o, "rss_mb_final", r.rssFinal);
+    putMb(o, "rss_growth_pct", 100 * (r.rssFinal - r.rssAt1000) / r.rssAt1000);
+    ArrayNode active = o.putArray("active_experts");
+    for (int a : r.active) {
+      active.add(a);
+    }
+    o.put("spawns", r.spawns);
+    o.put("prunes", r.prunes);
+    return o;
+  }
+
+  private static void putMb(ObjectNode o, String field, double v) {
+    if (Double.isFinite(v)) {
+      o.put(field, Math.round(v * 10) / 10.0);
+    } else {
+      o.putNull(field);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.moestream.jobs.local;
+
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.train.MoeTrainer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One local training run from flags to summary: load the corpus, build the trainer, wire the
+ * console and JSON listeners around {@link LocalTrainingLoop}, and report. {@code train-local} and
+ * {@code demo} are this with different limits, so neither repeats the wiring.
+ *
+ * @param model the model to build
+ * @param train optimizer and lifecycle settings
+ * @param batch sequences per step
+ * @param corpusFiles one domain per file, in order; empty for the bundled corpus
+ * @param maxTokensPerDomain tokens of each domain to use, or null for all
+ * @param maxSteps step limit
+ * @param maxNanos wall-time limit ({@code Long.MAX_VALUE} for none)
+ * @param progressBar whether to draw the progress bar
+ * @param jsonFile per-step JSON Lines output, or null
+ * @param task the progress bar's label
+ */
+public record LocalRun(
+    ModelConfig model,
+    TrainConfig train,
+    int batch,
+    List<Path> corpusFiles,
+    Long maxTokensPerDomain,
+    long maxSteps,
+    long maxNanos,
+    boolean progressBar,
+    Path jsonFile,
+    String task) {
+
+  /** The bundled corpus when no file is given; otherwise one domain per file, in order. */
+  static TextCorpus corpus(List<Path> files) {
+    return files == null || files.isEmpty() ? TextCorpus.bundled() : TextCorpus.load(files);
+  }
+
+  public LocalTrainingLoop.Outcome execute(PrintWriter out) {
+    if (maxSteps < 1) {
+      throw new IllegalArgumentException("--steps must be >= 1, got " + maxSteps);
+    }
+    if (maxTokensPerDomain != null && maxTokensPerDomain < 1) {
+      throw new IllegalArgumentException(
+          "--max-tokens-per-domain must be >= 1, got " + maxTokensPerDomain);
+    }
+    TextCorpus corpus = corpus(corpusFiles);
+    TextCorpus.BatchCursor cursor =
+        corpus.cursor(
+            batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
+    try (MoeTrainer trainer = MoeTrainer.create(model, train)) {
+      header(out, corpus, cursor, trainer);
+      long barMax = Math.min(maxSteps, cursor.totalBatches());
+      List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();
+      StepJsonWriter json = jsonFile == null ? null : new StepJsonWriter(jsonFile);
+      LocalTrainingLoop.Outcome o;
+      try (ProgressView view = new ProgressView(out, progressBar, task, barMax)) {
+        listeners.add(view);
+        if (json != null) {
+          listeners.add(json);
+        }
+        o = new LocalTrainingLoop(trainer, listeners).run(cursor, maxSteps, maxNanos);
+      } finally {
+        if (json != null) {
+          json.close();
+        }
+      }
+      switch (o.stop()) {
+        case CORPUS_END ->
+            out.println(
+                maxSteps == Long.MAX_VALUE
+                    ? "every domain served after " + o.steps() + " steps; stopping"
+                    : "corpus exhausted after "
+                        + o.steps()
+                        + " of "
+                        + maxSteps
+                        + " steps; stopping");
+        case DURATION ->
+            out.printf(
+                Locale.ROOT, "time limit of %d s reached; stopping%n", maxNanos / 1_000_000_000L);
+        case STEPS -> {}
+      }
+      RunSummary.print(out, o, trainer.digest());
+      if (jsonFile != null) {
+        out.println("per-step records:  " + jsonFile);
+      }
+      out.flush();
+      return o;
+    }
+  }
+
+  private void header(
+      PrintWriter out, TextCorpus corpus, TextCorpus.BatchCursor cursor, MoeTrainer trainer) {
+    var r = model.router();
+    out.printf(
+        Locale.ROOT,
+        "model: d=%d layers=%d heads=%d ctx=%d ff=%d router=%s experts=%d/%d params=%d%n",
+        model.dModel(),
+        model.layers(),
+        model.heads(),
+        model.ctx(),
+        model.dFf(),
+        r.kind().cliName(),
+        r.experts(),
+        r.maxExperts(),
+        trainer.parameterCount());
+    List<String> names = new ArrayList<>();
+    corpus.domains().forEach(d -> names.add(d.name()));
+    out.printf(
+        Locale.ROOT,
+        "corpus: %s (%d batches of %dx%d)%n",
+        String.join(", ", names),
+        cursor.totalBatches(),
+        batch,
+        model.ctx() + 1);
+    out.flush();
+  }
+}
