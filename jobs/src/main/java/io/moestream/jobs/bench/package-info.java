@@ -1,0 +1,8 @@
+/**
+ * {@code moe bench}: training throughput of one configuration ({@code bench train}) put beside the
+ * same process's matmul speed and counted model FLOPs, and the group that holds every benchmark
+ * subcommand (the drift benchmark lives in {@code jobs.drift}, the pipeline and soak benchmarks
+ * beside the streaming job in {@code jobs.stream}). Each prints one JSON line, so results from
+ * different machines compare. Imports the MoE library, {@code jobs.cli} and {@code jobs.local}.
+ */
+package io.moestream.jobs.bench;
