@@ -28,14 +28,6 @@ import org.w3c.dom.NodeList;
 class ProjectLayoutTest {
 
   /**
-   * Modules whose packages need no {@code package-info.java} yet: jobs' packages get theirs once
-   * its root package is split by purpose (issue 15 point 1). Remove a module from this set when its
-   * packages have them; {@link #pendingModulesStillLackPackageInfos} fails as soon as an exemption
-   * is no longer needed, so none outlives its reason.
-   */
-  private static final Set<String> PACKAGE_INFO_PENDING = Set.of("jobs");
-
-  /**
    * A reference into the jobs module: an import, a qualified name or a Javadoc link — a name under
    * {@code io.moestream.jobs}, not prose that names the package (package-infos state the rule).
    */
@@ -60,9 +52,6 @@ class ProjectLayoutTest {
     List<String> checked = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (var module : modules().entrySet()) {
-      if (PACKAGE_INFO_PENDING.contains(module.getKey())) {
-        continue;
-      }
       for (Path pkg : mainPackages(module.getValue())) {
         String where = ROOT.relativize(pkg).toString();
         checked.add(where);
@@ -106,29 +95,6 @@ class ProjectLayoutTest {
     assertThat(wrong).isEmpty();
   }
 
-  @Test
-  void pendingModulesStillLackPackageInfos() throws IOException {
-    for (String name : PACKAGE_INFO_PENDING) {
-      Path module = modules().get(name);
-      assertThat(module).as("pending module %s is a module of the reactor", name).isNotNull();
-      boolean lacksOne = false;
-      for (Path pkg : mainPackages(module)) {
-        lacksOne |= !Files.exists(pkg.resolve("package-info.java"));
-      }
-      assertThat(lacksOne)
-          .as(
-              "every package of %s has package-info.java now: remove it from PACKAGE_INFO_PENDING",
-              name)
-          .isTrue();
-    }
-  }
-
-  /**
-   * Maven already refuses the import itself: these modules have no dependency on jobs, and adding
-   * one would be a cycle (jobs depends on them), which the reactor rejects. This scan states the
-   * rule in one place and also catches what javac does not resolve, such as a Javadoc link to a
-   * jobs class.
-   */
   @Test
   void operatorsAndStateNeverReferenceTheJobsModule() throws IOException {
     Set<String> scanned = new TreeSet<>();
