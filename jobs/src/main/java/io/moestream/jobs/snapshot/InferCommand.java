@@ -68,6 +68,9 @@ public final class InferCommand implements Callable<Integer> {
               + String.join(", ", dirs.stream().map(d -> d.getFileName().toString()).toList())
               + ")");
     }
+    if (input.file != null && !Files.isRegularFile(input.file)) {
+      throw new IllegalArgumentException("--file " + input.file + ": no such file");
+    }
     String text = input.text != null ? input.text : Files.readString(input.file);
     int[] tokens = new ByteTokenizer().encode(text);
     PrintWriter out = spec.commandLine().getOut();
