@@ -58,6 +58,9 @@ public final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (input.file != null && !Files.isRegularFile(input.file)) {
+      throw new IllegalArgumentException("--file " + input.file + ": no such file");
+    }
     List<Path> dirs = Manifest.modelDirs(snapshot);
     if (dirs.size() > 1) {
       throw new IllegalArgumentException(
@@ -67,9 +70,6 @@ public final class InferCommand implements Callable<Integer> {
               + " models: pass one model's directory ("
               + String.join(", ", dirs.stream().map(d -> d.getFileName().toString()).toList())
               + ")");
-    }
-    if (input.file != null && !Files.isRegularFile(input.file)) {
-      throw new IllegalArgumentException("--file " + input.file + ": no such file");
     }
     String text = input.text != null ? input.text : Files.readString(input.file);
     int[] tokens = new ByteTokenizer().encode(text);
