@@ -128,7 +128,7 @@ class ExitCodesTest {
             "--no-progress");
     assertThat(oneErrorLine(r, CliErrors.RUNTIME))
         .startsWith("error: cannot produce to topic tokens at " + servers)
-        .contains("no answer from the broker");
+        .contains("no answer from Kafka: is the broker reachable?");
   }
 
   @Test

@@ -159,7 +159,7 @@ public final class CorpusProducer {
       throw new IllegalStateException(
           message
               + e.getMessage()
-              + (exists == null ? " (no answer from the broker: is it reachable?)" : ""),
+              + (exists == null ? " (no answer from Kafka: is the broker reachable?)" : ""),
           e);
     }
     return new Summary(topic, models, records, tokens, List.copyOf(counts));
