@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code moe} command line: the one entry point of the runnable jar. Subcommands do the work;
  * this class only wires them and makes sure every failure ends as one {@code error:} line and a
- * stable exit code, because the jar is driven from scripts and CI where a stack trace is noise.
+ * stable exit code (0 success, 1 runtime failure, 2 bad input: {@link CliErrors}), because the jar
+ * is driven from scripts and CI where a stack trace is noise.
  */
 @Command(
     name = "moe",
@@ -99,7 +100,13 @@ public final class MoeCli {
             return new CommandLine.RunLast().execute(parsed);
           });
     }
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (RuntimeException | Error e) {
+      // picocli hands a command's exceptions to CliErrors; an Error (libtorch's native code
+      // missing, out of memory) passes through it, and still gets its one line and exit code
+      return CliErrors.report(e, cli, null);
+    }
   }
 
   /** The configured command line; tests call this so they exercise the same error handling. */

@@ -5,18 +5,33 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Turns every failure into exactly one {@code error: ...} line on stderr and exit code {@link
- * #USAGE}. Bad flags, missing files and values rejected by the config records are the user's to
- * fix, and a stack trace would bury the one sentence that says how; set {@code -Dmoe.debug=true} to
- * get the trace when the failure is ours.
+ * Turns every failure into exactly one {@code error: ...} line on stderr and an exit code that says
+ * whose move it is: {@link #USAGE} (2) when the input was refused, {@link #RUNTIME} (1) when the
+ * command was right but running it failed. A stack trace would bury the one sentence that says what
+ * to do; set {@code -Dmoe.debug=true} to get the trace when the failure is ours.
+ *
+ * <p>The one rule, applied in {@link #exitCode}: <b>bad input</b> is picocli's {@link
+ * ParameterException} (unknown option, bad value, missing or conflicting options), an {@link
+ * IllegalArgumentException} thrown by the command (every check of a value, a combination, a file
+ * that is missing or not of the expected kind, a savepoint that does not match the flags: the
+ * config records, {@code InvalidSnapshotException} and the commands all throw it for exactly that),
+ * or a Kafka client setting that Kafka refuses ({@link ConfigException}). Everything else is a
+ * <b>runtime failure</b>: an unreachable broker, a failed Flink job, an I/O error, libtorch. So a
+ * throw site chooses the code by its type: {@code IllegalArgumentException} when the user must
+ * change the command, {@code IllegalStateException} or {@code UncheckedIOException} when the world
+ * must change. An {@code IllegalArgumentException} nested inside another failure (a Flink job that
+ * failed on one) is the failure's, not the input's.
  *
  * <p>No error line quotes an argument's value: values can be secrets ({@code --kafka-property
  * sasl.jaas.config=...}), and errors end up in logs and, on a cluster, in the JobManager's REST
@@ -28,6 +43,12 @@ public final class CliErrors {
   /** Exit code of bad input: a flag value, a missing or unreadable file. */
   public static final int USAGE = 2;
 
+  /** Exit code of a runtime failure: the broker, the job, the disk, libtorch. */
+  public static final int RUNTIME = 1;
+
+  /** How many of picocli's suggestions an error line names. */
+  private static final int MAX_SUGGESTIONS = 3;
+
   /** Values shorter than this are not searched for: they are no secret, and hiding them garbles. */
   private static final int MIN_HIDDEN_LENGTH = 4;
 
@@ -38,42 +59,164 @@ public final class CliErrors {
 
   public static int onParameterException(ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
+    String what;
+    if (e instanceof UnmatchedArgumentException u && unmatched(u) != null) {
+      what = unmatched(u);
+    } else if (e.getCause() instanceof ConfigFile.UnknownSetting) {
+      what = oneLine(e.getMessage());
+    } else {
+      what = withoutValues(oneLine(e.getMessage()), args, cmd);
+    }
     cmd.getErr()
-        .println(
-            "error: "
-                + (e.getCause() instanceof ConfigFile.UnknownSetting
-                    ? oneLine(e.getMessage())
-                    : withoutValues(oneLine(e.getMessage()), args, cmd))
-                + " (see '"
-                + cmd.getCommandSpec().qualifiedName()
-                + " --help')");
+        .println("error: " + what + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
     cmd.getErr().flush();
     return USAGE;
   }
 
   public static int onExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
+    return report(e, cmd, parsed);
+  }
+
+  /**
+   * Prints {@code e} as one error line (and its trace under {@code -Dmoe.debug=true}) and returns
+   * its {@link #exitCode}; for anything a command throws, {@link Error}s included.
+   */
+  public static int report(Throwable e, CommandLine cmd, ParseResult parsed) {
     cmd.getErr().println("error: " + hide(describe(e), kafkaValues(parsed)));
     if (Boolean.getBoolean("moe.debug")) {
       e.printStackTrace(cmd.getErr());
     }
     cmd.getErr().flush();
-    return USAGE;
+    return exitCode(e);
+  }
+
+  /** {@link #USAGE} for bad input, {@link #RUNTIME} for anything else: the rule of this class. */
+  public static int exitCode(Throwable e) {
+    if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
+      return USAGE;
+    }
+    return kafkaSetting(e) != null ? USAGE : RUNTIME;
+  }
+
+  /**
+   * The line for an unknown option or subcommand, with picocli's suggestions: {@code unknown option
+   * '--stpes'; did you mean --steps?}. Null when nothing unmatched looks like an option or a
+   * command (then it is a stray value, reported as picocli words it, value hidden).
+   *
+   * <p>An option is named up to its {@code =} (the value may be a secret). A mistyped command is
+   * quoted only when it is within two edits of a suggestion, since any other word could be a value
+   * in the wrong place.
+   */
+  static String unmatched(UnmatchedArgumentException u) {
+    List<String> options =
+        u.getUnmatched().stream()
+            .filter(CliErrors::looksLikeOption)
+            .map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a)
+            .distinct()
+            .toList();
+    List<String> suggestions = suggestions(u);
+    String line;
+    if (!options.isEmpty()) {
+      line =
+          (options.size() == 1 ? "unknown option " : "unknown options ")
+              + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
+      // picocli suggests for the first unmatched argument only
+      if (!looksLikeOption(u.getUnmatched().get(0))) {
+        suggestions = List.of();
+      }
+    } else if (!u.getCommandLine().getSubcommands().isEmpty() && !suggestions.isEmpty()) {
+      String typed = u.getUnmatched().get(0);
+      boolean close = suggestions.stream().anyMatch(s -> editDistance(typed, s) <= 2);
+      line = "unknown command '" + (close ? typed : KafkaClientProps.HIDDEN) + "'";
+    } else {
+      return null;
+    }
+    return suggestions.isEmpty() ? line : line + "; did you mean " + either(suggestions) + "?";
+  }
+
+  /**
+   * Picocli's suggestions, at most {@value #MAX_SUGGESTIONS}; for a mistyped command, the commands
+   * within two edits come first (picocli compares letter pairs, so it misses {@code tial} → {@code
+   * tail}).
+   */
+  private static List<String> suggestions(UnmatchedArgumentException u) {
+    LinkedHashSet<String> all = new LinkedHashSet<>();
+    String typed = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+    if (!looksLikeOption(typed)) {
+      u.getCommandLine().getSubcommands().keySet().stream()
+          .filter(c -> editDistance(typed, c) <= 2)
+          .sorted(Comparator.comparingInt(c -> editDistance(typed, c)))
+          .forEach(all::add);
+    }
+    all.addAll(u.getSuggestions());
+    return all.stream().limit(MAX_SUGGESTIONS).toList();
+  }
+
+  private static boolean looksLikeOption(String arg) {
+    return arg.length() > 1 && arg.charAt(0) == '-' && !Character.isDigit(arg.charAt(1));
+  }
+
+  /** "a", "a or b", "a, b or c". */
+  private static String either(List<String> names) {
+    int last = names.size() - 1;
+    return last == 0
+        ? names.get(0)
+        : String.join(", ", names.subList(0, last)) + " or " + names.get(last);
+  }
+
+  /** Levenshtein distance: the fewest single-character edits that turn {@code a} into {@code b}. */
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int replace = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(replace, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** The Kafka client setting Kafka refused somewhere in {@code e}'s causes, or null. */
+  private static ConfigException kafkaSetting(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConfigException c) {
+        return c;
+      }
+    }
+    return null;
   }
 
   /** The message a user can act on; the exception class only when it adds information. */
   public static String describe(Throwable e) {
+    ConfigException setting = kafkaSetting(e);
+    if (setting != null && !(e instanceof IllegalArgumentException)) {
+      return "invalid Kafka client setting: " + oneLine(setting.getMessage());
+    }
     Throwable t = e;
+    StringBuilder context = new StringBuilder();
     while ((t instanceof UncheckedIOException || t.getMessage() == null) && t.getCause() != null) {
+      // new UncheckedIOException("cannot write FILE", e) says what failed; (e) alone does not
+      if (t.getMessage() != null && !t.getMessage().equals(t.getCause().toString())) {
+        context.append(oneLine(t.getMessage())).append(": ");
+      }
       t = t.getCause();
     }
     String message = t.getMessage() == null ? "" : oneLine(t.getMessage());
     if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
-      return message;
+      return context + message;
     }
     if (t instanceof IOException) {
-      return t.getClass().getSimpleName() + ": " + message;
+      return context + t.getClass().getSimpleName() + ": " + message;
     }
-    return t.getClass().getName() + (message.isEmpty() ? "" : ": " + message);
+    return context + t.getClass().getName() + (message.isEmpty() ? "" : ": " + message);
   }
 
   /**

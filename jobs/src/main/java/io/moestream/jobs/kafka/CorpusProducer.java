@@ -68,7 +68,7 @@ public final class CorpusProducer {
    *
    * @param producerProps settings of an idempotent byte-array producer
    * @param progress told the token count of every record sent; may be null
-   * @throws IllegalArgumentException for bad arguments
+   * @throws IllegalArgumentException for bad arguments, and when the topic does not exist
    * @throws IllegalStateException if Kafka refuses a record or does not answer
    */
   public static Summary produce(
@@ -145,19 +145,32 @@ public final class CorpusProducer {
     }
     Exception e = failure.get();
     if (e != null) {
+      String message =
+          "cannot produce to topic " + topic + " at " + p.getProperty("bootstrap.servers") + ": ";
+      if (!(e instanceof TimeoutException)) {
+        throw new IllegalStateException(message + e.getMessage(), e);
+      }
+      // A metadata timeout means either: ask the cluster, with the producer's patience.
+      Boolean exists = TopicAdmin.exists(p, topic, maxBlock(p));
+      if (Boolean.FALSE.equals(exists)) {
+        throw new IllegalArgumentException(
+            message + "the topic does not exist (and auto-creation is off)", e);
+      }
       throw new IllegalStateException(
-          "cannot produce to topic "
-              + topic
-              + " at "
-              + p.getProperty("bootstrap.servers")
-              + ": "
+          message
               + e.getMessage()
-              + (e instanceof TimeoutException
-                  ? " (is the broker reachable, and does the topic exist? auto-creation may be off)"
-                  : ""),
+              + (exists == null ? " (no answer from Kafka: is the broker reachable?)" : ""),
           e);
     }
     return new Summary(topic, models, records, tokens, List.copyOf(counts));
+  }
+
+  private static Duration maxBlock(Properties p) {
+    try {
+      return Duration.ofMillis(Long.parseLong(p.getProperty("max.block.ms").strip()));
+    } catch (RuntimeException e) {
+      return Duration.ofSeconds(20);
+    }
   }
 
   private static List<String> checkModels(List<String> modelIds) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -76,6 +77,31 @@ public final class TopicAdmin {
     List<String> created = new ArrayList<>(createTopics(adminProps, plain, false));
     created.addAll(createTopics(adminProps, Map.of(names.registry(), tokenPartitions), true));
     return created;
+  }
+
+  /**
+   * Whether {@code topic} exists, as the cluster answers within {@code timeout}; null when it does
+   * not answer. Tells a missing topic (the user named the wrong one) from an unreachable broker,
+   * which both look like a metadata timeout to a producer.
+   *
+   * @param clientProps settings of any client (unknown keys are ignored by the admin client)
+   */
+  public static Boolean exists(Properties clientProps, String topic, Duration timeout) {
+    Admin admin = Admin.create(clientProps);
+    try {
+      return admin
+          .listTopics(new ListTopicsOptions().timeoutMs((int) timeout.toMillis()))
+          .names()
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+          .contains(topic);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } finally {
+      admin.close(Duration.ZERO);
+    }
   }
 
   /** True if created, false if it already existed. */

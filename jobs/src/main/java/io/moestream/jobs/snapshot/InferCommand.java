@@ -58,6 +58,9 @@ public final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (input.file != null && !Files.isRegularFile(input.file)) {
+      throw new IllegalArgumentException("--file " + input.file + ": no such file");
+    }
     List<Path> dirs = Manifest.modelDirs(snapshot);
     if (dirs.size() > 1) {
       throw new IllegalArgumentException(

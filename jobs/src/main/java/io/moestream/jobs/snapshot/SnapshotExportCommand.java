@@ -139,7 +139,8 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     try {
       return TrainerSnapshots.restore(m.source(), null);
     } catch (SnapshotCodec.CorruptSnapshotException e) {
-      throw new IllegalStateException(
+      // bad input (exit 2), like a savepoint of another job: the named savepoint is not usable
+      throw new IllegalArgumentException(
           "model " + m.modelId() + " in " + savepoint + ": " + e.getMessage(), e);
     }
   }

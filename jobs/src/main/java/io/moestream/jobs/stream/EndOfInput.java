@@ -1,15 +1,19 @@
 package io.moestream.jobs.stream;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The input that exists when a bounded run starts, and whether the job has durably consumed it.
@@ -34,32 +38,67 @@ final class EndOfInput implements AutoCloseable {
     this.end = end;
   }
 
-  /** Reads the end offset of every partition of {@code topic} now. */
+  /**
+   * Reads the end offset of every partition of {@code topic} now.
+   *
+   * @throws IllegalArgumentException if the topic does not exist
+   * @throws IllegalStateException if Kafka does not answer
+   */
   static EndOfInput capture(Properties adminProps, String topic, String groupId) throws Exception {
     Admin admin = Admin.create(adminProps);
     try {
-      List<Integer> partitions =
-          admin
-              .describeTopics(List.of(topic))
-              .allTopicNames()
-              .get(TIMEOUT_S, TimeUnit.SECONDS)
-              .get(topic)
-              .partitions()
-              .stream()
-              .map(p -> p.partition())
-              .toList();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      partitions.forEach(p -> latest.put(new TopicPartition(topic, p), OffsetSpec.latest()));
-      Map<TopicPartition, Long> end = new HashMap<>();
-      for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
-          admin.listOffsets(latest).all().get(TIMEOUT_S, TimeUnit.SECONDS).entrySet()) {
-        end.put(e.getKey(), e.getValue().offset());
+      return capture(admin, topic, groupId);
+    } catch (ExecutionException e) {
+      admin.close(Duration.ZERO);
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        throw new IllegalArgumentException(
+            "topic " + topic + " does not exist on " + adminProps.getProperty("bootstrap.servers"),
+            e);
       }
-      return new EndOfInput(admin, groupId, end);
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+        throw noAnswer(adminProps, topic, e);
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      // closed at once: a plain close() would wait out the pending call's own timeout
+      admin.close(Duration.ZERO);
+      throw noAnswer(adminProps, topic, e);
     } catch (Exception e) {
       admin.close();
       throw e;
     }
+  }
+
+  private static IllegalStateException noAnswer(Properties adminProps, String topic, Exception e) {
+    return new IllegalStateException(
+        "no answer from Kafka at "
+            + adminProps.getProperty("bootstrap.servers")
+            + " within "
+            + TIMEOUT_S
+            + " s while reading the end offsets of topic "
+            + topic,
+        e);
+  }
+
+  private static EndOfInput capture(Admin admin, String topic, String groupId) throws Exception {
+    List<Integer> partitions =
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(TIMEOUT_S, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .stream()
+            .map(p -> p.partition())
+            .toList();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    partitions.forEach(p -> latest.put(new TopicPartition(topic, p), OffsetSpec.latest()));
+    Map<TopicPartition, Long> end = new HashMap<>();
+    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
+        admin.listOffsets(latest).all().get(TIMEOUT_S, TimeUnit.SECONDS).entrySet()) {
+      end.put(e.getKey(), e.getValue().offset());
+    }
+    return new EndOfInput(admin, groupId, end);
   }
 
   /** Records to consume in all, as seen at start. */

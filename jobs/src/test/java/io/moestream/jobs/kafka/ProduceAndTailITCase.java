@@ -128,6 +128,16 @@ class ProduceAndTailITCase {
   }
 
   @Test
+  void aBoundedTrainOnAMissingTopicIsBadInput() {
+    CliRun r =
+        CliRun.trainBounded(
+            servers, tmp.resolve("train-missing"), "--tokens-topic", "no-such-tokens");
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("error: topic no-such-tokens does not exist on " + servers);
+  }
+
+  @Test
   void tailPrintsCommittedEventsOnly() throws Exception {
     ExpertLifecycleEvent spawn =
         RegistryFixtures.event("gamma", 0, 2, ExpertEventKind.SPAWNED, 100);
