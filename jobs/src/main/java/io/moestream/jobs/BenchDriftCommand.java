@@ -1,6 +1,7 @@
 package io.moestream.jobs;
 
 import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.tensor.TorchThreads;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
