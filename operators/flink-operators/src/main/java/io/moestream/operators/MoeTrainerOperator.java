@@ -110,16 +110,17 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     String label = seq.getModality() != null ? seq.getModality() : seq.getDomain();
     s.buffer.append(tokens, settings.modalities().of(label));
     s.cursor = s.cursor.consumed(tokens);
+    long time = seq.getEventTime().toEpochMilli(); // now: an event sent replaces element's value
     int window = settings.model().ctx() + 1;
     while (s.buffer.hasBatch(settings.batchSize(), window)) {
-      trainOneBatch(s, window, element);
+      trainOneBatch(s, window, time, element);
     }
     models.changed(id);
   }
 
-  private void trainOneBatch(ModelSession s, int window, StreamRecord<TokenSequence> element)
-      throws Exception {
-    long time = element.getValue().getEventTime().toEpochMilli();
+  /** One training step; its lifecycle events reuse {@code element} (as {@code replace} does). */
+  private void trainOneBatch(
+      ModelSession s, int window, long time, StreamRecord<TokenSequence> element) throws Exception {
     report.stepStarted();
     s.changed.markActive(s.trainer.activeSlots()); // the slots this step updates
     faults.beforeStep(s.modelId, s.trainer.step() + 1);

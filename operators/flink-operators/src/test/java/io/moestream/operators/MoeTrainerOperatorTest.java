@@ -98,6 +98,31 @@ class MoeTrainerOperatorTest {
   }
 
   @Test
+  void oneLongRecordTrainsEveryBatchItHoldsLikeShortRecords() throws Exception {
+    List<TokenSequence> short30 = TrainerHarness.records("m1", 30, 6); // 210 tokens: 11 steps
+    List<Integer> all = new ArrayList<>();
+    short30.forEach(r -> all.addAll(r.getTokens()));
+    TokenSequence long1 =
+        TokenSequence.newBuilder(short30.get(0)).setTokens(all).build(); // the same tokens at once
+    TrainerSettings st = TrainerHarness.settings(RouterConfig.dynMoe(1, 4)); // spawns by step 3
+    MoeTrainerOperator a = new MoeTrainerOperator(st);
+    MoeTrainerOperator b = new MoeTrainerOperator(st);
+    try (var ha = TrainerHarness.harness(a);
+        var hb = TrainerHarness.harness(b)) {
+      ha.open();
+      hb.open();
+      feed(ha, short30);
+      feed(hb, List.of(long1));
+      assertThat(b.model("m1").step()).isEqualTo(a.model("m1").step()).isEqualTo(11);
+      assertThat(b.model("m1").digest()).isEqualTo(a.model("m1").digest());
+      // lifecycle events of several steps, sent while one record is being processed
+      assertThat(ha.extractOutputValues()).isNotEmpty();
+      assertThat(hb.extractOutputValues().stream().map(e -> e.getStep()).toList())
+          .isEqualTo(ha.extractOutputValues().stream().map(e -> e.getStep()).toList());
+    }
+  }
+
+  @Test
   void restoringACheckpointIntoAFreshOperatorContinuesWithAnIdenticalModel() throws Exception {
     List<TokenSequence> first = TrainerHarness.records("m1", 11, 2);
     List<TokenSequence> second = TrainerHarness.records("m1", 13, 3);
