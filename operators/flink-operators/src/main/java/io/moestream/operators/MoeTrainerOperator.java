@@ -108,38 +108,22 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     ModelSession s = models.session(id);
     int[] tokens = seq.getTokens().stream().mapToInt(Integer::intValue).toArray();
     String label = seq.getModality() != null ? seq.getModality() : seq.getDomain();
-    s.buffer.append(tokens, settings.modalities().of(label));
-    s.cursor = s.cursor.consumed(tokens);
+    s.consume(tokens, settings.modalities().of(label));
     long time = seq.getEventTime().toEpochMilli(); // now: an event sent replaces element's value
     int window = settings.model().ctx() + 1;
     while (s.buffer.hasBatch(settings.batchSize(), window)) {
-      trainOneBatch(s, window, time, element);
+      report.stepStarted();
+      StepResult r = s.trainBatch(settings.batchSize(), window, faults);
+      report.stepEnded();
+      for (ExpertChange c : r.changes()) {
+        output.collect(element.replace(LifecycleEvents.of(id, c, time, configHash)));
+      }
+      TrainingSummary summary = s.summaryDue(settings.summaryEvery(), time);
+      if (summary != null) {
+        output.collect(SUMMARIES, new StreamRecord<>(summary, element.getTimestamp()));
+      }
     }
     models.changed(id);
-  }
-
-  /** One training step; its lifecycle events reuse {@code element} (as {@code replace} does). */
-  private void trainOneBatch(
-      ModelSession s, int window, long time, StreamRecord<TokenSequence> element) throws Exception {
-    report.stepStarted();
-    s.changed.markActive(s.trainer.activeSlots()); // the slots this step updates
-    faults.beforeStep(s.modelId, s.trainer.step() + 1);
-    TokenBuffer.Batch batch = s.buffer.takeBatch(settings.batchSize(), window);
-    StepResult r = s.trainer.train(batch.tokens(), batch.rowModality());
-    s.changed.markActive(s.trainer.activeSlots()); // and those it spawned
-    report.stepEnded();
-    s.cursor = s.cursor.trained();
-    s.metrics.record(r);
-    for (ExpertChange c : r.changes()) {
-      output.collect(element.replace(LifecycleEvents.of(s.modelId, c, time, configHash)));
-    }
-    s.summary.add(r);
-    // On step multiples, so a restore keeps the summary steps of an undisturbed run.
-    if (s.trainer.step() % settings.summaryEvery() == 0) {
-      s.cursor = s.cursor.summarised();
-      TrainingSummary summary = s.summary.emit(s.modelId, s.trainer.step(), time);
-      output.collect(SUMMARIES, new StreamRecord<>(summary, element.getTimestamp()));
-    }
   }
 
   @Override
