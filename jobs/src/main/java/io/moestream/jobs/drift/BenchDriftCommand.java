@@ -1,8 +1,8 @@
 package io.moestream.jobs.drift;
 
-import io.moestream.jobs.TorchThreads;
 import io.moestream.jobs.cli.Format;
 import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.tensor.TorchThreads;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

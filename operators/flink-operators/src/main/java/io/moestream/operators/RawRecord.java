@@ -6,6 +6,14 @@ package io.moestream.operators;
  * lost and every rejection can be traced back to its offset.
  */
 public final class RawRecord {
+  /** The topic of a record whose source is no longer known (the schema's field is not nullable). */
+  public static final String UNKNOWN_TOPIC = "";
+
+  /**
+   * The partition or offset of a record whose source is no longer known (-1, as the schema says).
+   */
+  public static final int UNKNOWN = -1;
+
   public byte[] key;
   public byte[] value;
   public String topic;
@@ -24,5 +32,14 @@ public final class RawRecord {
     this.partition = partition;
     this.offset = offset;
     this.timestamp = timestamp;
+  }
+
+  /**
+   * A record whose Kafka coordinates are unknown: one rebuilt from its decoded value after the
+   * keyBy, where topic, partition and offset are gone (see {@link #UNKNOWN_TOPIC}, {@link
+   * #UNKNOWN}).
+   */
+  public static RawRecord ofUnknownSource(byte[] key, byte[] value, long timestamp) {
+    return new RawRecord(key, value, UNKNOWN_TOPIC, UNKNOWN, UNKNOWN, timestamp);
   }
 }

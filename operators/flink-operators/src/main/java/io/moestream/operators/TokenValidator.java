@@ -4,8 +4,10 @@ import io.moestream.schemas.AvroLimits;
 import io.moestream.schemas.DeadLetter;
 import io.moestream.schemas.DeadLetterReason;
 import io.moestream.schemas.TokenSequence;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -91,6 +93,25 @@ public record TokenValidator(int vocabSize, int maxTokens, int maxModelIdLength)
       }
     }
     return new Result(seq, null);
+  }
+
+  /**
+   * The dead letter for a valid record refused after the keyBy (e.g. one model too many): its Kafka
+   * coordinates are gone there, so topic, partition and offset say unknown ({@link
+   * RawRecord#ofUnknownSource}); key and value are the record's model id and its own Avro encoding,
+   * so it can be replayed.
+   */
+  static DeadLetter rejectDecoded(TokenSequence seq, DeadLetterReason code, String reason)
+      throws IOException {
+    ByteBuffer value = seq.toByteBuffer();
+    byte[] bytes = new byte[value.remaining()];
+    value.get(bytes);
+    RawRecord raw =
+        RawRecord.ofUnknownSource(
+            seq.getModelId().getBytes(StandardCharsets.UTF_8),
+            bytes,
+            seq.getEventTime().toEpochMilli());
+    return reject(raw, code, reason).rejected();
   }
 
   static Result reject(RawRecord r, DeadLetterReason code, String reason) {

@@ -60,6 +60,69 @@ class MoeTrainerOperatorTest {
   }
 
   @Test
+  void closingReportsOneDigestLinePerModel() throws Exception {
+    MoeTrainerOperator op = new MoeTrainerOperator(TrainerHarness.settings());
+    List<String> expected = new ArrayList<>();
+    var h = TrainerHarness.harness(op);
+    try {
+      h.open();
+      feed(h, TrainerHarness.records("m1", 10, 1)); // 70 tokens: 3 steps
+      feed(h, TrainerHarness.records("m2", 2, 2)); // 14 tokens: no step yet
+      for (String id : List.of("m1", "m2")) {
+        var t = op.model(id);
+        boolean[] layer0 = t.activeSlots()[0]; // the settings have one layer
+        String active =
+            java.util.stream.IntStream.range(0, layer0.length)
+                .filter(e -> layer0[e])
+                .mapToObj(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(","));
+        expected.add(id + "=" + t.digest() + "@" + t.step() + " active=" + active);
+      }
+    } finally {
+      h.close();
+    }
+    @SuppressWarnings("unchecked")
+    List<String> lines =
+        (List<String>)
+            h.getEnvironment()
+                .getAccumulatorRegistry()
+                .getUserMap()
+                .get(MoeTrainerOperator.DIGESTS)
+                .getLocalValue();
+    // id=digest@step tokens=<count>/<hash> active=<slots>; the hash is TrainerCursor's
+    List<String> withoutHash =
+        lines.stream().sorted().map(l -> l.replaceAll(" tokens=(\\d+)/[0-9a-f]+", "")).toList();
+    assertThat(withoutHash).isEqualTo(expected);
+    assertThat(lines.stream().sorted().map(l -> l.replaceAll(".* tokens=(\\d+)/.*", "$1")))
+        .containsExactly("70", "14");
+  }
+
+  @Test
+  void oneLongRecordTrainsEveryBatchItHoldsLikeShortRecords() throws Exception {
+    List<TokenSequence> short30 = TrainerHarness.records("m1", 30, 6); // 210 tokens: 11 steps
+    List<Integer> all = new ArrayList<>();
+    short30.forEach(r -> all.addAll(r.getTokens()));
+    TokenSequence long1 =
+        TokenSequence.newBuilder(short30.get(0)).setTokens(all).build(); // the same tokens at once
+    TrainerSettings st = TrainerHarness.settings(RouterConfig.dynMoe(1, 4)); // spawns by step 3
+    MoeTrainerOperator a = new MoeTrainerOperator(st);
+    MoeTrainerOperator b = new MoeTrainerOperator(st);
+    try (var ha = TrainerHarness.harness(a);
+        var hb = TrainerHarness.harness(b)) {
+      ha.open();
+      hb.open();
+      feed(ha, short30);
+      feed(hb, List.of(long1));
+      assertThat(b.model("m1").step()).isEqualTo(a.model("m1").step()).isEqualTo(11);
+      assertThat(b.model("m1").digest()).isEqualTo(a.model("m1").digest());
+      // lifecycle events of several steps, sent while one record is being processed
+      assertThat(ha.extractOutputValues()).isNotEmpty();
+      assertThat(hb.extractOutputValues().stream().map(e -> e.getStep()).toList())
+          .isEqualTo(ha.extractOutputValues().stream().map(e -> e.getStep()).toList());
+    }
+  }
+
+  @Test
   void restoringACheckpointIntoAFreshOperatorContinuesWithAnIdenticalModel() throws Exception {
     List<TokenSequence> first = TrainerHarness.records("m1", 11, 2);
     List<TokenSequence> second = TrainerHarness.records("m1", 13, 3);

@@ -177,6 +177,21 @@ class TokenValidatorTest {
     assertThat(encoded).isLessThan(200 * 1024); // max.request.size defaults to 1 MiB
   }
 
+  @Test
+  void aRecordRefusedAfterTheKeyBySaysItsSourceIsUnknownAndKeepsItsEncoding() throws Exception {
+    TokenSequence seq = TokenSequence.getDecoder().decode(bytes("m3", List.of(1, 2, 3)));
+    DeadLetter d =
+        TokenValidator.rejectDecoded(seq, DeadLetterReason.MODEL_CAP_EXCEEDED, "one too many");
+    assertThat(d.getReasonCode()).isEqualTo(DeadLetterReason.MODEL_CAP_EXCEEDED);
+    assertThat(d.getReason()).isEqualTo("one too many");
+    assertThat(d.getSourceTopic()).isEqualTo(RawRecord.UNKNOWN_TOPIC).isEmpty();
+    assertThat(d.getSourcePartition()).isEqualTo(RawRecord.UNKNOWN).isEqualTo(-1);
+    assertThat(d.getSourceOffset()).isEqualTo(-1L);
+    assertThat(d.getEventTime()).isEqualTo(Instant.ofEpochMilli(5));
+    assertThat(d.getRawKey()).isEqualTo(ByteBuffer.wrap("m3".getBytes(StandardCharsets.UTF_8)));
+    assertThat(TokenSequence.getDecoder().decode(d.getRawValue())).isEqualTo(seq);
+  }
+
   private static long allocatedBytes() {
     var bean =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
