@@ -46,10 +46,18 @@ public final class SnapshotExportCommand implements Callable<Integer> {
   private Path savepoint;
 
   @Option(
-      names = "--model",
+      names = "--model-id",
       paramLabel = "ID",
       description = "Model id to export (repeatable; default: every model in the savepoint).")
   List<String> models = new ArrayList<>();
+
+  /** The name before {@code --model-id} was used everywhere (docs/decisions.md); still works. */
+  @Option(
+      names = "--model",
+      hidden = true,
+      paramLabel = "ID",
+      description = "Deprecated alias of --model-id.")
+  List<String> legacyModels = new ArrayList<>();
 
   @Option(
       names = "--out",
@@ -71,6 +79,7 @@ public final class SnapshotExportCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     savepoint = localPath(savepointArg);
     Set<String> wanted = new LinkedHashSet<>(models);
+    wanted.addAll(legacyModels);
     // The models' entries are copied under tmp and read from there: it lives until they are
     // written.
     Path tmp = Files.createTempDirectory("moe-export");
