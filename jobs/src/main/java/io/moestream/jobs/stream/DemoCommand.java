@@ -27,9 +27,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Watch DynMoE's expert set react as the stream drifts from domain to domain.",
-      "By default an embedded Kafka broker and Flink MiniCluster (web UI) run the streaming job",
-      "while the corpus is produced domain by domain; lifecycle events print as the registry",
-      "topic delivers them. --local trains one in-process model instead (no Kafka, no Flink)."
+      "By default an embedded Kafka broker and Flink MiniCluster (web UI) run the streaming job"
+          + " while the corpus is produced domain by domain; lifecycle events print as the"
+          + " registry topic delivers them. --local trains one in-process model instead (no"
+          + " Kafka, no Flink)."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
