@@ -1,5 +1,7 @@
 package io.moestream.jobs.drift;
 
+import io.moestream.jobs.cli.CorpusOptions;
+import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.EvoScheduleOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.moe.config.ModalityMap;
@@ -21,20 +23,9 @@ import picocli.CommandLine.ParseResult;
  * did not set to a seconds-long pipeline check.
  */
 final class DriftOptions {
-  @Option(
-      names = "--corpus",
-      paramLabel = "FILE",
-      arity = "1..*",
-      description =
-          "Domain files in stream order (default: the bundled english-prose, source-code, german-prose, french-prose).")
-  List<Path> corpus;
+  @Mixin CorpusOptions corpus;
 
-  @Option(
-      names = "--tokens-per-domain",
-      paramLabel = "N",
-      defaultValue = "200000",
-      description = "Tokens taken from the start of each domain (default: ${DEFAULT-VALUE}).")
-  long tokensPerDomain;
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(200_000);
 
   @Option(
       names = "--seeds",
@@ -178,7 +169,9 @@ final class DriftOptions {
     ff = given.hasMatchedOption("--ff") ? ff : 32;
     batch = given.hasMatchedOption("--batch") ? batch : 4;
     // 20 steps per domain: 20 batches of 4 windows of ctx + 1 = 17 tokens
-    tokensPerDomain = given.hasMatchedOption("--tokens-per-domain") ? tokensPerDomain : 20 * 4 * 17;
+    if (!DomainTokensOptions.given(given)) {
+      tokensPerDomain.use(20 * 4 * 17);
+    }
     seeds = given.hasMatchedOption("--seeds") ? seeds : 1;
     windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
     windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
@@ -202,7 +195,7 @@ final class DriftOptions {
         batch,
         lr,
         new RecordingWindow(windowStart, windowLength, windowPeriod),
-        tokensPerDomain,
+        tokensPerDomain.tokens(),
         LongStream.rangeClosed(1, seeds).boxed().toList(),
         evo.warmup,
         evo.evolution,
@@ -230,7 +223,7 @@ final class DriftOptions {
   }
 
   TextCorpus corpus() {
-    return corpus == null ? TextCorpus.bundled() : TextCorpus.load(corpus);
+    return corpus.load();
   }
 
   Path outDir() {

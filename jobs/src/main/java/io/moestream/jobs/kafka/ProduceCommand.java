@@ -1,8 +1,9 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.CorpusOptions;
+import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.ModelIdsOptions;
 import io.moestream.moe.data.TextCorpus;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -34,28 +35,16 @@ public final class ProduceCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin KafkaClientProps kafka;
 
-  @Option(
-      names = "--corpus",
-      arity = "1..*",
-      paramLabel = "FILE",
-      description =
-          "Text files, one domain each (named after the file), in order (default: the"
-              + " bundled corpus).")
-  List<Path> corpus;
+  @Mixin CorpusOptions corpus;
 
   @Option(
       names = "--topic",
+      paramLabel = "TOPIC",
       defaultValue = TopicNames.TOKENS,
       description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
   String topic;
 
-  @Option(
-      names = "--model-id",
-      arity = "1..*",
-      defaultValue = "demo",
-      paramLabel = "ID",
-      description = "Model(s) to train on the text; each gets every sequence (default: demo).")
-  List<String> modelIds;
+  @Mixin ModelIdsOptions modelIds;
 
   @Option(
       names = "--sequence-tokens",
@@ -64,11 +53,7 @@ public final class ProduceCommand implements Callable<Integer> {
       description = "Tokens per record (default: ${DEFAULT-VALUE}).")
   int sequenceTokens;
 
-  @Option(
-      names = "--max-tokens-per-domain",
-      paramLabel = "N",
-      description = "Only the first N tokens of each file (default: all).")
-  Long maxTokensPerDomain;
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions();
 
   @Option(names = "--no-progress", description = "Do not draw the progress bar.")
   boolean noProgress;
@@ -76,18 +61,17 @@ public final class ProduceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CliDefaults.quietKafkaClients();
-    TextCorpus text =
-        corpus == null || corpus.isEmpty() ? TextCorpus.bundled() : TextCorpus.load(corpus);
-    long cap = maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain;
+    TextCorpus text = corpus.load();
+    long cap = tokensPerDomain.tokens();
     long planned =
-        CorpusProducer.plannedTokens(text, Math.max(1, cap), Math.max(1, modelIds.size()));
+        CorpusProducer.plannedTokens(text, Math.max(1, cap), Math.max(1, modelIds.ids.size()));
     CorpusProducer.Summary summary;
     try (ProgressBar bar = noProgress ? null : bar(planned)) {
       summary =
           CorpusProducer.produce(
               kafka.producer(),
               topic,
-              modelIds,
+              modelIds.ids,
               text,
               sequenceTokens,
               cap,

@@ -55,7 +55,7 @@ public final class RegistryCheckCommand implements Callable<Integer> {
     }
     List<ExpertLifecycleEvent> events =
         RegistryEvents.readAll(
-            kafka, registry.topic, registry.timeout(), spec.commandLine().getErr());
+            kafka, registry.topic(), registry.timeout(), spec.commandLine().getErr());
     int differences = 0;
     for (Manifest m : manifests) {
       List<ExpertLifecycleEvent> mine =

@@ -52,7 +52,7 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<ExpertLifecycleEvent> events =
-        RegistryEvents.readAll(kafka, registry.topic, registry.timeout(), err);
+        RegistryEvents.readAll(kafka, registry.topic(), registry.timeout(), err);
     RegistryState state = RegistryState.of(events, initialExperts, Long.MAX_VALUE);
     int shown = 0;
     for (String model : state.models()) {
@@ -85,7 +85,7 @@ public final class RegistryMaterializeCommand implements Callable<Integer> {
     if (shown == 0) {
       out.println(
           modelId == null
-              ? "no lifecycle events on " + registry.topic
+              ? "no lifecycle events on " + registry.topic()
               : "no events of model " + modelId);
     }
     out.flush();

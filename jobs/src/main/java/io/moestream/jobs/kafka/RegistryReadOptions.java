@@ -1,23 +1,26 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.RegistryTopicOption;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * Options of the commands that read the whole registry topic ({@code materialize}, {@code check}).
  */
 public final class RegistryReadOptions {
-  @Option(
-      names = "--topic",
-      defaultValue = TopicNames.REGISTRY,
-      description = "Registry topic (default: ${DEFAULT-VALUE}).")
-  String topic;
+  @Mixin RegistryTopicOption registry = new RegistryTopicOption();
 
   @Option(
       names = "--timeout",
+      paramLabel = "SECONDS",
       defaultValue = "60",
       description = "Seconds to read the topic to its end (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
+
+  String topic() {
+    return registry.topic;
+  }
 
   Duration timeout() {
     return Duration.ofSeconds(timeoutSeconds);

@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.RegistryTopicOption;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import java.io.PrintWriter;
@@ -32,11 +33,7 @@ public final class RegistryTailCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin KafkaClientProps kafka;
 
-  @Option(
-      names = "--topic",
-      defaultValue = TopicNames.REGISTRY,
-      description = "Registry topic (default: ${DEFAULT-VALUE}).")
-  String topic;
+  @Mixin RegistryTopicOption registry;
 
   @Option(
       names = "--from-beginning",
@@ -72,7 +69,7 @@ public final class RegistryTailCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     long printed = 0;
-    try (TopicReader reader = new TopicReader(kafka, topic, fromBeginning)) {
+    try (TopicReader reader = new TopicReader(kafka, registry.topic, fromBeginning)) {
       while (follow || !reader.caughtUp()) {
         for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(500))) {
           ExpertLifecycleEvent e = decode(r, err);

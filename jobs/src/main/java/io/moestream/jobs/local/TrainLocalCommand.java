@@ -1,9 +1,10 @@
 package io.moestream.jobs.local;
 
+import io.moestream.jobs.cli.CorpusOptions;
+import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,13 +25,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
 
-  @Option(
-      names = "--corpus",
-      arity = "1..*",
-      paramLabel = "FILE",
-      description =
-          "Text files, one domain each, trained in the order given (default: bundled corpus).")
-  List<Path> corpus;
+  @Mixin CorpusOptions corpus;
 
   @Option(
       names = "--steps",
@@ -40,17 +35,25 @@ public final class TrainLocalCommand implements Callable<Integer> {
           "Training steps; stops earlier if the corpus runs out (default: ${DEFAULT-VALUE}).")
   long steps;
 
-  @Option(
-      names = "--max-tokens-per-domain",
-      paramLabel = "N",
-      description = "Use only the first N tokens of each domain (default: all).")
-  Long maxTokensPerDomain;
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions();
 
   @Option(
-      names = "--json",
+      names = "--json-out",
       paramLabel = "FILE",
       description = "Also write one JSON record per step to FILE (default: none).")
   Path json;
+
+  /** The name before the JSON convention (docs/decisions.md); kept for existing scripts. */
+  @Option(
+      names = "--json",
+      hidden = true,
+      paramLabel = "FILE",
+      description = "Deprecated alias of --json-out.")
+  void legacyJson(Path file) {
+    if (file != null) {
+      json = file;
+    }
+  }
 
   @Option(
       names = "--no-progress",
@@ -63,8 +66,8 @@ public final class TrainLocalCommand implements Callable<Integer> {
             model.toConfig(),
             train.toConfig(),
             train.batch(),
-            corpus,
-            maxTokensPerDomain,
+            corpus.files(),
+            tokensPerDomain.orNull(),
             steps,
             Long.MAX_VALUE,
             !noProgress,

@@ -1,5 +1,6 @@
 package io.moestream.jobs.snapshot;
 
+import io.moestream.jobs.cli.SavepointOption;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.serve.Manifest;
 import io.moestream.moe.serve.ModelExport;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,22 +36,23 @@ import picocli.CommandLine.Spec;
 public final class SnapshotExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--savepoint",
-      required = true,
-      paramLabel = "PATH",
-      description =
-          "Savepoint or retained checkpoint directory (or its _metadata file); a path or the"
-              + " file: URI Flink prints.")
-  String savepointArg;
+  @Mixin SavepointOption savepointArg;
 
   private Path savepoint;
 
   @Option(
-      names = "--model",
+      names = "--model-id",
       paramLabel = "ID",
       description = "Model id to export (repeatable; default: every model in the savepoint).")
   List<String> models = new ArrayList<>();
+
+  /** The name before {@code --model-id} was used everywhere (docs/decisions.md); still works. */
+  @Option(
+      names = "--model",
+      hidden = true,
+      paramLabel = "ID",
+      description = "Deprecated alias of --model-id.")
+  List<String> legacyModels = new ArrayList<>();
 
   @Option(
       names = "--out",
@@ -69,8 +72,9 @@ public final class SnapshotExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
-    savepoint = localPath(savepointArg);
+    savepoint = localPath(savepointArg.path);
     Set<String> wanted = new LinkedHashSet<>(models);
+    wanted.addAll(legacyModels);
     // The models' entries are copied under tmp and read from there: it lives until they are
     // written.
     Path tmp = Files.createTempDirectory("moe-export");

@@ -1,5 +1,6 @@
 package io.moestream.jobs.snapshot;
 
+import io.moestream.jobs.cli.SavepointOption;
 import io.moestream.moe.serve.ModelExport;
 import io.moestream.moe.train.MoeTrainer;
 import java.io.PrintWriter;
@@ -8,8 +9,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -24,16 +25,11 @@ import picocli.CommandLine.Spec;
 public final class SnapshotListCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--savepoint",
-      required = true,
-      paramLabel = "PATH",
-      description = "Savepoint or retained checkpoint (a path or the file: URI Flink prints).")
-  String savepointArg;
+  @Mixin SavepointOption savepointArg;
 
   @Override
   public Integer call() throws Exception {
-    Path savepoint = SnapshotExportCommand.localPath(savepointArg);
+    Path savepoint = SnapshotExportCommand.localPath(savepointArg.path);
     PrintWriter out = spec.commandLine().getOut();
     Path tmp = Files.createTempDirectory("moe-list");
     try {

@@ -3,6 +3,8 @@ package io.moestream.jobs.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moestream.jobs.cli.CheckpointOptions;
+import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.CorpusProducer;
@@ -49,20 +51,13 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
 
-  @Option(
-      names = "--tokens-per-domain",
-      defaultValue = "150000",
-      description = "Tokens of each bundled domain to stream (default: ${DEFAULT-VALUE}).")
-  long tokensPerDomain;
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(150_000);
 
-  @Option(
-      names = "--checkpoint-interval",
-      defaultValue = "10",
-      description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
-  int checkpointSeconds;
+  @Mixin CheckpointOptions checkpoint;
 
   @Option(
       names = "--threads",
+      paramLabel = "N",
       defaultValue = "0",
       description =
           "libtorch intra-op threads, for the job and the bare loop alike; 0 keeps libtorch's"
@@ -85,12 +80,11 @@ public final class BenchPipelineCommand implements Callable<Integer> {
           List.of("bench"),
           corpus,
           512,
-          tokensPerDomain,
+          tokensPerDomain.tokens(),
           null);
       int port = StreamingDemo.freePort();
       FlinkSettings flink =
-          new FlinkSettings(
-              work.resolve("flink"), 2, Duration.ofSeconds(checkpointSeconds), port, null);
+          new FlinkSettings(work.resolve("flink"), 2, checkpoint.interval(), port, null);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
       KafkaConnectors k =

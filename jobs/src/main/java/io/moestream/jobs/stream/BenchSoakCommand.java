@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.CheckpointOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.CorpusProducer;
@@ -55,36 +56,37 @@ public final class BenchSoakCommand implements Callable<Integer> {
 
   @Option(
       names = "--duration",
+      paramLabel = "SECONDS",
       defaultValue = "1320",
       description = "Seconds to run (default: ${DEFAULT-VALUE}, 22 min).")
   int durationSeconds;
 
   @Option(
       names = "--warmup",
+      paramLabel = "SECONDS",
       defaultValue = "300",
       description = "Seconds before the baseline sample (default: ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
   @Option(
       names = "--sample-every",
+      paramLabel = "SECONDS",
       defaultValue = "30",
       description = "Seconds between memory samples (default: ${DEFAULT-VALUE}).")
   int sampleSeconds;
 
-  @Option(
-      names = "--checkpoint-interval",
-      defaultValue = "10",
-      description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
-  int checkpointSeconds;
+  @Mixin CheckpointOptions checkpoint;
 
   @Option(
       names = "--threads",
+      paramLabel = "N",
       defaultValue = "1",
       description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Option(
       names = "--hostile-per-minute",
+      paramLabel = "N",
       defaultValue = "1",
       description =
           "Inject one record of every refused kind this many times a minute, 0 for none; the run"
@@ -94,6 +96,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
 
   @Option(
       names = "--out",
+      paramLabel = "DIR",
       defaultValue = "soak-results",
       description = "Directory for soak.csv and soak.png (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -118,8 +121,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
       allowLargeRecords(kafka, topics.tokens());
       int restPort = StreamingDemo.freePort();
       FlinkSettings flink =
-          new FlinkSettings(
-              work.resolve("flink"), 2, Duration.ofSeconds(checkpointSeconds), restPort, null);
+          new FlinkSettings(work.resolve("flink"), 2, checkpoint.interval(), restPort, null);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
       KafkaConnectors k =
@@ -177,7 +179,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
           // once a second (each question is an admin client inside the process being measured).
           boolean due = System.nanoTime() >= nextLagCheck;
           if (due) {
-            nextLagCheck = System.nanoTime() + Duration.ofSeconds(checkpointSeconds).toNanos();
+            nextLagCheck = System.nanoTime() + checkpoint.interval().toNanos();
           }
           if (rounds == 0 || (due && lagCleared(kafka, topics))) {
             CorpusProducer.produce(

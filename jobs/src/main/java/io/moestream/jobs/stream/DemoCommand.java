@@ -1,10 +1,12 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.CorpusOptions;
+import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.ModelIdsOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.LocalRun;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,37 +15,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The drift demo, local flavour: DynMoE meets English, code, German and French in turn, and the
- * console shows the expert set react. A short per-domain cap makes every switch happen within the
- * time limit. The end state is a Kafka + Flink pipeline started in-process; until that exists this
- * runs the same story on one local trainer.
+ * {@code moe demo}: the drift demo. By default the whole pipeline runs in this process ({@link
+ * StreamingDemo}): an embedded Kafka broker and a Flink MiniCluster train DynMoE on English, code,
+ * German and French in turn, and the lifecycle events print as the registry topic delivers them, so
+ * the expert set is seen reacting to each switch. {@code --local} tells the same story on one
+ * in-process trainer, without Kafka or Flink. A short per-domain cap makes every switch happen
+ * within the time limit.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The embedded default: a Kafka broker and a Flink MiniCluster (web UI) run the streaming",
-      "job while the corpus streams domain by domain; lifecycle events print as the registry",
-      "topic's consumer receives them. --local trains one in-process model instead (no Kafka)."
+      "Watch DynMoE's expert set react as the stream drifts from domain to domain.",
+      "By default an embedded Kafka broker and Flink MiniCluster (web UI) run the streaming job"
+          + " while the corpus is produced domain by domain; lifecycle events print as the"
+          + " registry topic delivers them. --local trains one in-process model instead (no"
+          + " Kafka, no Flink)."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
 
-  @Option(
-      names = "--corpus",
-      arity = "1..*",
-      paramLabel = "FILE",
-      description = "Text files, one domain each, in order (default: bundled corpus).")
-  List<Path> corpus;
+  @Mixin CorpusOptions corpus;
 
-  @Option(
-      names = "--max-tokens-per-domain",
-      defaultValue = "250000",
-      paramLabel = "N",
-      description = "Tokens of each domain to train on (default: ${DEFAULT-VALUE}).")
-  long maxTokensPerDomain;
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(250_000);
 
   @Option(
       names = "--duration",
@@ -64,16 +60,11 @@ public final class DemoCommand implements Callable<Integer> {
           "Train one in-process model, without Kafka and Flink (default: ${DEFAULT-VALUE}).")
   boolean local;
 
-  @Option(
-      names = "--model-id",
-      arity = "1..*",
-      defaultValue = "demo",
-      description =
-          "Model ids to train on the stream (keys spread over subtasks; default: ${DEFAULT-VALUE}).")
-  List<String> modelIds;
+  @Mixin ModelIdsOptions modelIds;
 
   @Option(
       names = "--work-dir",
+      paramLabel = "DIR",
       description = "Kafka logs, checkpoints and the final savepoint (default: a new temp dir).")
   Path workDir;
 
@@ -88,11 +79,9 @@ public final class DemoCommand implements Callable<Integer> {
       new io.moestream.jobs.stream.StreamingDemo(
               new io.moestream.operators.TrainerSettings(
                   model.toConfig(), demoTrainConfig(), train.batch(), 10),
-              corpus == null
-                  ? io.moestream.moe.data.TextCorpus.bundled()
-                  : io.moestream.moe.data.TextCorpus.load(corpus),
-              modelIds,
-              maxTokensPerDomain,
+              corpus.load(),
+              modelIds.ids,
+              tokensPerDomain.tokens(),
               java.time.Duration.ofSeconds(duration),
               work.toAbsolutePath(),
               spec.commandLine().getOut())
@@ -103,8 +92,8 @@ public final class DemoCommand implements Callable<Integer> {
             model.toConfig(),
             demoTrainConfig(),
             train.batch(),
-            corpus,
-            maxTokensPerDomain,
+            corpus.files(),
+            tokensPerDomain.orNull(),
             Long.MAX_VALUE,
             Math.multiplyHigh(duration, 1_000_000_000L) == 0
                 ? duration * 1_000_000_000L

@@ -1,38 +1,20 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.CheckpointOptions;
+import io.moestream.jobs.cli.TopicOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of the streaming job shared by {@code train} and the embedded {@code demo}. */
 public final class StreamOptions {
-  @Option(
-      names = "--tokens-topic",
-      defaultValue = "tokens",
-      description = "Topic of TokenSequence records, key = model id (default: ${DEFAULT-VALUE}).")
-  public String tokensTopic;
-
-  @Option(
-      names = "--dlq-topic",
-      defaultValue = "tokens.dlq",
-      description = "Dead-letter topic for rejected records (default: ${DEFAULT-VALUE}).")
-  public String dlqTopic;
-
-  @Option(
-      names = "--registry-topic",
-      defaultValue = "moe.registry",
-      description = "Lifecycle events, key = model/layer/slot (default: ${DEFAULT-VALUE}).")
-  public String registryTopic;
-
-  @Option(
-      names = "--metrics-topic",
-      defaultValue = "moe.metrics",
-      description = "Training summaries (default: ${DEFAULT-VALUE}).")
-  public String metricsTopic;
+  /** The job's four topics; defaults from {@code TopicNames}. */
+  @Mixin public TopicOptions topics = new TopicOptions();
 
   @Option(
       names = "--job-name",
@@ -46,6 +28,7 @@ public final class StreamOptions {
 
   @Option(
       names = "--work-dir",
+      paramLabel = "DIR",
       defaultValue = "moe-work",
       description =
           "Checkpoints, savepoints and Flink temp files go here (default: ${DEFAULT-VALUE}).")
@@ -53,30 +36,30 @@ public final class StreamOptions {
 
   @Option(
       names = "--parallelism",
+      paramLabel = "N",
       defaultValue = "2",
       description = "Parallelism of the job (default: ${DEFAULT-VALUE}).")
   public int parallelism;
 
-  @Option(
-      names = "--checkpoint-interval",
-      defaultValue = "10",
-      description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
-  public int checkpointSeconds;
+  @Mixin public CheckpointOptions checkpoint = new CheckpointOptions();
 
   @Option(
       names = "--summary-every",
+      paramLabel = "STEPS",
       defaultValue = "20",
       description = "Steps between training summaries per model (default: ${DEFAULT-VALUE}).")
   public int summaryEvery;
 
   @Option(
       names = "--max-tokens",
+      paramLabel = "N",
       defaultValue = "65536",
       description = "Longest accepted record, in tokens (default: ${DEFAULT-VALUE}).")
   public int maxTokens;
 
   @Option(
       names = "--threads",
+      paramLabel = "N",
       defaultValue = "0",
       description =
           "libtorch intra-op threads of each TaskManager JVM; 0 keeps libtorch's default (one"
@@ -96,6 +79,7 @@ public final class StreamOptions {
 
   @Option(
       names = "--max-models",
+      paramLabel = "N",
       defaultValue = "64",
       description =
           "Most models one trainer subtask trains; records of further models go to the"
@@ -127,7 +111,7 @@ public final class StreamOptions {
       }
       return jobName;
     }
-    return defaultJobName(workDir.toAbsolutePath().normalize(), tokensTopic, registryTopic);
+    return defaultJobName(workDir.toAbsolutePath().normalize(), topics.tokens, topics.registry);
   }
 
   static String defaultJobName(Path absoluteWorkDir, String tokensTopic, String registryTopic) {

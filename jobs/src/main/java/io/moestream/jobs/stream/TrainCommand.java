@@ -3,16 +3,17 @@ package io.moestream.jobs.stream;
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.OptionSections;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.KafkaClientProps;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +38,17 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Run the streaming MoE trainer against Kafka (--bootstrap-servers).")
 public final class TrainCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  /** The long help's sections: what a reader looks for, in the order a first run needs it. */
+  static final Map<String, List<String>> HELP_SECTIONS = helpSections();
+
+  CommandSpec spec;
+
+  @Spec
+  void spec(CommandSpec spec) {
+    this.spec = spec;
+    OptionSections.install(spec, HELP_SECTIONS);
+  }
+
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin StreamOptions stream;
@@ -77,13 +88,13 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
-    connectors(kafka).checkCheckpointInterval(Duration.ofSeconds(stream.checkpointSeconds));
+    connectors(kafka).checkCheckpointInterval(stream.checkpoint.interval());
     String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
     FlinkSettings flink =
         new FlinkSettings(
             stream.workDir.toAbsolutePath(),
             stream.parallelism,
-            Duration.ofSeconds(stream.checkpointSeconds),
+            stream.checkpoint.interval(),
             0,
             recovery);
     StreamExecutionEnvironment env =
@@ -101,7 +112,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path target = (savepointDir != null ? savepointDir : stream.workDir.resolve("savepoints"));
     // A fresh group per run, so offsets committed by an earlier run cannot end this one early.
     String group = GROUP_ID + "-" + UUID.randomUUID();
-    try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.tokensTopic, group)) {
+    try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.topics.tokens, group)) {
       job(kafka, group).build(env);
       JobClient client = env.executeAsync(stream.jobName());
       CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
@@ -143,6 +154,65 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  private static Map<String, List<String>> helpSections() {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    m.put(
+        "Model:",
+        List.of(
+            "--router",
+            "--d",
+            "--layers",
+            "--heads",
+            "--ctx",
+            "--ff",
+            "--experts",
+            "--emax",
+            "--top-k",
+            "--top-p",
+            "--null-experts",
+            "--aux",
+            "--evo-warmup",
+            "--evo-evolution"));
+    m.put(
+        "Training:",
+        List.of(
+            "--batch",
+            "--lr",
+            "--seed",
+            "--window-start",
+            "--window-length",
+            "--window-period",
+            "--spawn-policy",
+            "--modalities",
+            "--summary-every"));
+    m.put(
+        "Kafka and topics:",
+        List.of(
+            "--bootstrap-servers",
+            "--kafka-config",
+            "--kafka-property",
+            "--tokens-topic",
+            "--dlq-topic",
+            "--registry-topic",
+            "--metrics-topic"));
+    m.put(
+        "Checkpoints and state:",
+        List.of(
+            "--work-dir",
+            "--checkpoint-interval",
+            "--resume",
+            "--fresh",
+            "--from-savepoint",
+            "--bounded",
+            "--savepoint-dir",
+            "--job-name"));
+    m.put(
+        "Limits and resources:",
+        List.of(
+            "--parallelism", "--threads", "--max-tokens", "--max-models", "--max-model-memory"));
+    return m;
+  }
+
   /** Consumer group of the token source; its committed offsets show what checkpoints hold. */
   static final String GROUP_ID = "moe-trainer";
 
@@ -162,10 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
                 stream.threads,
                 ModalityMap.parse(stream.modalities))
             .withMaxModels(stream.maxModels);
-    TopicNames topics =
-        new TopicNames(
-            stream.tokensTopic, stream.dlqTopic, stream.registryTopic, stream.metricsTopic);
-    return kafka.job(topics, groupId, false, settings, stream.maxTokens);
+    return kafka.job(stream.topics.names(), groupId, false, settings, stream.maxTokens);
   }
 
   /** Kafka connectors whose transactional ids are this job's own (its job name). */

@@ -32,4 +32,14 @@ class SnapshotExportCommandTest {
     assertThat(SnapshotExportCommand.slots(List.of(List.of(0, 1, 4), List.of(2))))
         .isEqualTo("0,1,4|2");
   }
+
+  @Test
+  void modelIdIsTheNameAndModelStillWorksAsAHiddenAlias() {
+    SnapshotExportCommand cmd = new SnapshotExportCommand();
+    picocli.CommandLine cli = new picocli.CommandLine(cmd);
+    cli.parseArgs("--savepoint", "sp", "--out", "o", "--model-id", "a", "--model", "b");
+    assertThat(cmd.models).containsExactly("a");
+    assertThat(cmd.legacyModels).containsExactly("b");
+    assertThat(cli.getUsageMessage()).contains("--model-id=ID").doesNotContain("--model=");
+  }
 }

@@ -78,8 +78,8 @@ class KafkaConnectorsTest {
   void anExplicitJobNameWinsAndIsChecked() {
     StreamOptions o = new StreamOptions();
     o.workDir = Path.of("moe-work");
-    o.tokensTopic = "tokens";
-    o.registryTopic = "moe.registry";
+    o.topics.tokens = "tokens";
+    o.topics.registry = "moe.registry";
     assertThat(o.jobName())
         .isEqualTo(
             StreamOptions.defaultJobName(
