@@ -33,20 +33,6 @@ public record TrainConfig(
     double thresholdLrScale)
     implements java.io.Serializable {
 
-  /** Spawning on any unrouted token (DESIGN §2.1). */
-  public TrainConfig(
-      double learningRate,
-      double beta1,
-      double beta2,
-      double eps,
-      double weightDecay,
-      double gradClip,
-      long seed,
-      RecordingWindow window,
-      SpawnPolicy spawnPolicy) {
-    this(learningRate, beta1, beta2, eps, weightDecay, gradClip, seed, window, spawnPolicy, 0, 1);
-  }
-
   public TrainConfig {
     RouterConfig.require(learningRate > 0 && Double.isFinite(learningRate), "lr must be > 0");
     RouterConfig.require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)");
@@ -67,7 +53,8 @@ public record TrainConfig(
   /**
    * Defaults for streaming: lr 3e-3, betas (0.9, 0.99), weight decay 0.01, clip 1.0, and a
    * recording window of 50 steps every 100 from step 100 — shorter than the official 300/900
-   * because a stream must react to drift within minutes, not hours.
+   * because a stream must react to drift within minutes, not hours; spawning on any unrouted token
+   * (DESIGN §2.1) and the thresholds learning at the model's rate.
    */
   public static TrainConfig defaults(long seed) {
     return new TrainConfig(
@@ -79,7 +66,9 @@ public record TrainConfig(
         1.0,
         seed,
         new RecordingWindow(100, 50, 100),
-        SpawnPolicy.COPY_NEAREST);
+        SpawnPolicy.COPY_NEAREST,
+        0,
+        1);
   }
 
   public TrainConfig withWindow(RecordingWindow w) {
