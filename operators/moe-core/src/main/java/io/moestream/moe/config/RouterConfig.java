@@ -1,5 +1,7 @@
 package io.moestream.moe.config;
 
+import java.util.function.Consumer;
+
 /**
  * Router hyper-parameters, validated once at construction.
  *
@@ -177,51 +179,74 @@ public record RouterConfig(
 
   /** These settings with another (constant) aux-loss weight. */
   public RouterConfig withAuxWeight(double weight) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        auxVariant,
-        weight,
-        entropyWeight,
-        weight,
-        0,
-        evo);
+    return copy(
+        c -> {
+          c.auxWeight = weight;
+          c.auxWeightEnd = weight;
+          c.annealSteps = 0;
+        });
   }
 
   public RouterConfig withAuxVariant(AuxVariant variant) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        variant,
-        auxWeight,
-        entropyWeight,
-        auxWeightEnd,
-        annealSteps,
-        evo);
+    return copy(c -> c.auxVariant = variant);
   }
 
   public RouterConfig withEvo(EvoMoeConfig e) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        auxVariant,
-        auxWeight,
-        entropyWeight,
-        auxWeightEnd,
-        annealSteps,
-        e);
+    return copy(c -> c.evo = e);
+  }
+
+  /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
+  private RouterConfig copy(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components of a {@link RouterConfig} being copied, some of them changed. */
+  private static final class Draft {
+    RouterKind kind;
+    int experts;
+    int maxExperts;
+    int topK;
+    double topP;
+    int nullExperts;
+    AuxVariant auxVariant;
+    double auxWeight;
+    double entropyWeight;
+    double auxWeightEnd;
+    long annealSteps;
+    EvoMoeConfig evo;
+
+    Draft(RouterConfig c) {
+      kind = c.kind;
+      experts = c.experts;
+      maxExperts = c.maxExperts;
+      topK = c.topK;
+      topP = c.topP;
+      nullExperts = c.nullExperts;
+      auxVariant = c.auxVariant;
+      auxWeight = c.auxWeight;
+      entropyWeight = c.entropyWeight;
+      auxWeightEnd = c.auxWeightEnd;
+      annealSteps = c.annealSteps;
+      evo = c.evo;
+    }
+
+    RouterConfig build() {
+      return new RouterConfig(
+          kind,
+          experts,
+          maxExperts,
+          topK,
+          topP,
+          nullExperts,
+          auxVariant,
+          auxWeight,
+          entropyWeight,
+          auxWeightEnd,
+          annealSteps,
+          evo);
+    }
   }
 
   static void require(boolean ok, String message) {

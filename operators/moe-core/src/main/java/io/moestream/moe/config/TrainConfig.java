@@ -1,6 +1,7 @@
 package io.moestream.moe.config;
 
 import io.moestream.moe.lifecycle.RecordingWindow;
+import java.util.function.Consumer;
 
 /**
  * Optimizer and training-loop settings, validated once.
@@ -72,92 +73,77 @@ public record TrainConfig(
   }
 
   public TrainConfig withWindow(RecordingWindow w) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        w,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.window = w);
   }
 
   public TrainConfig withSpawnPolicy(SpawnPolicy p) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        p,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.spawnPolicy = p);
   }
 
   public TrainConfig withLearningRate(double lr) {
-    return new TrainConfig(
-        lr,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.learningRate = lr);
   }
 
   public TrainConfig withSeed(long s) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        s,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.seed = s);
   }
 
   public TrainConfig withThresholdLrScale(double scale) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        scale);
+    return copy(c -> c.thresholdLrScale = scale);
   }
 
   public TrainConfig withSpawnMinUnrouted(double share) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        share,
-        thresholdLrScale);
+    return copy(c -> c.spawnMinUnrouted = share);
+  }
+
+  /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
+  private TrainConfig copy(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components of a {@link TrainConfig} being copied, one of them changed. */
+  private static final class Draft {
+    double learningRate;
+    double beta1;
+    double beta2;
+    double eps;
+    double weightDecay;
+    double gradClip;
+    long seed;
+    RecordingWindow window;
+    SpawnPolicy spawnPolicy;
+    double spawnMinUnrouted;
+    double thresholdLrScale;
+
+    Draft(TrainConfig c) {
+      learningRate = c.learningRate;
+      beta1 = c.beta1;
+      beta2 = c.beta2;
+      eps = c.eps;
+      weightDecay = c.weightDecay;
+      gradClip = c.gradClip;
+      seed = c.seed;
+      window = c.window;
+      spawnPolicy = c.spawnPolicy;
+      spawnMinUnrouted = c.spawnMinUnrouted;
+      thresholdLrScale = c.thresholdLrScale;
+    }
+
+    TrainConfig build() {
+      return new TrainConfig(
+          learningRate,
+          beta1,
+          beta2,
+          eps,
+          weightDecay,
+          gradClip,
+          seed,
+          window,
+          spawnPolicy,
+          spawnMinUnrouted,
+          thresholdLrScale);
+    }
   }
 }

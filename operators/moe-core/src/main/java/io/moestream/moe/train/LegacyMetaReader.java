@@ -36,26 +36,33 @@ final class LegacyMetaReader {
     int heads = in.readInt();
     int ctx = in.readInt();
     int dFf = in.readInt();
-    RouterKind kind = RouterKind.valueOf(in.readUTF());
-    int experts = in.readInt();
-    int maxExperts = in.readInt();
-    int topK = in.readInt();
-    double topP = in.readDouble();
-    int nullExperts = in.readInt();
-    AuxVariant aux = AuxVariant.valueOf(in.readUTF());
-    double auxWeight = in.readDouble();
-    double entropyWeight = in.readDouble();
-    double auxWeightEnd = in.readDouble();
-    long annealSteps = in.readLong();
-    double lr = in.readDouble();
-    double beta1 = in.readDouble();
-    double beta2 = in.readDouble();
-    double eps = in.readDouble();
-    double weightDecay = in.readDouble();
-    double gradClip = in.readDouble();
-    long seed = in.readLong();
-    RecordingWindow window = new RecordingWindow(in.readLong(), in.readLong(), in.readLong());
-    SpawnPolicy spawn = SpawnPolicy.valueOf(in.readUTF());
+    RouterConfig router = // the EvoMoE section comes last: see below
+        new RouterConfig(
+            RouterKind.valueOf(in.readUTF()),
+            in.readInt(),
+            in.readInt(),
+            in.readInt(),
+            in.readDouble(),
+            in.readInt(),
+            AuxVariant.valueOf(in.readUTF()),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readLong(),
+            EvoMoeConfig.defaults());
+    TrainConfig train = // the spawn section comes last: see below
+        new TrainConfig(
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readLong(),
+            new RecordingWindow(in.readLong(), in.readLong(), in.readLong()),
+            SpawnPolicy.valueOf(in.readUTF()),
+            0,
+            1);
     long step = in.readLong();
     long rng = in.readLong();
     long shared = in.readLong();
@@ -79,40 +86,12 @@ final class LegacyMetaReader {
       }
       records[l] = new RoutingRecords(re, rs, in.readLong(), in.readLong());
     }
-    EvoMoeConfig evo = in.available() == 0 ? EvoMoeConfig.defaults() : readEvo(in);
-    double spawnMinUnrouted = 0;
-    double thresholdLrScale = 1;
-    if (in.available() > 0) {
-      spawnMinUnrouted = in.readDouble();
-      thresholdLrScale = in.readDouble();
+    if (in.available() > 0) { // absent before EvoMoE
+      router = router.withEvo(readEvo(in));
     }
-    RouterConfig router =
-        new RouterConfig(
-            kind,
-            experts,
-            maxExperts,
-            topK,
-            topP,
-            nullExperts,
-            aux,
-            auxWeight,
-            entropyWeight,
-            auxWeightEnd,
-            annealSteps,
-            evo);
-    TrainConfig train =
-        new TrainConfig(
-            lr,
-            beta1,
-            beta2,
-            eps,
-            weightDecay,
-            gradClip,
-            seed,
-            window,
-            spawn,
-            spawnMinUnrouted,
-            thresholdLrScale);
+    if (in.available() > 0) { // absent before the spawn threshold
+      train = train.withSpawnMinUnrouted(in.readDouble()).withThresholdLrScale(in.readDouble());
+    }
     ModelConfig model = new ModelConfig(vocab, d, layers, heads, ctx, dFf, router);
     return new TrainerMeta(model, train, step, rng, shared, ages, active, records);
   }

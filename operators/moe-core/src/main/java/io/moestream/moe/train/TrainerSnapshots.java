@@ -25,7 +25,9 @@ import java.util.Map;
 /**
  * Captures a trainer's whole state — parameters, AdamW moments and ages, active slots, routing
  * records, step and RNG — as per-slot {@link SnapshotEntry}s, and restores it bit-exactly: a
- * restored trainer continues with the identical sequence of steps an uninterrupted one takes.
+ * restored trainer continues with the identical sequence of steps an uninterrupted one takes. The
+ * {@code meta} entry is a versioned JSON document ({@link MetaJson}; the position-coded meta of
+ * earlier builds is still read), the others are tensors in little-endian float32.
  */
 public final class TrainerSnapshots {
   private TrainerSnapshots() {}
