@@ -1,6 +1,7 @@
 package io.moestream.moe.config;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * EvoMoE's settings (DESIGN §2.4, evomoe.txt): the three-stage schedule for a stream, the evolution
@@ -102,41 +103,70 @@ public record EvoMoeConfig(
   }
 
   public EvoMoeConfig withSchedule(long warmup, long evolution) {
-    return new EvoMoeConfig(
-        warmup, evolution, betaLow, betaHigh, hyperHidden, rank, modalities, paperFreezing, evolve);
+    return copy(
+        c -> {
+          c.warmupSteps = warmup;
+          c.evolutionSteps = evolution;
+        });
   }
 
   public EvoMoeConfig withModalities(int m) {
-    return new EvoMoeConfig(
-        warmupSteps,
-        evolutionSteps,
-        betaLow,
-        betaHigh,
-        hyperHidden,
-        rank,
-        m,
-        paperFreezing,
-        evolve);
+    return copy(c -> c.modalities = m);
   }
 
   /** With or without the blend (false: plain replicated experts, the MoE-tuning init). */
   public EvoMoeConfig withEvolve(boolean on) {
-    return new EvoMoeConfig(
-        warmupSteps,
-        evolutionSteps,
-        betaLow,
-        betaHigh,
-        hyperHidden,
-        rank,
-        modalities,
-        paperFreezing,
-        on);
+    return copy(c -> c.evolve = on);
   }
 
   /** With the paper's per-stage freezing, or with every parameter training in every stage. */
   public EvoMoeConfig withPaperFreezing(boolean on) {
-    return new EvoMoeConfig(
-        warmupSteps, evolutionSteps, betaLow, betaHigh, hyperHidden, rank, modalities, on, evolve);
+    return copy(c -> c.paperFreezing = on);
+  }
+
+  /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
+  private EvoMoeConfig copy(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components of an {@link EvoMoeConfig} being copied, some of them changed. */
+  private static final class Draft {
+    long warmupSteps;
+    long evolutionSteps;
+    double[] betaLow;
+    double[] betaHigh;
+    int hyperHidden;
+    int rank;
+    int modalities;
+    boolean paperFreezing;
+    boolean evolve;
+
+    Draft(EvoMoeConfig c) {
+      warmupSteps = c.warmupSteps;
+      evolutionSteps = c.evolutionSteps;
+      betaLow = c.betaLow;
+      betaHigh = c.betaHigh;
+      hyperHidden = c.hyperHidden;
+      rank = c.rank;
+      modalities = c.modalities;
+      paperFreezing = c.paperFreezing;
+      evolve = c.evolve;
+    }
+
+    EvoMoeConfig build() { // the constructor copies the β arrays
+      return new EvoMoeConfig(
+          warmupSteps,
+          evolutionSteps,
+          betaLow,
+          betaHigh,
+          hyperHidden,
+          rank,
+          modalities,
+          paperFreezing,
+          evolve);
+    }
   }
 
   @Override

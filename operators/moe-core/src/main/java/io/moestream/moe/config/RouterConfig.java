@@ -1,5 +1,7 @@
 package io.moestream.moe.config;
 
+import java.util.function.Consumer;
+
 /**
  * Router hyper-parameters, validated once at construction.
  *
@@ -15,7 +17,7 @@ package io.moestream.moe.config;
  * @param auxWeightEnd AdaMoE annealing: the aux weight reached after {@code annealSteps}
  * @param annealSteps AdaMoE annealing length in steps (0 = no annealing)
  * @param evo EvoMoE's schedule, β ranges and DTR shape (the {@code evolve} spawn policy reads the β
- *     ranges too)
+ *     ranges too); {@link EvoMoeConfig#defaults()} for every other router
  */
 public record RouterConfig(
     RouterKind kind,
@@ -31,34 +33,6 @@ public record RouterConfig(
     long annealSteps,
     EvoMoeConfig evo)
     implements java.io.Serializable {
-
-  /** Every router but EvoMoE: {@link EvoMoeConfig#defaults()} for the EvoMoE part. */
-  public RouterConfig(
-      RouterKind kind,
-      int experts,
-      int maxExperts,
-      int topK,
-      double topP,
-      int nullExperts,
-      AuxVariant auxVariant,
-      double auxWeight,
-      double entropyWeight,
-      double auxWeightEnd,
-      long annealSteps) {
-    this(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        auxVariant,
-        auxWeight,
-        entropyWeight,
-        auxWeightEnd,
-        annealSteps,
-        EvoMoeConfig.defaults());
-  }
 
   public RouterConfig {
     require(kind != null, "router kind is required");
@@ -95,17 +69,50 @@ public record RouterConfig(
   /** DynMoE with the design's defaults: E_init 4, E_max 16, DeepSpeed aux loss weighted 0.01. */
   public static RouterConfig dynMoe(int eInit, int eMax) {
     return new RouterConfig(
-        RouterKind.DYNMOE, eInit, eMax, 1, 0.4, 0, AuxVariant.DEEPSPEED, 0.01, 0, 0.01, 0);
+        RouterKind.DYNMOE,
+        eInit,
+        eMax,
+        1,
+        0.4,
+        0,
+        AuxVariant.DEEPSPEED,
+        0.01,
+        0,
+        0.01,
+        0,
+        EvoMoeConfig.defaults());
   }
 
   public static RouterConfig topK(int experts, int k) {
     return new RouterConfig(
-        RouterKind.TOPK, experts, experts, k, 0.4, 0, AuxVariant.DEEPSPEED, 0.01, 0, 0.01, 0);
+        RouterKind.TOPK,
+        experts,
+        experts,
+        k,
+        0.4,
+        0,
+        AuxVariant.DEEPSPEED,
+        0.01,
+        0,
+        0.01,
+        0,
+        EvoMoeConfig.defaults());
   }
 
   public static RouterConfig topP(int experts, double p) {
     return new RouterConfig(
-        RouterKind.TOPP, experts, experts, 1, p, 0, AuxVariant.DEEPSPEED, 0.01, 1e-4, 0.01, 0);
+        RouterKind.TOPP,
+        experts,
+        experts,
+        1,
+        p,
+        0,
+        AuxVariant.DEEPSPEED,
+        0.01,
+        1e-4,
+        0.01,
+        0,
+        EvoMoeConfig.defaults());
   }
 
   /** AdaMoE with the loss weight annealed from tight (0.1) to loose (0.01) over 1,000 steps. */
@@ -121,7 +128,8 @@ public record RouterConfig(
         0.1,
         0,
         0.01,
-        1000);
+        1000,
+        EvoMoeConfig.defaults());
   }
 
   /**
@@ -145,7 +153,19 @@ public record RouterConfig(
   }
 
   public static RouterConfig dense() {
-    return new RouterConfig(RouterKind.DENSE, 1, 1, 1, 0.4, 0, AuxVariant.DEEPSPEED, 0, 0, 0, 0);
+    return new RouterConfig(
+        RouterKind.DENSE,
+        1,
+        1,
+        1,
+        0.4,
+        0,
+        AuxVariant.DEEPSPEED,
+        0,
+        0,
+        0,
+        0,
+        EvoMoeConfig.defaults());
   }
 
   /** The aux weight in force at {@code step}: linear annealing when {@code annealSteps > 0}. */
@@ -159,51 +179,74 @@ public record RouterConfig(
 
   /** These settings with another (constant) aux-loss weight. */
   public RouterConfig withAuxWeight(double weight) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        auxVariant,
-        weight,
-        entropyWeight,
-        weight,
-        0,
-        evo);
+    return copy(
+        c -> {
+          c.auxWeight = weight;
+          c.auxWeightEnd = weight;
+          c.annealSteps = 0;
+        });
   }
 
   public RouterConfig withAuxVariant(AuxVariant variant) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        variant,
-        auxWeight,
-        entropyWeight,
-        auxWeightEnd,
-        annealSteps,
-        evo);
+    return copy(c -> c.auxVariant = variant);
   }
 
   public RouterConfig withEvo(EvoMoeConfig e) {
-    return new RouterConfig(
-        kind,
-        experts,
-        maxExperts,
-        topK,
-        topP,
-        nullExperts,
-        auxVariant,
-        auxWeight,
-        entropyWeight,
-        auxWeightEnd,
-        annealSteps,
-        e);
+    return copy(c -> c.evo = e);
+  }
+
+  /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
+  private RouterConfig copy(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components of a {@link RouterConfig} being copied, some of them changed. */
+  private static final class Draft {
+    RouterKind kind;
+    int experts;
+    int maxExperts;
+    int topK;
+    double topP;
+    int nullExperts;
+    AuxVariant auxVariant;
+    double auxWeight;
+    double entropyWeight;
+    double auxWeightEnd;
+    long annealSteps;
+    EvoMoeConfig evo;
+
+    Draft(RouterConfig c) {
+      kind = c.kind;
+      experts = c.experts;
+      maxExperts = c.maxExperts;
+      topK = c.topK;
+      topP = c.topP;
+      nullExperts = c.nullExperts;
+      auxVariant = c.auxVariant;
+      auxWeight = c.auxWeight;
+      entropyWeight = c.entropyWeight;
+      auxWeightEnd = c.auxWeightEnd;
+      annealSteps = c.annealSteps;
+      evo = c.evo;
+    }
+
+    RouterConfig build() {
+      return new RouterConfig(
+          kind,
+          experts,
+          maxExperts,
+          topK,
+          topP,
+          nullExperts,
+          auxVariant,
+          auxWeight,
+          entropyWeight,
+          auxWeightEnd,
+          annealSteps,
+          evo);
+    }
   }
 
   static void require(boolean ok, String message) {

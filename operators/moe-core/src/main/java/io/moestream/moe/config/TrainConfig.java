@@ -1,6 +1,7 @@
 package io.moestream.moe.config;
 
 import io.moestream.moe.lifecycle.RecordingWindow;
+import java.util.function.Consumer;
 
 /**
  * Optimizer and training-loop settings, validated once.
@@ -33,20 +34,6 @@ public record TrainConfig(
     double thresholdLrScale)
     implements java.io.Serializable {
 
-  /** Spawning on any unrouted token (DESIGN §2.1). */
-  public TrainConfig(
-      double learningRate,
-      double beta1,
-      double beta2,
-      double eps,
-      double weightDecay,
-      double gradClip,
-      long seed,
-      RecordingWindow window,
-      SpawnPolicy spawnPolicy) {
-    this(learningRate, beta1, beta2, eps, weightDecay, gradClip, seed, window, spawnPolicy, 0, 1);
-  }
-
   public TrainConfig {
     RouterConfig.require(learningRate > 0 && Double.isFinite(learningRate), "lr must be > 0");
     RouterConfig.require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)");
@@ -67,7 +54,8 @@ public record TrainConfig(
   /**
    * Defaults for streaming: lr 3e-3, betas (0.9, 0.99), weight decay 0.01, clip 1.0, and a
    * recording window of 50 steps every 100 from step 100 — shorter than the official 300/900
-   * because a stream must react to drift within minutes, not hours.
+   * because a stream must react to drift within minutes, not hours; spawning on any unrouted token
+   * (DESIGN §2.1) and the thresholds learning at the model's rate.
    */
   public static TrainConfig defaults(long seed) {
     return new TrainConfig(
@@ -79,96 +67,83 @@ public record TrainConfig(
         1.0,
         seed,
         new RecordingWindow(100, 50, 100),
-        SpawnPolicy.COPY_NEAREST);
+        SpawnPolicy.COPY_NEAREST,
+        0,
+        1);
   }
 
   public TrainConfig withWindow(RecordingWindow w) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        w,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.window = w);
   }
 
   public TrainConfig withSpawnPolicy(SpawnPolicy p) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        p,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.spawnPolicy = p);
   }
 
   public TrainConfig withLearningRate(double lr) {
-    return new TrainConfig(
-        lr,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.learningRate = lr);
   }
 
   public TrainConfig withSeed(long s) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        s,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        thresholdLrScale);
+    return copy(c -> c.seed = s);
   }
 
   public TrainConfig withThresholdLrScale(double scale) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        spawnMinUnrouted,
-        scale);
+    return copy(c -> c.thresholdLrScale = scale);
   }
 
   public TrainConfig withSpawnMinUnrouted(double share) {
-    return new TrainConfig(
-        learningRate,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        gradClip,
-        seed,
-        window,
-        spawnPolicy,
-        share,
-        thresholdLrScale);
+    return copy(c -> c.spawnMinUnrouted = share);
+  }
+
+  /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
+  private TrainConfig copy(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components of a {@link TrainConfig} being copied, one of them changed. */
+  private static final class Draft {
+    double learningRate;
+    double beta1;
+    double beta2;
+    double eps;
+    double weightDecay;
+    double gradClip;
+    long seed;
+    RecordingWindow window;
+    SpawnPolicy spawnPolicy;
+    double spawnMinUnrouted;
+    double thresholdLrScale;
+
+    Draft(TrainConfig c) {
+      learningRate = c.learningRate;
+      beta1 = c.beta1;
+      beta2 = c.beta2;
+      eps = c.eps;
+      weightDecay = c.weightDecay;
+      gradClip = c.gradClip;
+      seed = c.seed;
+      window = c.window;
+      spawnPolicy = c.spawnPolicy;
+      spawnMinUnrouted = c.spawnMinUnrouted;
+      thresholdLrScale = c.thresholdLrScale;
+    }
+
+    TrainConfig build() {
+      return new TrainConfig(
+          learningRate,
+          beta1,
+          beta2,
+          eps,
+          weightDecay,
+          gradClip,
+          seed,
+          window,
+          spawnPolicy,
+          spawnMinUnrouted,
+          thresholdLrScale);
+    }
   }
 }

@@ -6,15 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
-import io.moestream.moe.config.AuxVariant;
-import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
-import io.moestream.moe.config.RouterConfig;
-import io.moestream.moe.config.RouterKind;
-import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
-import io.moestream.moe.lifecycle.RecordingWindow;
-import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
@@ -32,7 +25,9 @@ import java.util.Map;
 /**
  * Captures a trainer's whole state — parameters, AdamW moments and ages, active slots, routing
  * records, step and RNG — as per-slot {@link SnapshotEntry}s, and restores it bit-exactly: a
- * restored trainer continues with the identical sequence of steps an uninterrupted one takes.
+ * restored trainer continues with the identical sequence of steps an uninterrupted one takes. The
+ * {@code meta} entry is a versioned JSON document ({@link MetaJson}; the position-coded meta of
+ * earlier builds is still read), the others are tensors in little-endian float32.
  */
 public final class TrainerSnapshots {
   private TrainerSnapshots() {}
@@ -109,17 +104,17 @@ public final class TrainerSnapshots {
    * for one stored value at a time: meta first, then each group of the model it describes.
    */
   public static MoeTrainer restore(EntryChunks.Source source, Device device) {
-    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
-    MoeTrainer t = MoeTrainer.create(meta.model, meta.train, device);
+    TrainerMeta meta = SnapshotCodec.decode("meta", source, TrainerMeta::read);
+    MoeTrainer t = MoeTrainer.create(meta.model(), meta.train(), device);
     try {
       for (String key : groups(t).keySet()) {
         SnapshotCodec.decode(key, source, in -> readTensors(in, t, key));
       }
-      t.restoreCounters(meta.step, meta.active);
-      t.rng().setState(meta.rngState);
-      t.optimizer().setAges(meta.sharedAge, meta.slotAges);
-      for (int l = 0; l < meta.records.length; l++) {
-        t.records()[l] = meta.records[l];
+      t.restoreCounters(meta.step(), meta.active());
+      t.rng().setState(meta.rngState());
+      t.optimizer().setAges(meta.sharedAge(), meta.slotAges());
+      for (int l = 0; l < meta.records().length; l++) {
+        t.records()[l] = meta.records()[l];
       }
       return t;
     } catch (RuntimeException e) {
@@ -134,10 +129,10 @@ public final class TrainerSnapshots {
    * key instead of listing the store; a router without slots simply has none of the slot keys.
    */
   public static List<String> entryKeys(EntryChunks.Source source) {
-    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
+    TrainerMeta meta = SnapshotCodec.decode("meta", source, TrainerMeta::read);
     List<String> keys = new ArrayList<>(List.of("meta", "shared"));
-    for (int l = 0; l < meta.slotAges.length; l++) {
-      for (int s = 0; s < meta.slotAges[l].length; s++) {
+    for (int l = 0; l < meta.slotAges().length; l++) {
+      for (int s = 0; s < meta.slotAges()[l].length; s++) {
         keys.add(SnapshotEntry.slotKey(l, s));
       }
     }
@@ -158,8 +153,8 @@ public final class TrainerSnapshots {
    * SnapshotCodec.CorruptSnapshotException}.
    */
   public static StoredConfig storedConfig(EntryChunks.Source source) {
-    Meta meta = SnapshotCodec.decode("meta", source, TrainerSnapshots::readMeta);
-    return new StoredConfig(meta.model, meta.train);
+    TrainerMeta meta = SnapshotCodec.decode("meta", source, TrainerMeta::read);
+    return new StoredConfig(meta.model(), meta.train());
   }
 
   /** Parameters grouped by entry key: "shared", then "slot/l/s" in layer, slot order. */
@@ -266,182 +261,7 @@ public final class TrainerSnapshots {
     }
   }
 
-  private record Meta(
-      ModelConfig model,
-      TrainConfig train,
-      long step,
-      long rngState,
-      long sharedAge,
-      long[][] slotAges,
-      boolean[][] active,
-      RoutingRecords[] records) {}
-
   private static void writeMeta(DataOutputStream o, MoeTrainer t) throws IOException {
-    ModelConfig m = t.modelConfig();
-    RouterConfig r = m.router();
-    o.writeInt(m.vocabSize());
-    o.writeInt(m.dModel());
-    o.writeInt(m.layers());
-    o.writeInt(m.heads());
-    o.writeInt(m.ctx());
-    o.writeInt(m.dFf());
-    o.writeUTF(r.kind().name());
-    o.writeInt(r.experts());
-    o.writeInt(r.maxExperts());
-    o.writeInt(r.topK());
-    o.writeDouble(r.topP());
-    o.writeInt(r.nullExperts());
-    o.writeUTF(r.auxVariant().name());
-    o.writeDouble(r.auxWeight());
-    o.writeDouble(r.entropyWeight());
-    o.writeDouble(r.auxWeightEnd());
-    o.writeLong(r.annealSteps());
-    TrainConfig c = t.trainConfig();
-    o.writeDouble(c.learningRate());
-    o.writeDouble(c.beta1());
-    o.writeDouble(c.beta2());
-    o.writeDouble(c.eps());
-    o.writeDouble(c.weightDecay());
-    o.writeDouble(c.gradClip());
-    o.writeLong(c.seed());
-    o.writeLong(c.window().start());
-    o.writeLong(c.window().length());
-    o.writeLong(c.window().period());
-    o.writeUTF(c.spawnPolicy().name());
-    o.writeLong(t.step());
-    o.writeLong(t.rng().state());
-    o.writeLong(t.optimizer().sharedAge());
-    long[][] ages = t.optimizer().slotAges();
-    boolean[][] active = t.activeSlots();
-    o.writeInt(ages.length);
-    o.writeInt(ages[0].length);
-    for (int l = 0; l < ages.length; l++) {
-      for (int s = 0; s < ages[l].length; s++) {
-        o.writeLong(ages[l][s]);
-        o.writeBoolean(active[l][s]);
-      }
-      RoutingRecords rec = t.records()[l];
-      for (long v : rec.activations()) {
-        o.writeLong(v);
-      }
-      double[] rs = rec.unroutedSum();
-      o.writeInt(rs.length);
-      for (double v : rs) {
-        o.writeDouble(v);
-      }
-      o.writeLong(rec.tokens());
-      o.writeLong(rec.unroutedTokens());
-    }
-    writeEvo(o, r.evo()); // appended: snapshots written before EvoMoE simply end here
-    o.writeDouble(c.spawnMinUnrouted()); // appended after it, for the same reason
-    o.writeDouble(c.thresholdLrScale());
-  }
-
-  private static void writeEvo(DataOutputStream o, EvoMoeConfig e) throws IOException {
-    o.writeLong(e.warmupSteps());
-    o.writeLong(e.evolutionSteps());
-    double[] low = e.betaLow();
-    double[] high = e.betaHigh();
-    o.writeInt(low.length);
-    for (int i = 0; i < low.length; i++) {
-      o.writeDouble(low[i]);
-      o.writeDouble(high[i]);
-    }
-    o.writeInt(e.hyperHidden());
-    o.writeInt(e.rank());
-    o.writeInt(e.modalities());
-    o.writeBoolean(e.paperFreezing());
-    o.writeBoolean(e.evolve());
-  }
-
-  /** The EvoMoE section, or the defaults for a snapshot written before it existed. */
-  private static EvoMoeConfig readEvo(DataInputStream in) throws IOException {
-    if (in.available() == 0) {
-      return EvoMoeConfig.defaults();
-    }
-    long warmup = in.readLong();
-    long evolution = in.readLong();
-    int n = in.readInt();
-    if (n < 1 || n > 1024) {
-      throw new IOException("bad EvoMoE beta range count " + n);
-    }
-    double[] low = new double[n];
-    double[] high = new double[n];
-    for (int i = 0; i < n; i++) {
-      low[i] = in.readDouble();
-      high[i] = in.readDouble();
-    }
-    return new EvoMoeConfig(
-        warmup,
-        evolution,
-        low,
-        high,
-        in.readInt(),
-        in.readInt(),
-        in.readInt(),
-        in.readBoolean(),
-        in.readBoolean());
-  }
-
-  private static Meta readMeta(DataInputStream in) throws IOException {
-    int vocab = in.readInt();
-    int d = in.readInt();
-    int layers = in.readInt();
-    int heads = in.readInt();
-    int ctx = in.readInt();
-    int dFf = in.readInt();
-    RouterConfig r =
-        new RouterConfig(
-            RouterKind.valueOf(in.readUTF()),
-            in.readInt(),
-            in.readInt(),
-            in.readInt(),
-            in.readDouble(),
-            in.readInt(),
-            AuxVariant.valueOf(in.readUTF()),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readLong());
-    ModelConfig model = new ModelConfig(vocab, d, layers, heads, ctx, dFf, r);
-    TrainConfig train =
-        new TrainConfig(
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readLong(),
-            new RecordingWindow(in.readLong(), in.readLong(), in.readLong()),
-            SpawnPolicy.valueOf(in.readUTF()));
-    long step = in.readLong();
-    long rng = in.readLong();
-    long shared = in.readLong();
-    int nl = in.readInt();
-    int ns = in.readInt();
-    long[][] ages = new long[nl][ns];
-    boolean[][] active = new boolean[nl][ns];
-    RoutingRecords[] records = new RoutingRecords[nl];
-    for (int l = 0; l < nl; l++) {
-      for (int s = 0; s < ns; s++) {
-        ages[l][s] = in.readLong();
-        active[l][s] = in.readBoolean();
-      }
-      long[] re = new long[ns];
-      for (int s = 0; s < ns; s++) {
-        re[s] = in.readLong();
-      }
-      double[] rs = new double[in.readInt()];
-      for (int i = 0; i < rs.length; i++) {
-        rs[i] = in.readDouble();
-      }
-      records[l] = new RoutingRecords(re, rs, in.readLong(), in.readLong());
-    }
-    model = model.withRouter(r.withEvo(readEvo(in)));
-    if (in.available() > 0) { // absent from snapshots written before the spawn threshold existed
-      train = train.withSpawnMinUnrouted(in.readDouble()).withThresholdLrScale(in.readDouble());
-    }
-    return new Meta(model, train, step, rng, shared, ages, active, records);
+    o.write(MetaJson.write(TrainerMeta.of(t)));
   }
 }

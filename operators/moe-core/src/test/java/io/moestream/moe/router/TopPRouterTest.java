@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.tensor.Autograd;
@@ -90,7 +91,19 @@ class TopPRouterTest {
       assertThat(r.auxWeight() * scalar(r.aux())).isCloseTo(0.01 * lb + 1e-4 * h, within(1e-7));
 
       RouterConfig noLb =
-          new RouterConfig(RouterKind.TOPP, 4, 4, 1, 0.6, 0, AuxVariant.DEEPSPEED, 0, 1e-4, 0, 0);
+          new RouterConfig(
+              RouterKind.TOPP,
+              4,
+              4,
+              1,
+              0.6,
+              0,
+              AuxVariant.DEEPSPEED,
+              0,
+              1e-4,
+              0,
+              0,
+              EvoMoeConfig.defaults());
       Routing onlyH = route(noLb, store, m);
       assertThat(onlyH.auxWeight()).isEqualTo(1e-4);
       assertThat(scalar(onlyH.aux())).isCloseTo(h, within(TOL));
