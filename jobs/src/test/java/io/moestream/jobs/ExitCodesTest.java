@@ -137,9 +137,9 @@ class ExitCodesTest {
     Path json = file.resolve("steps.jsonl"); // under a regular file: no directory can hold it
     assertThat(
             oneErrorLine(
-                CliRun.of(tiny("train-local", "--no-progress", "--json", json.toString())),
+                CliRun.of(tiny("train-local", "--no-progress", "--json-out", json.toString())),
                 CliErrors.RUNTIME))
-        .startsWith("error: cannot write --json file " + json + ": ");
+        .startsWith("error: cannot write --json-out file " + json + ": ");
   }
 
   @Test

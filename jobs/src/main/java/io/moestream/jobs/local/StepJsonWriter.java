@@ -30,7 +30,7 @@ public final class StepJsonWriter implements LocalTrainingLoop.Listener, AutoClo
       this.writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       // exit 1, not 2: the path may be right and the disk or its permissions wrong
-      throw new UncheckedIOException("cannot write --json file " + file, e);
+      throw new UncheckedIOException("cannot write --json-out file " + file, e);
     }
   }
 

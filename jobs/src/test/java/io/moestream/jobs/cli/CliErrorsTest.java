@@ -36,8 +36,8 @@ class CliErrorsTest {
     assertThat(
             CliErrors.describe(
                 new UncheckedIOException(
-                    "cannot write --json file /x/s.jsonl", new AccessDeniedException("/x"))))
-        .isEqualTo("cannot write --json file /x/s.jsonl: AccessDeniedException: /x");
+                    "cannot write --json-out file /x/s.jsonl", new AccessDeniedException("/x"))))
+        .isEqualTo("cannot write --json-out file /x/s.jsonl: AccessDeniedException: /x");
     assertThat(CliErrors.describe(new UncheckedIOException(new AccessDeniedException("/x"))))
         .isEqualTo("AccessDeniedException: /x");
     assertThat(CliErrors.describe(new KafkaException("construct", new ConfigException("bad acks"))))
