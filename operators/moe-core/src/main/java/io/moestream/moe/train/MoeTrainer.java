@@ -302,6 +302,10 @@ public final class MoeTrainer implements AutoCloseable {
     return policy.records();
   }
 
+  ExpertSetPolicy policy() {
+    return policy;
+  }
+
   /** Copies of the current recording window's routing records, per layer. */
   public RoutingRecords[] routingRecords() {
     RoutingRecords[] records = policy.records();
