@@ -3,6 +3,7 @@ package io.moestream.moe.lifecycle;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.moestream.moe.router.SelectedExperts;
 import java.util.Arrays;
 
 /**
@@ -36,26 +37,24 @@ public final class RoutingRecords {
    * @param selected host (T, E) 0/1 training-gate selections, row-major
    */
   public void record(NDArray x, float[] selected) {
-    int t = (int) x.getShape().get(0);
-    int e = activations.length;
-    long[] zeroRows = new long[t];
-    int nz = 0;
-    for (int i = 0; i < t; i++) {
-      int k = 0;
-      for (int j = 0; j < e; j++) {
-        if (selected[i * e + j] > 0) {
-          activations[j]++;
-          k++;
-        }
-      }
-      if (k == 0) {
-        zeroRows[nz++] = i;
-      }
+    record(x, SelectedExperts.scan(selected, (int) x.getShape().get(0), activations.length));
+  }
+
+  /**
+   * Adds one batch.
+   *
+   * @param x (T, d) the raw inputs of the MoE layer
+   * @param selected the batch's training-gate selections
+   */
+  public void record(NDArray x, SelectedExperts selected) {
+    for (int j = 0; j < activations.length; j++) {
+      activations[j] += selected.tokensOf(j);
     }
-    tokens += t;
-    unrouted += nz;
-    if (nz > 0) {
-      NDArray rows = x.get(new NDIndex("{}", x.getManager().create(Arrays.copyOf(zeroRows, nz))));
+    long[] zeroRows = selected.unroutedTokens();
+    tokens += selected.tokens();
+    unrouted += zeroRows.length;
+    if (zeroRows.length > 0) {
+      NDArray rows = x.get(new NDIndex("{}", x.getManager().create(zeroRows)));
       double[] sum = rows.sum(new int[] {0}).toType(DataType.FLOAT64, false).toDoubleArray();
       for (int i = 0; i < sum.length; i++) {
         unroutedSum[i] += sum[i];

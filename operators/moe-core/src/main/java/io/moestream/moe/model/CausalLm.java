@@ -9,6 +9,7 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routing;
+import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rows;
 import io.moestream.moe.tensor.Scalars;
@@ -123,11 +124,13 @@ public final class CausalLm {
                   p, prefix + "attn.", Layers.layerNorm(p, prefix + "ln1", x), config.heads()));
       NDArray h = Layers.layerNorm(p, prefix + "ln2", x).reshape(b * t, d); // (N, d)
       Routing r = router.route(h, p, l, active[l], training, step, tokenModality);
-      float[] selected = RoutedExperts.host(r.selected()); // (N, E) host
+      SelectedExperts selected =
+          SelectedExperts.scan(
+              RoutedExperts.host(r.selected()), b * t, (int) r.selected().getShape().get(1));
       if (records != null) {
         records[l].record(h, selected);
       }
-      stats.add(stats(selected, b * t, r.selected().getShape().get(1)));
+      stats.add(stats(selected));
       final int layer = l;
       NDArray y =
           RoutedExperts.combine(
@@ -148,22 +151,15 @@ public final class CausalLm {
     return new Forward(nll, aux, stats);
   }
 
-  private static LayerStats stats(float[] selected, int tokens, long slots) {
-    int e = (int) slots;
-    long[] per = new long[e];
-    long pairs = 0;
+  private static LayerStats stats(SelectedExperts selected) {
+    long[] per = new long[selected.slots()];
     long unrouted = 0;
-    for (int i = 0; i < tokens; i++) {
-      int k = 0;
-      for (int j = 0; j < e; j++) {
-        if (selected[i * e + j] > 0) {
-          per[j]++;
-          k++;
-        }
-      }
-      pairs += k;
-      unrouted += k == 0 ? 1 : 0;
+    for (int j = 0; j < per.length; j++) {
+      per[j] = selected.tokensOf(j);
     }
-    return new LayerStats(tokens, pairs, per, unrouted);
+    for (int i = 0; i < selected.tokens(); i++) {
+      unrouted += selected.expertsOf(i) == 0 ? 1 : 0;
+    }
+    return new LayerStats(selected.tokens(), selected.pairs(), per, unrouted);
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.Rows;
 
 /**
@@ -37,21 +38,20 @@ public final class RoutedExperts {
    */
   public static NDArray combine(
       NDArray x, NDArray weights, float[] selected, int outDim, ExpertFn expert) {
-    NDManager m = x.getManager();
     int t = (int) x.getShape().get(0);
     int e = (int) weights.getShape().get(1);
-    int[] perExpert = new int[e];
-    int[] perToken = new int[t];
-    int total = 0;
-    for (int i = 0; i < t; i++) {
-      for (int j = 0; j < e; j++) {
-        if (selected[i * e + j] > 0) {
-          perExpert[j]++;
-          perToken[i]++;
-          total++;
-        }
-      }
-    }
+    return combine(x, weights, SelectedExperts.scan(selected, t, e), outDim, expert);
+  }
+
+  /**
+   * As {@link #combine(NDArray, NDArray, float[], int, ExpertFn)}, on selections already scanned.
+   */
+  public static NDArray combine(
+      NDArray x, NDArray weights, SelectedExperts selected, int outDim, ExpertFn expert) {
+    NDManager m = x.getManager();
+    int t = selected.tokens();
+    int e = selected.slots();
+    int total = selected.pairs();
     if (total == 0) {
       // Zeros that stay on the autograd graph: (T, 0) × (0, out). A plain zeros tensor would cut
       // the task loss off from the gate, and a loss with no grad_fn makes backward throw ("element
@@ -62,13 +62,13 @@ public final class RoutedExperts {
     // Rows ordered by expert: rows[start_e .. start_e + n_e) are expert e's tokens.
     int[] start = new int[e + 1];
     for (int j = 0; j < e; j++) {
-      start[j + 1] = start[j] + perExpert[j];
+      start[j + 1] = start[j] + selected.tokensOf(j);
     }
     long[] tokenOfRow = new long[total];
     long[] flatWeight = new long[total];
     int kMax = 0;
     for (int i = 0; i < t; i++) {
-      kMax = Math.max(kMax, perToken[i]);
+      kMax = Math.max(kMax, selected.expertsOf(i));
     }
     long[] rowOfToken = new long[t * kMax];
     java.util.Arrays.fill(rowOfToken, total); // index `total` is the appended zero row
@@ -76,7 +76,7 @@ public final class RoutedExperts {
     int[] used = new int[t];
     for (int j = 0; j < e; j++) {
       for (int i = 0; i < t; i++) {
-        if (selected[i * e + j] > 0) {
+        if (selected.isSelected(i, j)) {
           int r = fill[j]++;
           tokenOfRow[r] = i;
           flatWeight[r] = (long) i * e + j;
@@ -87,7 +87,7 @@ public final class RoutedExperts {
     NDArray rows = Rows.select(x, tokenOfRow); // (N, d)
     NDList outs = new NDList();
     for (int j = 0; j < e; j++) {
-      if (perExpert[j] > 0) {
+      if (selected.tokensOf(j) > 0) {
         NDArray mine = rows.get(new NDIndex(start[j] + ":" + start[j + 1])); // (n_e, d)
         outs.add(expert.apply(j, mine)); // (n_e, outDim)
       }

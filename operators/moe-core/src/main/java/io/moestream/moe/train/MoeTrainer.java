@@ -7,18 +7,14 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
-import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.ChangeKind;
-import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.Lifecycle;
 import io.moestream.moe.lifecycle.RoutingRecords;
-import io.moestream.moe.lifecycle.SpawnRefusal;
 import io.moestream.moe.model.CausalLm;
 import io.moestream.moe.model.ExpertUniformity;
 import io.moestream.moe.model.LayerStats;
 import io.moestream.moe.model.ModelInit;
-import io.moestream.moe.router.DtrRouter;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routers;
@@ -31,17 +27,17 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * One model and everything needed to keep training it: parameters, AdamW state, active expert
- * slots, routing records, step counter and RNG. Each {@link #train} call is one prequential step:
- * score the batch, back-propagate, update, record routing, and — at a recording window's end — run
- * the DynMoE lifecycle.
+ * slots, step counter, RNG and the {@link ExpertSetPolicy} that changes the expert set (with the
+ * routing records it keeps). Each {@link #train} call is one prequential step: score the batch,
+ * back-propagate, update, then let the policy act (DynMoE's lifecycle at a window's end, EvoMoE's
+ * schedule).
  *
  * <p>Memory discipline: parameters and moments live in one long-lived manager; every other tensor
  * of a step lives in a sub-manager closed when the step returns. Nothing returned is a tensor. Not
@@ -55,8 +51,7 @@ public final class MoeTrainer implements AutoCloseable {
   private final CausalLm lm;
   private final AdamW optimizer;
   private final boolean[][] active;
-  private final RoutingRecords[] records;
-  private final int slots;
+  private final ExpertSetPolicy policy;
   private final Rng rng;
   private long step;
 
@@ -75,21 +70,16 @@ public final class MoeTrainer implements AutoCloseable {
     this.rng = new Rng(train.seed());
     ModelInit.register(model, router, store, rng);
     this.optimizer = new AdamW(train, store, model.layers(), router.slots());
-    this.slots = router.slots();
     this.active = new boolean[model.layers()][router.slots()];
-    this.records = new RoutingRecords[model.layers()];
-    for (int l = 0; l < model.layers(); l++) {
-      for (int s = 0; s < model.router().experts(); s++) {
-        active[l][s] = true;
-      }
-      records[l] = new RoutingRecords(router.slots(), model.dModel());
+    for (boolean[] layer : active) {
+      Arrays.fill(layer, 0, model.router().experts(), true);
     }
-    if (model.router().kind() == RouterKind.EVOMOE
-        && model.router().evo().stageAt(0) != EvoMoeConfig.Stage.WARMUP
-        && replicates(EvoMoeConfig.Stage.WARMUP, model.router().evo().stageAt(0))) {
-      try (NDScope scope = new NDScope()) {
-        replicateExperts(); // the schedule starts past the replication point
-      }
+    this.policy =
+        ExpertSetPolicies.create(
+            model.router(),
+            new ExpertSetContext(model, train, router.slots(), store, optimizer, active, rng));
+    try (NDScope scope = new NDScope()) {
+      policy.start();
     }
     root.cap(); // from here on, tensors live in the store or in a step's sub-manager, never here
   }
@@ -113,27 +103,14 @@ public final class MoeTrainer implements AutoCloseable {
    * (B,) — the {@code domain}/{@code modality} of their records through a {@link
    * io.moestream.moe.config.ModalityMap}; null means all 0. Only the DTR router reads them.
    *
-   * <p>EvoMoE: the step trains what its stage trains ({@link #trainable}); in the evolution stage
-   * the evolved experts are blended towards expert 0 after the update; when the next step belongs
-   * to another stage, a {@link ChangeKind#STAGE_CHANGED} change is returned (and the experts are
-   * replicated from expert 0 at the end of warm-up, or without evolution when the DTR begins).
+   * <p>Forward, backward, optimizer step, then the {@link ExpertSetPolicy}: it planned what the
+   * step trains and records, and returns what changed in the expert set (DynMoE's prunes and spawns
+   * at a window's end, EvoMoE's {@link ChangeKind#STAGE_CHANGED}).
    */
   public StepResult train(int[][] batch, int[] rowModality) {
     long started = System.nanoTime();
     long s = step;
-    boolean dynamic = model.router().kind() == RouterKind.DYNMOE;
-    boolean evo = model.router().kind() == RouterKind.EVOMOE;
-    EvoMoeConfig.Stage stage = evo ? model.router().evo().stageAt(s) : null;
-    EvoMoeConfig.Stage next = evo ? model.router().evo().stageAt(s + 1) : null;
-    if (dynamic && train.window().beginsAt(s)) {
-      for (RoutingRecords r : records) {
-        r.reset();
-      }
-    }
-    boolean recording = dynamic && train.window().isRecording(s);
-    // This step's routing, added to the window only if the step turns out finite: a skipped step
-    // must leave no trace, and its non-finite inputs would otherwise reach R_S.
-    RoutingRecords[] stepRecords = recording ? freshRecords() : null;
+    StepPlan plan = policy.plan(s);
     double task;
     double aux;
     double norm;
@@ -144,7 +121,7 @@ public final class MoeTrainer implements AutoCloseable {
         NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.recording(
-              () -> lm.forward(m, store, batch, rowModality, active, true, s, stepRecords));
+              () -> lm.forward(m, store, batch, rowModality, active, true, s, plan.recordInto()));
       task = scalar(f.task());
       aux = scalar(f.auxWeighted());
       stats = f.layers();
@@ -154,40 +131,14 @@ public final class MoeTrainer implements AutoCloseable {
           Autograd.noGrad(() -> afterNextBackward.accept(store));
           afterNextBackward = null;
         }
-        norm = evo ? optimizer.step(m, active, trainable(stage)) : optimizer.step(m, active);
+        norm = optimizer.step(m, active, plan.trainable());
       } else {
         norm = Double.NaN;
       }
-      if (stepRecords != null && Double.isFinite(norm)) {
-        for (int l = 0; l < records.length; l++) {
-          records[l].add(stepRecords[l]);
-        }
-      }
-      if (evo && stage == EvoMoeConfig.Stage.EVOLUTION && model.router().evo().evolve()) {
-        double[] beta = ExpertEvolution.drawBetas(model.router().evo(), experts(), rng);
-        for (int l = 0; l < model.layers(); l++) {
-          ExpertEvolution.evolve(store, l, beta);
-        }
-      }
-      if (evo && next != stage && replicates(stage, next)) {
-        replicateExperts();
-      }
     }
-    List<ExpertChange> changes = new ArrayList<>();
-    if (evo && next != stage) {
-      changes.add(ExpertChange.stageChanged(s, next.name(), experts()));
-    }
-    int refusedNoSlot = 0;
-    int refusedNonFinite = 0;
-    if (dynamic && train.window().endsAfter(s)) {
-      try (NDScope scope = new NDScope()) {
-        for (int l = 0; l < model.layers(); l++) {
-          Lifecycle.Outcome o = lifecycle(l, s);
-          changes.addAll(o.changes());
-          refusedNoSlot += o.refused() == SpawnRefusal.NO_FREE_SLOT ? 1 : 0;
-          refusedNonFinite += o.refused() == SpawnRefusal.NON_FINITE_DIRECTION ? 1 : 0;
-        }
-      }
+    ExpertSetChanges changed;
+    try (NDScope scope = new NDScope()) {
+      changed = policy.afterStep(s, plan, stats, Double.isFinite(norm));
     }
     step++;
     double[] avgK = new double[stats.size()];
@@ -210,18 +161,10 @@ public final class MoeTrainer implements AutoCloseable {
         activeCounts(),
         pairs,
         perExpert,
-        changes,
+        changed.changes(),
         System.nanoTime() - started,
-        refusedNoSlot,
-        refusedNonFinite);
-  }
-
-  private RoutingRecords[] freshRecords() {
-    RoutingRecords[] out = new RoutingRecords[records.length];
-    for (int l = 0; l < out.length; l++) {
-      out[l] = new RoutingRecords(slots, model.dModel());
-    }
-    return out;
+        changed.refusedNoSlot(),
+        changed.refusedNonFinite());
   }
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */
@@ -240,58 +183,9 @@ public final class MoeTrainer implements AutoCloseable {
     }
   }
 
-  private int experts() {
-    return model.router().experts();
-  }
-
-  /**
-   * Whether the experts are replicated from expert 0 when the schedule moves from {@code from} to
-   * {@code to}: with evolution at the end of warm-up (the blend starts from copies), without it
-   * when the DTR stage begins (plain MoE-tuning: copies of the dense FFN as trained by then).
-   */
-  private boolean replicates(EvoMoeConfig.Stage from, EvoMoeConfig.Stage to) {
-    return model.router().evo().evolve()
-        ? from == EvoMoeConfig.Stage.WARMUP
-        : to == EvoMoeConfig.Stage.DTR;
-  }
-
-  /** θ_n ← θ_0 for every evolved expert, with fresh optimizer state. */
-  private void replicateExperts() {
-    for (int l = 0; l < model.layers(); l++) {
-      for (int n = 1; n < experts(); n++) {
-        ExpertEvolution.replicate(store, l, n, 0);
-        optimizer.resetSlot(l, n);
-      }
-    }
-  }
-
-  /**
-   * What EvoMoE trains in {@code stage} (evomoe.txt §3.1, Fig. 2). Always frozen: the DTR before
-   * its stage (it is not used) and the evolved experts 1..E−1 before the DTR stage (they are not
-   * used, and in evolution they are defined by the blend). With {@link
-   * EvoMoeConfig#paperFreezing()}: evolution trains expert 0 only, DTR the hypernetworks and φ
-   * only; without it everything else trains in every stage.
-   */
-  static Predicate<Param> trainable(EvoMoeConfig.Stage stage, boolean paperFreezing) {
-    return p -> {
-      boolean dtr = DtrRouter.isDtr(p.name());
-      boolean evolved = p.isExpertSlot() && p.slot() > 0;
-      boolean first = p.isExpertSlot() && p.slot() == 0;
-      return switch (stage) {
-        case WARMUP -> !dtr && !evolved;
-        case EVOLUTION -> paperFreezing ? first : !dtr && !evolved;
-        case DTR -> !paperFreezing || dtr;
-      };
-    };
-  }
-
-  private Predicate<Param> trainable(EvoMoeConfig.Stage stage) {
-    return trainable(stage, model.router().evo().paperFreezing());
-  }
-
   /** The EvoMoE stage the next step trains in; null for other routers. */
   public EvoMoeConfig.Stage stage() {
-    return model.router().kind() == RouterKind.EVOMOE ? model.router().evo().stageAt(step) : null;
+    return policy.stage(step);
   }
 
   /**
@@ -304,37 +198,6 @@ public final class MoeTrainer implements AutoCloseable {
       out[l] = ExpertUniformity.meanPairwiseCosine(store, l, active[l]);
     }
     return out;
-  }
-
-  private Lifecycle.Outcome lifecycle(int layer, long s) {
-    NDArray sim = store.get(DynMoeRouter.simName(layer));
-    NDArray thr = store.get(DynMoeRouter.thresholdsName(layer));
-    Lifecycle.Outcome outcome =
-        Lifecycle.run(layer, s, sim, thr, active[layer], records[layer], train.spawnMinUnrouted());
-    List<ExpertChange> raw = outcome.changes();
-    long[] re = records[layer].activations();
-    List<ExpertChange> out = new ArrayList<>();
-    for (ExpertChange c : raw) {
-      if (c.kind() == ChangeKind.SPAWNED) {
-        int from =
-            SpawnInitializer.initialise(
-                train.spawnPolicy(),
-                model,
-                store,
-                layer,
-                c.slot(),
-                c.direction(),
-                active[layer],
-                re,
-                rng);
-        optimizer.resetSlot(layer, c.slot());
-        out.add(c.withInitialisedFrom(from));
-      } else {
-        out.add(c);
-      }
-    }
-    records[layer].reset();
-    return new Lifecycle.Outcome(out, outcome.refused());
   }
 
   private static double scalar(NDArray a) {
@@ -385,7 +248,7 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** Host copy of a DynMoE layer's gate (thresholds, gate columns, active slots). */
   public GateView gate(int layer) {
-    if (model.router().kind() != RouterKind.DYNMOE) {
+    if (!store.contains(DynMoeRouter.thresholdsName(layer))) {
       throw new IllegalStateException("only DynMoE has a threshold gate");
     }
     double[] thr = Lifecycle.values(store.get(DynMoeRouter.thresholdsName(layer)));
@@ -436,11 +299,16 @@ public final class MoeTrainer implements AutoCloseable {
   }
 
   RoutingRecords[] records() {
-    return records;
+    return policy.records();
+  }
+
+  ExpertSetPolicy policy() {
+    return policy;
   }
 
   /** Copies of the current recording window's routing records, per layer. */
   public RoutingRecords[] routingRecords() {
+    RoutingRecords[] records = policy.records();
     RoutingRecords[] out = new RoutingRecords[records.length];
     for (int l = 0; l < records.length; l++) {
       RoutingRecords r = records[l];
@@ -451,6 +319,7 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** Replaces the routing records (from a restore), one per layer. */
   public void restoreRoutingRecords(RoutingRecords[] restored) {
+    RoutingRecords[] records = policy.records();
     if (restored.length != records.length) {
       throw new IllegalArgumentException(
           "routing records for " + restored.length + " layers, the model has " + records.length);

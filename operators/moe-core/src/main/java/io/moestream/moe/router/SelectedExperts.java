@@ -1,0 +1,90 @@
+package io.moestream.moe.router;
+
+/**
+ * A routing's (T, E) 0/1 selections on the host, scanned once per layer and step: which experts
+ * each token went to, how many tokens each expert took and how many experts each token took. The
+ * expert dispatch, the step's statistics and the routing records all read this one scan.
+ */
+public final class SelectedExperts {
+  private final float[] selected;
+  private final int tokens;
+  private final int slots;
+  private final int[] perExpert;
+  private final int[] perToken;
+  private final int pairs;
+
+  private SelectedExperts(float[] selected, int tokens, int slots) {
+    if (selected.length != tokens * slots) {
+      throw new IllegalArgumentException(
+          selected.length + " selections for " + tokens + " tokens × " + slots + " slots");
+    }
+    this.selected = selected;
+    this.tokens = tokens;
+    this.slots = slots;
+    this.perExpert = new int[slots];
+    this.perToken = new int[tokens];
+    int total = 0;
+    for (int i = 0; i < tokens; i++) {
+      for (int j = 0; j < slots; j++) {
+        if (selected[i * slots + j] > 0) {
+          perExpert[j]++;
+          perToken[i]++;
+          total++;
+        }
+      }
+    }
+    this.pairs = total;
+  }
+
+  /**
+   * @param selected host copy of the (T, E) 0/1 selections, row-major (kept, not copied: the caller
+   *     hands it over)
+   */
+  public static SelectedExperts scan(float[] selected, int tokens, int slots) {
+    return new SelectedExperts(selected, tokens, slots);
+  }
+
+  public int tokens() {
+    return tokens;
+  }
+
+  public int slots() {
+    return slots;
+  }
+
+  /** Whether token {@code token} went to expert slot {@code slot}. */
+  public boolean isSelected(int token, int slot) {
+    return selected[token * slots + slot] > 0;
+  }
+
+  /** Tokens expert slot {@code slot} took. */
+  public int tokensOf(int slot) {
+    return perExpert[slot];
+  }
+
+  /** Experts token {@code token} went to (its k). */
+  public int expertsOf(int token) {
+    return perToken[token];
+  }
+
+  /** (token, expert) pairs: Σ k over tokens. */
+  public int pairs() {
+    return pairs;
+  }
+
+  /** Tokens no expert took (k = 0), in ascending order. */
+  public long[] unroutedTokens() {
+    int n = 0;
+    for (int k : perToken) {
+      n += k == 0 ? 1 : 0;
+    }
+    long[] out = new long[n];
+    int next = 0;
+    for (int i = 0; i < tokens; i++) {
+      if (perToken[i] == 0) {
+        out[next++] = i;
+      }
+    }
+    return out;
+  }
+}
