@@ -5,7 +5,8 @@
  * window's counts on the host, {@link RecordingWindow} says when a window ends, and every change
  * leaves the library as an immutable {@link ExpertChange} (the job turns each into a registry
  * event). Only gate tensors and the slot mask change here; the trainer initialises spawned experts.
- * May import DJL and the tensor and config packages; never train or serve (the trainer calls the
- * lifecycle, not the reverse), Flink, Avro or Kafka.
+ * May import DJL and the tensor, config and router packages ({@code RoutingRecords} reads a
+ * routing's {@code SelectedExperts}); never train or serve (the trainer calls the lifecycle, not
+ * the reverse), Flink, Avro or Kafka.
  */
 package io.moestream.moe.lifecycle;
