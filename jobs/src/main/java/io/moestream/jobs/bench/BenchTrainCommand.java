@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.StepJsonWriter;
+import io.moestream.jobs.stream.Rss;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.LayerStats;

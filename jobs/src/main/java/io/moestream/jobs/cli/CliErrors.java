@@ -1,6 +1,5 @@
 package io.moestream.jobs.cli;
 
-import io.moestream.jobs.kafka.KafkaClientProps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.moestream.jobs.cli;
 
-import io.moestream.jobs.kafka.TopicNames;
 import picocli.CommandLine.Option;
 
 /** {@code --topic} of the commands that read the registry topic ({@code registry ...}). */

@@ -1,8 +1,8 @@
 package io.moestream.jobs.cli;
 
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import picocli.CommandLine.Option;
 
 /**

@@ -2,11 +2,11 @@ package io.moestream.jobs.drift;
 
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.ByteTokenizer;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import java.util.List;
 
 /**

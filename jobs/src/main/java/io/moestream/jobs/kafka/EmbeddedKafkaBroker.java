@@ -1,5 +1,7 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.KafkaClientProps;
+import io.moestream.jobs.cli.TopicNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

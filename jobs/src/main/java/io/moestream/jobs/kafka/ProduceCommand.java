@@ -2,7 +2,9 @@ package io.moestream.jobs.kafka;
 
 import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelIdsOptions;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.moe.data.TextCorpus;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;

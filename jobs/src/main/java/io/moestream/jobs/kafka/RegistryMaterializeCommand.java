@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import java.io.PrintWriter;

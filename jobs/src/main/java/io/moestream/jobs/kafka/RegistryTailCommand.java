@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.RegistryTopicOption;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertLifecycleEvent;

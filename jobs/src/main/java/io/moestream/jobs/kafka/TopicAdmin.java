@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

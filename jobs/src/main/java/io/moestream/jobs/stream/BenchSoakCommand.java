@@ -2,10 +2,10 @@ package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CheckpointOptions;
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;

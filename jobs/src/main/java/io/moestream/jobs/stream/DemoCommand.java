@@ -119,6 +119,6 @@ public final class DemoCommand implements Callable<Integer> {
     var config = train.toConfig();
     return chosen
         ? config
-        : config.withWindow(new io.moestream.moe.lifecycle.RecordingWindow(20, 20, 40));
+        : config.withWindow(new io.moestream.moe.config.RecordingWindow(20, 20, 40));
   }
 }

@@ -1,6 +1,6 @@
 package io.moestream.jobs.stream;
 
-import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.operators.LifecycleEvents;
 import io.moestream.operators.RawRecord;
 import io.moestream.operators.TokenValidator;

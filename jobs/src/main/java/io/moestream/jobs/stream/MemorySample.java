@@ -1,6 +1,5 @@
 package io.moestream.jobs.stream;
 
-import io.moestream.jobs.bench.Rss;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

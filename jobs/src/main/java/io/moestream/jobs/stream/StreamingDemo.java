@@ -1,9 +1,9 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
 import io.moestream.jobs.kafka.EventFormat;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.jobs.kafka.TopicReader;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.operators.TrainerSettings;

@@ -2,10 +2,10 @@ package io.moestream.jobs.stream;
 
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
+import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.OptionSections;
 import io.moestream.jobs.cli.TrainOptions;
-import io.moestream.jobs.kafka.KafkaClientProps;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;

@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.TopicNames;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

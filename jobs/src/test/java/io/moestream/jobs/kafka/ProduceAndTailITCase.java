@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moestream.jobs.CliRun;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.moe.data.ByteTokenizer;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertEventKind;

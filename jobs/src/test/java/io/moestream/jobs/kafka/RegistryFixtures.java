@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;

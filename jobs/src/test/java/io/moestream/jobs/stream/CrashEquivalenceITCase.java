@@ -2,8 +2,8 @@ package io.moestream.jobs.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerFaults;
 import io.moestream.operators.TrainerSettings;

@@ -3,8 +3,8 @@ package io.moestream.jobs.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.schemas.TokenSequence;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
 import io.moestream.jobs.ClusterMain;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.cluster.FlinkProcess;
 import io.moestream.jobs.cluster.FlinkRest;
 import io.moestream.jobs.cluster.LocalFlinkCluster;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
-import io.moestream.jobs.kafka.TopicNames;
 import io.moestream.jobs.snapshot.SavepointModels;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.state.TrainerCursor;

@@ -1,11 +1,11 @@
 package io.moestream.jobs.stream;
 
-import io.moestream.jobs.kafka.TopicNames;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.TokenSequence;
 import java.io.IOException;

@@ -3,8 +3,8 @@ package io.moestream.jobs.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
+import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.ClassBroker;
-import io.moestream.jobs.kafka.TopicNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.moestream.operators;
 
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
 import java.time.Instant;

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,6 +37,12 @@ class ProjectLayoutTest {
    */
   private static final Pattern JOBS_REFERENCE =
       Pattern.compile("\\bio\\.moestream\\.jobs\\.[\\w*]");
+
+  /** A class of this project named by its package: {@code io.moestream.x.y.Name}. */
+  private static final Pattern PROJECT_CLASS =
+      Pattern.compile("\\b(io\\.moestream(?:\\.[a-z]\\w*)+)\\.[A-Z]");
+
+  private static final Pattern COMMENT = Pattern.compile("(?s)/\\*.*?\\*/|//[^\n]*");
 
   private static final Pattern PACKAGE_DECLARATION =
       Pattern.compile("(?m)^package\\s+([\\w.]+)\\s*;");
@@ -136,6 +146,79 @@ class ProjectLayoutTest {
   }
 
   /** Every module with main sources, by its path from the root ('/'-separated), in path order. */
+  /**
+   * No two packages of one module import each other, directly or through others: the package-infos
+   * describe layers (each says what it may import), and a cycle would make that description false
+   * without anyone noticing. Imports and fully qualified names of this project's classes count.
+   */
+  @Test
+  void noPackageOfAModuleDependsOnItselfThroughOthers() throws IOException {
+    List<String> cycles = new ArrayList<>();
+    int packages = 0;
+    for (Path module : modules().values()) {
+      Map<String, Set<String>> uses = packageDependencies(module);
+      packages += uses.size();
+      for (String start : uses.keySet()) {
+        List<String> path = cycleThrough(start, uses);
+        if (!path.isEmpty()) {
+          cycles.add(String.join(" -> ", path));
+        }
+      }
+    }
+    assertThat(packages).isGreaterThan(20);
+    assertThat(cycles).as("package cycles").isEmpty();
+  }
+
+  @Test
+  void findsACycleWhereThereIsOne() {
+    Map<String, Set<String>> uses =
+        Map.of("a", Set.of("b"), "b", Set.of("c"), "c", Set.of("a"), "d", Set.of("a"));
+    assertThat(cycleThrough("a", uses)).containsExactly("a", "b", "c", "a");
+    assertThat(cycleThrough("d", uses)).isEmpty();
+  }
+
+  /** Each main package of a module and the other packages of this project its sources name. */
+  private static Map<String, Set<String>> packageDependencies(Path module) throws IOException {
+    Map<String, Set<String>> uses = new TreeMap<>();
+    for (Path file : javaFiles(module.resolve("src/main/java"))) {
+      String text = Files.readString(file);
+      Matcher declared = PACKAGE_DECLARATION.matcher(text);
+      if (!declared.find()) {
+        continue;
+      }
+      Set<String> used = uses.computeIfAbsent(declared.group(1), k -> new TreeSet<>());
+      // Code only: a Javadoc link to a higher layer documents it, it does not depend on it.
+      String code = COMMENT.matcher(text.substring(declared.end())).replaceAll(" ");
+      Matcher named = PROJECT_CLASS.matcher(code);
+      while (named.find()) {
+        used.add(named.group(1));
+      }
+      used.remove(declared.group(1));
+    }
+    return uses;
+  }
+
+  /** A path from {@code start} back to itself through {@code uses}, or empty when none exists. */
+  private static List<String> cycleThrough(String start, Map<String, Set<String>> uses) {
+    Deque<List<String>> paths = new ArrayDeque<>();
+    paths.add(List.of(start));
+    Set<String> seen = new HashSet<>();
+    while (!paths.isEmpty()) {
+      List<String> path = paths.poll();
+      for (String next : uses.getOrDefault(path.get(path.size() - 1), Set.of())) {
+        List<String> longer = new ArrayList<>(path);
+        longer.add(next);
+        if (next.equals(start)) {
+          return longer;
+        }
+        if (seen.add(next)) {
+          paths.add(longer);
+        }
+      }
+    }
+    return List.of();
+  }
+
   private static TreeMap<String, Path> modules() {
     TreeMap<String, Path> out = new TreeMap<>();
     collectModules(ROOT, out);

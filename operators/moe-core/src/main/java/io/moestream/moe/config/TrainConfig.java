@@ -1,6 +1,5 @@
 package io.moestream.moe.config;
 
-import io.moestream.moe.lifecycle.RecordingWindow;
 import java.util.function.Consumer;
 
 /**

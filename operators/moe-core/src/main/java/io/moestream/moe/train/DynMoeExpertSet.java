@@ -1,11 +1,11 @@
 package io.moestream.moe.train;
 
 import ai.djl.ndarray.NDArray;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.Lifecycle;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.lifecycle.SpawnRefusal;
 import io.moestream.moe.model.LayerStats;

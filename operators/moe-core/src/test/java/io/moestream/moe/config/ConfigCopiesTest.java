@@ -3,7 +3,6 @@ package io.moestream.moe.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.moestream.moe.lifecycle.RecordingWindow;
 import org.junit.jupiter.api.Test;
 
 /** Each {@code with…} copy changes exactly its own components and validates the copy again. */

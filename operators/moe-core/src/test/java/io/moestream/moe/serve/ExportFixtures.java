@@ -1,10 +1,10 @@
 package io.moestream.moe.serve;
 
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.moe.train.MoeTrainer;
 import java.util.Arrays;
 

@@ -3,12 +3,12 @@ package io.moestream.moe.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

@@ -3,10 +3,10 @@ package io.moestream.moe.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.ChangeKind;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.model.ModelInit;
 import java.util.List;

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -3,9 +3,9 @@ package io.moestream.moe.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
-import io.moestream.moe.lifecycle.RecordingWindow;
 import org.junit.jupiter.api.Test;
 
 /** The DynMoE thresholds' own learning-rate scale: 0 freezes G, everything else still learns. */

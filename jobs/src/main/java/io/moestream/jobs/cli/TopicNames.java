@@ -1,4 +1,4 @@
-package io.moestream.jobs.kafka;
+package io.moestream.jobs.cli;
 
 /**
  * The four topics of the pipeline (DESIGN §4), named in one place so the producer, the job, the

@@ -1,4 +1,4 @@
-package io.moestream.jobs.bench;
+package io.moestream.jobs.stream;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.moestream.jobs.kafka;
+package io.moestream.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

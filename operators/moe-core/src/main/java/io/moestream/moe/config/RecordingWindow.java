@@ -1,4 +1,4 @@
-package io.moestream.moe.lifecycle;
+package io.moestream.moe.config;
 
 /**
  * When routing records are collected (DESIGN §2.1), in optimizer steps.

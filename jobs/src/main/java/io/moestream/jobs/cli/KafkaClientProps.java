@@ -1,4 +1,4 @@
-package io.moestream.jobs.kafka;
+package io.moestream.jobs.cli;
 
 import java.io.IOException;
 import java.io.Reader;
