@@ -15,7 +15,7 @@ public final class SelectedExperts {
 
   private SelectedExperts(float[] selected, int tokens, int slots) {
     if (selected.length != tokens * slots) {
-      throw new IllegalArgumentException(
+      throw new IllegalStateException(
           selected.length + " selections for " + tokens + " tokens × " + slots + " slots");
     }
     this.selected = selected;

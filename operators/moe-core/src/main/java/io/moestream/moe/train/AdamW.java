@@ -83,20 +83,14 @@ public final class AdamW {
   }
 
   /**
-   * Applies one update from the accumulated gradients, then zeroes them.
+   * Applies one update from the accumulated gradients, then zeroes them, updating only the
+   * parameters {@code trainable} accepts: the others keep their values and moments (their gradients
+   * are zeroed and count neither in the norm nor in the clipping), and an expert slot none of whose
+   * tensors trains keeps its age. EvoMoE's stages freeze parameters this way; the other policies
+   * train everything.
    *
    * @param step the step's manager: gradients and temporaries are moved or created there
    * @return the global gradient norm before clipping; NaN or infinite means no update was applied
-   */
-  public double step(NDManager step, boolean[][] active) {
-    return step(step, active, p -> true);
-  }
-
-  /**
-   * As {@link #step(NDManager, boolean[][])}, updating only the parameters {@code trainable}
-   * accepts: the others keep their values and moments (their gradients are zeroed and count neither
-   * in the norm nor in the clipping), and an expert slot none of whose tensors trains keeps its
-   * age. EvoMoE's stages freeze parameters this way.
    */
   public double step(NDManager step, boolean[][] active, Predicate<Param> trainable) {
     return Autograd.noGrad(() -> update(step, active, trainable));
