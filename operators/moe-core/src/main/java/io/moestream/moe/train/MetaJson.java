@@ -20,6 +20,14 @@ import java.util.List;
  * change to the document (any field added, removed or renamed, here or in the config records)
  * raises {@link #VERSION}, and this reader must keep reading every earlier version ({@code
  * MetaJsonTest} pins version 1 with a committed fixture).
+ *
+ * <p>How an earlier version keeps loading once a config record gains a field: the document binds
+ * the live records, so version 1's committed fixture stops loading the moment a field is added
+ * ({@code version1StillLoadsAndTodaysWriterProducesItsExactBytes} fails on the missing field). The
+ * change that adds the field therefore raises {@link #VERSION} and adds, before binding, a step
+ * that edits an earlier document's JSON tree into the current shape (the new field at the value
+ * that reproduces the old behaviour), one step per version, tested on that version's fixture.
+ * Frozen copies of old records are not needed.
  */
 final class MetaJson {
   static final String FORMAT = "moestream-trainer-meta";
