@@ -212,11 +212,6 @@ public final class MoeTrainer implements AutoCloseable {
     this.afterNextBackward = fault;
   }
 
-  /** The parameters themselves: for tests in this package that must corrupt one. */
-  ParameterStore parameters() {
-    return store;
-  }
-
   public long step() {
     return step;
   }
@@ -289,7 +284,7 @@ public final class MoeTrainer implements AutoCloseable {
     }
   }
 
-  // Package-private access for the snapshot codec and tests.
+  /** The parameters themselves: for the snapshot codec, and for tests that read or corrupt one. */
   ParameterStore store() {
     return store;
   }

@@ -5,33 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Entries split into chunks join back to exactly the bytes of the whole entry, at any size. */
 class EntryChunksTest {
-
-  /** A map as the store: what keyed state is to the job. */
-  static final class MapStore implements EntryChunks.Store {
-    final Map<String, byte[]> values = new LinkedHashMap<>();
-
-    @Override
-    public void put(String key, byte[] chunk) {
-      values.put(key, chunk);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return values.get(key);
-    }
-
-    @Override
-    public void remove(String key) {
-      values.remove(key);
-    }
-  }
 
   private static byte[] read(String key, EntryChunks.Source source) {
     return SnapshotCodec.decode(key, source, DataInputStream::readAllBytes);
@@ -58,7 +36,7 @@ class EntryChunksTest {
     byte[] whole = SnapshotCodec.encode(o -> o.write(data));
     for (int chunk : new int[] {16, 17, 1000, 10_015, 10_016, 10_017, 1 << 20}) {
       for (long hint : new long[] {0, data.length, 3}) {
-        MapStore store = new MapStore();
+        MapChunkStore store = new MapChunkStore();
         long n = SnapshotCodec.encode("shared", o -> o.write(data), hint, chunk, store);
         assertThat(n).isEqualTo(whole.length);
         int chunks = (whole.length + chunk - 1) / chunk;
@@ -79,14 +57,14 @@ class EntryChunksTest {
   @Test
   void anEntryStoredWholeByEarlierVersionsStillDecodes() {
     byte[] data = payload(5000, 2);
-    MapStore store = new MapStore();
+    MapChunkStore store = new MapChunkStore();
     store.put("shared", SnapshotCodec.encode(o -> o.write(data)));
     assertThat(read("shared", store)).isEqualTo(data);
   }
 
   @Test
   void aShorterRewriteRemovesTheChunksOfTheLongerOne() {
-    MapStore store = new MapStore();
+    MapChunkStore store = new MapChunkStore();
     SnapshotCodec.encode("shared", o -> o.write(payload(5000, 3)), 0, 1000, store);
     assertThat(store.values).containsKey("shared#5");
     byte[] small = payload(1500, 4);
@@ -97,7 +75,7 @@ class EntryChunksTest {
 
   @Test
   void aDamagedOrMissingChunkIsRefusedWithTheEntryKey() {
-    MapStore store = new MapStore();
+    MapChunkStore store = new MapChunkStore();
     SnapshotCodec.encode("shared", o -> o.write(payload(5000, 5)), 0, 1000, store);
     store.get("shared#2")[7] ^= 1;
     assertThatThrownBy(() -> read("shared", store))
@@ -105,7 +83,7 @@ class EntryChunksTest {
         .hasMessageContaining("'shared'")
         .hasMessageContaining("checksum mismatch");
 
-    MapStore gap = new MapStore();
+    MapChunkStore gap = new MapChunkStore();
     SnapshotCodec.encode("shared", o -> o.write(payload(5000, 5)), 0, 1000, gap);
     gap.remove("shared#3"); // chunks after the gap are not reached: the CRC no longer matches
     assertThatThrownBy(() -> read("shared", gap)).hasMessageContaining("checksum mismatch");

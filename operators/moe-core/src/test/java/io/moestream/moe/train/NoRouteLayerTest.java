@@ -102,7 +102,7 @@ class NoRouteLayerTest {
       for (int l = 0; l < t.modelConfig().layers(); l++) {
         float[] high = new float[4];
         Arrays.fill(high, 20f);
-        t.parameters().assign(DynMoeRouter.thresholdsName(l), high);
+        t.store().assign(DynMoeRouter.thresholdsName(l), high);
       }
       assertTrainsWithoutRouting(t, cursor);
     }

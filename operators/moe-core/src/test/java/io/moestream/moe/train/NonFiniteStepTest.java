@@ -36,9 +36,9 @@ class NonFiniteStepTest {
       // the token now has an infinite activation and a NaN loss.
       int[][] batch = cursor.next();
       int token = batch[0][0];
-      float[] wte = t.parameters().get("wte").toFloatArray();
+      float[] wte = t.store().get("wte").toFloatArray();
       Arrays.fill(wte, token * mc.dModel(), (token + 1) * mc.dModel(), Float.MAX_VALUE);
-      t.parameters().assign("wte", wte);
+      t.store().assign("wte", wte);
       String before = t.digest();
       String momentsBefore = momentsDigest(t);
 
@@ -134,14 +134,14 @@ class NonFiniteStepTest {
   private static StepResult faultyStep(MoeTrainer t, int[][] batch, Fault fault) {
     return switch (fault) {
       case LOSS -> {
-        float[] wte = t.parameters().get("wte").toFloatArray();
+        float[] wte = t.store().get("wte").toFloatArray();
         float[] overflowing = wte.clone();
         int token = batch[0][0];
         int d = t.modelConfig().dModel();
         Arrays.fill(overflowing, token * d, (token + 1) * d, Float.MAX_VALUE);
-        t.parameters().assign("wte", overflowing);
+        t.store().assign("wte", overflowing);
         StepResult r = t.train(batch);
-        t.parameters().assign("wte", wte);
+        t.store().assign("wte", wte);
         assertThat(r.prequentialLoss()).as("the forced loss").isNaN();
         yield r;
       }

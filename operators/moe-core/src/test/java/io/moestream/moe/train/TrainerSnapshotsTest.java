@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moestream.moe.codec.EntryChunks;
+import io.moestream.moe.codec.MapChunkStore;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotEntry;
 import io.moestream.moe.config.EvoMoeConfig;
@@ -13,9 +14,7 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The snapshot round trip is bit-exact and a restored trainer continues identically. */
@@ -58,26 +57,6 @@ class TrainerSnapshotsTest {
     }
   }
 
-  /** A map as the store of entry chunks (what keyed state is to the job). */
-  private static final class MapStore implements EntryChunks.Store {
-    final Map<String, byte[]> values = new LinkedHashMap<>();
-
-    @Override
-    public void put(String key, byte[] chunk) {
-      values.put(key, chunk);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return values.get(key);
-    }
-
-    @Override
-    public void remove(String key) {
-      values.remove(key);
-    }
-  }
-
   @Test
   void aModelCapturedInSmallChunksJoinsToTheWholeEntriesAndRestoresIdentically() {
     try (MoeTrainer original = trainer()) {
@@ -85,7 +64,7 @@ class TrainerSnapshotsTest {
         original.train(AdamWSlotStateTest.batch(3, 8, i));
       }
       List<SnapshotEntry> whole = TrainerSnapshots.capture(original);
-      MapStore store = new MapStore();
+      MapChunkStore store = new MapChunkStore();
       int chunk = 4096; // the job's 256 MB, lowered so this small model's entries split
       long bytes = TrainerSnapshots.capture(original, null, chunk, store);
       assertThat(store.values).containsKeys("shared", "shared#1", "slot/1/3");
@@ -126,7 +105,7 @@ class TrainerSnapshotsTest {
             RouterConfig.evoMoe(3, EvoMoeConfig.defaults()))) {
       ModelConfig mc = new ModelConfig(259, 16, 2, 2, 8, 16, r);
       try (MoeTrainer t = MoeTrainer.create(mc, TrainConfig.defaults(3))) {
-        MapStore store = new MapStore();
+        MapChunkStore store = new MapChunkStore();
         TrainerSnapshots.capture(t, null, 1 << 20, store);
         assertThat(TrainerSnapshots.entryKeys(store))
             .as(r.kind().name())
