@@ -126,7 +126,7 @@ class PrometheusMetricsITCase {
     if (run != null) {
       return run;
     }
-    CliRun produced = CliRun.produce(broker.bootstrapServers(), 12_000, "alpha", "beta");
+    CliRun produced = CliRun.produce(broker.bootstrapServers(), 20_000, "alpha", "beta");
     assertThat(produced.exit()).as(produced.err()).isZero();
     int port = PrometheusServer.freePort();
     PrometheusServer prometheus = null;
