@@ -24,6 +24,8 @@ public final class MetricsTable {
   private static final Pattern REGISTERED =
       Pattern.compile("\\.(?:counter|gauge|meter|histogram)\\(\\s*\"([A-Za-z0-9_]+)\"");
 
+  private static final Pattern GROUP = Pattern.compile("\\.addGroup\\(\\s*\"([A-Za-z0-9_]+)\"");
+
   private MetricsTable() {}
 
   /** Every metric name of the tables in README's "## Metrics" section, in order. */
@@ -45,11 +47,31 @@ public final class MetricsTable {
 
   /** The names the operators register on Flink metric groups, read from their sources. */
   public static Set<String> registeredInCode() throws IOException {
+    return inOperatorSources(REGISTERED);
+  }
+
+  /**
+   * Whether {@code scraped} is a metric of the operators, not one of Flink's or a connector's:
+   * {@code flink_taskmanager_job_task_operator_}, then only groups the operators add ({@code
+   * model}, {@code layer}, ...), then a name they register.
+   */
+  public static boolean isOperatorMetric(String scraped) throws IOException {
+    String prefix = "flink_taskmanager_job_task_operator_";
+    if (!scraped.startsWith(prefix)) {
+      return false;
+    }
+    List<String> parts = List.of(scraped.substring(prefix.length()).split("_"));
+    Set<String> groups = inOperatorSources(GROUP);
+    return registeredInCode().contains(parts.get(parts.size() - 1))
+        && groups.containsAll(parts.subList(0, parts.size() - 1));
+  }
+
+  private static Set<String> inOperatorSources(Pattern p) throws IOException {
     Set<String> out = new LinkedHashSet<>();
     Path sources = ROOT.resolve("operators/flink-operators/src/main/java");
     try (Stream<Path> files = Files.walk(sources)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-        Matcher m = REGISTERED.matcher(Files.readString(f));
+      for (Path f : files.filter(x -> x.toString().endsWith(".java")).toList()) {
+        Matcher m = p.matcher(Files.readString(f));
         while (m.find()) {
           out.add(m.group(1));
         }

@@ -112,7 +112,10 @@ public final class StreamingDemo {
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       out.println("Flink web UI: http://127.0.0.1:" + restPort + "  (job " + job.getJobID() + ")");
       if (metricsPorts != null) {
-        out.println("Prometheus metrics: http://127.0.0.1:" + metricsPorts + "/metrics");
+        out.println(
+            metricsPorts.contains("-")
+                ? "Prometheus metrics: /metrics on the first free port of " + metricsPorts
+                : "Prometheus metrics: http://127.0.0.1:" + metricsPorts + "/metrics");
       }
       CompletableFuture<CorpusProducer.Summary> produced =
           CompletableFuture.supplyAsync(
