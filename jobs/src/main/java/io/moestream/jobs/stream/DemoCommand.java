@@ -2,6 +2,7 @@ package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.MetricsOptions;
 import io.moestream.jobs.cli.ModelIdsOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
@@ -62,6 +63,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin ModelIdsOptions modelIds;
 
+  /** {@code --metrics-port}: the MiniCluster's metrics for Prometheus (off by default). */
+  @Mixin MetricsOptions metrics;
+
   @Option(
       names = "--work-dir",
       paramLabel = "DIR",
@@ -85,6 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
               java.time.Duration.ofSeconds(duration),
               work.toAbsolutePath(),
               spec.commandLine().getOut())
+          .withMetricsPorts(metrics.reporterPorts())
           .run();
       return 0;
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 
 /**
  * The Flink configuration this product runs with, spelled out with Flink's own keys so an operator
@@ -66,5 +67,24 @@ public record FlinkSettings(
       c.put("execution.state-recovery.path", recoveryPath);
     }
     return Configuration.fromMap(c);
+  }
+
+  /** The reporter's name in Flink's keys: {@code metrics.reporter.prom.*}. */
+  static final String PROMETHEUS_REPORTER = "prom";
+
+  /**
+   * {@code conf} with Flink's Prometheus reporter ({@code flink-metrics-prometheus}) serving {@code
+   * /metrics} on {@code ports} (a port or a range, Flink's syntax), or {@code conf} unchanged when
+   * {@code ports} is null. Flink's own keys, so the same two lines serve a real cluster's {@code
+   * config.yaml} (docker/flink-conf.yaml). The reporter binds every interface: Flink 2.2 has no
+   * setting for its address, which is why it is off unless asked for.
+   */
+  public static Configuration withPrometheusReporter(Configuration conf, String ports) {
+    if (ports != null) {
+      String prefix = "metrics.reporter." + PROMETHEUS_REPORTER + ".";
+      conf.setString(prefix + "factory.class", PrometheusReporterFactory.class.getName());
+      conf.setString(prefix + "port", ports);
+    }
+    return conf;
   }
 }

@@ -1,6 +1,7 @@
 package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CheckpointOptions;
+import io.moestream.jobs.cli.MetricsOptions;
 import io.moestream.jobs.cli.TopicOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,6 +43,9 @@ public final class StreamOptions {
   public int parallelism;
 
   @Mixin public CheckpointOptions checkpoint = new CheckpointOptions();
+
+  /** {@code --metrics-port}: Flink's Prometheus reporter in the embedded cluster. */
+  @Mixin public MetricsOptions metrics = new MetricsOptions();
 
   @Option(
       names = "--summary-every",

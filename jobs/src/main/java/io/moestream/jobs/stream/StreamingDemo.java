@@ -35,6 +35,7 @@ public final class StreamingDemo {
   private final Duration duration;
   private final Path workDir;
   private final PrintWriter out;
+  private String metricsPorts;
 
   public StreamingDemo(
       TrainerSettings settings,
@@ -51,6 +52,15 @@ public final class StreamingDemo {
     this.duration = duration;
     this.workDir = workDir;
     this.out = out;
+  }
+
+  /**
+   * Serve the MiniCluster's metrics for Prometheus on {@code ports} ({@code --metrics-port}); null
+   * (the default) leaves the reporter off.
+   */
+  public StreamingDemo withMetricsPorts(String ports) {
+    this.metricsPorts = ports;
+    return this;
   }
 
   public void run() throws Exception {
@@ -94,12 +104,19 @@ public final class StreamingDemo {
       FlinkSettings flink =
           new FlinkSettings(workDir.resolve("flink"), 2, Duration.ofSeconds(3), restPort, null);
       StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink.toConfiguration());
+          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+              FlinkSettings.withPrometheusReporter(flink.toConfiguration(), metricsPorts));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
       k.job(topics, "moe-demo", false, settings, 65_536).build(env);
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       out.println("Flink web UI: http://127.0.0.1:" + restPort + "  (job " + job.getJobID() + ")");
+      if (metricsPorts != null) {
+        out.println(
+            metricsPorts.contains("-")
+                ? "Prometheus metrics: /metrics on the first free port of " + metricsPorts
+                : "Prometheus metrics: http://127.0.0.1:" + metricsPorts + "/metrics");
+      }
       CompletableFuture<CorpusProducer.Summary> produced =
           CompletableFuture.supplyAsync(
               () ->

@@ -98,7 +98,9 @@ public final class TrainCommand implements Callable<Integer> {
             0,
             recovery);
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            FlinkSettings.withPrometheusReporter(
+                flink.toConfiguration(), stream.metrics.reporterPorts()));
     PrintWriter out = spec.commandLine().getOut();
     checkRestore(env, recovery, out);
     if (!bounded) {
@@ -210,6 +212,7 @@ public final class TrainCommand implements Callable<Integer> {
         "Limits and resources:",
         List.of(
             "--parallelism", "--threads", "--max-tokens", "--max-models", "--max-model-memory"));
+    m.put("Monitoring:", List.of("--metrics-port"));
     return m;
   }
 

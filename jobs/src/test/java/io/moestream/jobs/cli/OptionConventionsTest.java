@@ -29,6 +29,7 @@ class OptionConventionsTest {
           "--max-tokens-per-domain",
           "--tokens-per-domain",
           "--checkpoint-interval",
+          "--metrics-port",
           "--tokens-topic",
           "--dlq-topic",
           "--registry-topic",

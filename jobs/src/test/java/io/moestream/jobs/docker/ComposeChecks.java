@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 final class ComposeChecks {
   static final List<String> LONG_RUNNING =
-      List.of("kafka", "jobmanager", "taskmanager-1", "taskmanager-2");
+      List.of("kafka", "jobmanager", "taskmanager-1", "taskmanager-2", "prometheus", "grafana");
   static final List<String> ONE_SHOT = List.of("create-topics", "submit-job", "producer");
   private static final String LOOPBACK = "127.0.0.1:";
   private static final Pattern HOST_PORT = Pattern.compile("([a-z0-9-]+):(\\d+)");

@@ -5,6 +5,7 @@ import static io.moestream.jobs.docker.ComposeChecks.map;
 import static io.moestream.jobs.docker.ComposeChecks.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.jobs.MetricsTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,10 @@ class DockerComposeStructureTest {
   private static final String FLINK = System.getProperty("moe.flink.version");
   private static final String KAFKA_IMAGE = System.getProperty("moe.docker.kafka.image");
   private static final String FLINK_IMAGE = System.getProperty("moe.docker.flink.image");
+  private static final Map<String, String> MONITORING_IMAGES =
+      Map.of(
+          "prometheus", String.valueOf(System.getProperty("moe.docker.prometheus.image")),
+          "grafana", String.valueOf(System.getProperty("moe.docker.grafana.image")));
 
   @Test
   void composeFileIsConsistent() throws IOException {
@@ -86,7 +91,9 @@ class DockerComposeStructureTest {
         .contains("FROM ${FLINK_IMAGE}")
         .contains("mvn -B -q -pl jobs -am -DskipTests package")
         .contains("/jobs/target/djl-lib/ /opt/flink/lib/")
-        .contains("moe-pipeline-job.jar /opt/flink/usrlib/");
+        .contains("moe-pipeline-job.jar /opt/flink/usrlib/")
+        // flink-conf.yaml's Prometheus reporter is the plugin the Flink image ships.
+        .contains("RUN ls /opt/flink/plugins/metrics-prometheus/flink-metrics-prometheus-*.jar");
     Map<String, Object> compose = compose();
     for (String name : List.of("jobmanager", "submit-job", "producer")) {
       assertThat(list(service(compose, name).get("command")).toString())
@@ -111,6 +118,76 @@ class DockerComposeStructureTest {
           // A record claiming a 2 GB string must be refused, not allocated (AvroLimits).
           .contains(io.moestream.schemas.AvroLimits.jvmOptions());
     }
+  }
+
+  /**
+   * Prometheus scrapes Flink's reporter on every Flink process, Grafana shows the provisioned
+   * dashboard, and every metric the dashboard queries is one the README table lists (and
+   * PrometheusMetricsITCase finds each row in a real scrape of a running job).
+   */
+  @Test
+  void metricsStackScrapesEveryFlinkProcessAndTheDashboardQueriesRealMetrics() throws IOException {
+    assertThat(MONITORING_IMAGES.values()).allMatch(i -> i.matches("[a-z/]+:v?\\d+\\.\\d+\\.\\d+"));
+    assertThat(monitoring(compose(), dashboard()).problems()).isEmpty();
+  }
+
+  @Test
+  void brokenMetricsStacksAreReported() throws IOException {
+    Map<String, Object> dashboard = dashboard();
+    Map<String, Object> firstTarget =
+        map(list(map(list(dashboard.get("panels")).get(0)).get("targets")).get(0));
+    firstTarget.put("expr", "flink_taskmanager_job_task_operator_model_lossPerToken");
+    assertThat(monitoring(compose(), dashboard).problems())
+        .contains(
+            "panel 'Tokens/s per model': queries"
+                + " flink_taskmanager_job_task_operator_model_lossPerToken, which is not in"
+                + " README's Metrics table",
+            "panel 'Tokens/s per model': not filtered by $model",
+            "dashboard: no panel shows _model_tokensPerSecond");
+
+    Map<String, Object> published = compose();
+    service(published, "jobmanager").put("ports", List.of("127.0.0.1:8081:8081", "9249:9249"));
+    service(published, "grafana").put("image", "grafana/grafana:latest");
+    assertThat(monitoring(published, dashboard()).problems())
+        .contains(
+            "jobmanager: publishes the metrics port 9249:9249 on the host",
+            "grafana image: expected "
+                + MONITORING_IMAGES.get("grafana")
+                + ", found grafana/grafana:latest");
+    assertThat(ComposeChecks.of(published, KAFKA_IMAGE, FLINK))
+        .contains("jobmanager: port 9249:9249 is published on every interface");
+
+    Map<String, Object> noHealth = compose();
+    service(noHealth, "prometheus").remove("healthcheck");
+    service(noHealth, "prometheus").put("volumes", List.of("./prometheus/missing.yml:/x.yml:ro"));
+    assertThat(ComposeChecks.of(noHealth, KAFKA_IMAGE, FLINK))
+        .contains("prometheus: no healthcheck test");
+    assertThat(monitoring(noHealth, dashboard()).problems())
+        .contains(
+            "prometheus: mounts ./prometheus/missing.yml, which does not exist",
+            "prometheus: does not mount prometheus/prometheus.yml as its config");
+  }
+
+  private static MonitoringChecks monitoring(
+      Map<String, Object> compose, Map<String, Object> dashboard) throws IOException {
+    return new MonitoringChecks(
+        compose,
+        load(DOCKER.resolve("flink-conf.yaml")),
+        load(DOCKER.resolve("prometheus/prometheus.yml")),
+        load(DOCKER.resolve("grafana/provisioning/datasources/prometheus.yml")),
+        load(DOCKER.resolve("grafana/provisioning/dashboards/moe-stream.yml")),
+        dashboard,
+        DOCKER,
+        MONITORING_IMAGES,
+        MetricsTable.names());
+  }
+
+  /** The Grafana dashboard, parsed into mutable maps (the negative test edits it). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> dashboard() throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readValue(
+            DOCKER.resolve("grafana/dashboards/moe-stream.json").toFile(), LinkedHashMap.class);
   }
 
   @Test
