@@ -69,6 +69,14 @@ class DefaultSizeEndToEndITCase {
             tmp.resolve("run"),
             "--threads",
             "1",
+            // Default model flags; recording windows early and often (training flags) so that
+            // this short run prunes and spawns: the registry readers below see the job's events.
+            "--window-start",
+            "2",
+            "--window-length",
+            "3",
+            "--window-period",
+            "4",
             "--savepoint-dir",
             savepoints.toString());
     assertThat(trained.exit()).as(trained.err()).isZero();
@@ -151,12 +159,18 @@ class DefaultSizeEndToEndITCase {
       assertThat(py.err()).as("warnings").isEmpty();
       List<String> javaLines = java.out().lines().sorted().toList();
       List<String> pyLines = py.out().lines().sorted().toList();
+      System.out.printf(
+          "registry tail%s: %d events, python: %d%n",
+          json ? " --json" : "", javaLines.size(), pyLines.size());
       assertThat(javaLines).hasSizeGreaterThanOrEqualTo(PythonConsumerFixtures.COMMITTED);
       if (json) {
         assertThat(events(pyLines)).isEqualTo(events(javaLines));
         assertThat(events(pyLines).keySet())
             .containsAll(PythonConsumerFixtures.committedIds())
             .doesNotContain(PythonConsumerFixtures.abortedId());
+        assertThat(events(pyLines).values())
+            .as("the job's own events")
+            .anyMatch(e -> "default".equals(e.get("modelId")));
       } else {
         assertThat(pyLines).isEqualTo(javaLines);
       }

@@ -89,6 +89,24 @@ class PythonExamplesITCase {
   }
 
   @Test
+  void theHelpersOwnUnitTestsPass() throws Exception {
+    PythonExamples.assumeModules(tmp.resolve("py"), "torch", "avro");
+    PythonExamples.Run r =
+        PythonExamples.run(
+            tmp.resolve("py"),
+            120,
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            PythonExamples.DIR.toString(),
+            "-p",
+            "test_*.py");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).containsPattern("Ran [1-9]\\d* tests").contains("OK");
+  }
+
+  @Test
   void theConsumerReportsAnUnreachableBrokerAndBadInputInOneLine() throws Exception {
     PythonExamples.assumeModules(tmp.resolve("py"), "confluent_kafka", "avro");
     // Port 1 on loopback: nothing listens there. The 60 s bound only stops a hung child; the
