@@ -56,6 +56,13 @@ public final class InferCommand implements Callable<Integer> {
       description = "Print the experts of every token (default); --no-routes: only the totals.")
   boolean routes;
 
+  @Option(
+      names = "--json",
+      description =
+          "One JSON object instead of text: modelId, step, loss and perplexity at full precision,"
+              + " scored tokens, avg k per layer, and (unless --no-routes) every token's experts.")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     if (input.file != null && !Files.isRegularFile(input.file)) {
@@ -78,6 +85,11 @@ public final class InferCommand implements Callable<Integer> {
       Manifest m = model.manifest();
       Inference r = model.score(tokens);
       ModelConfig c = m.model();
+      if (json) {
+        out.println(InferJson.of(m, r, routes));
+        out.flush();
+        return 0;
+      }
       out.printf(
           Locale.ROOT,
           "model %s step %d (%s, d=%d, %d layers, ctx %d) from %s%n",
@@ -95,10 +107,9 @@ public final class InferCommand implements Callable<Integer> {
           r.perplexity(),
           r.scored());
       StringBuilder avg = new StringBuilder("avg k per layer:");
+      double[] k = InferJson.averageK(r, c.layers());
       for (int l = 0; l < c.layers(); l++) {
-        final int layer = l;
-        double k = r.routes().stream().mapToInt(t -> t.k(layer)).average().orElse(0);
-        avg.append(String.format(Locale.ROOT, " %d: %.2f", l, k));
+        avg.append(String.format(Locale.ROOT, " %d: %.2f", l, k[l]));
       }
       out.println(avg);
       if (routes) {

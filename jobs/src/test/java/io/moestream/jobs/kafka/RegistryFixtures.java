@@ -11,11 +11,11 @@ import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Lifecycle events as the streaming job writes them, for tests of registry readers. */
-final class RegistryFixtures {
+public final class RegistryFixtures {
   private RegistryFixtures() {}
 
   /** A spawn (from slot 1, threshold 0.25) or a prune (7 activations); time = step ms. */
-  static ExpertLifecycleEvent event(
+  public static ExpertLifecycleEvent event(
       String model, int layer, int slot, ExpertEventKind kind, long step) {
     boolean spawn = kind == ExpertEventKind.SPAWNED;
     return ExpertLifecycleEvent.newBuilder()
@@ -37,7 +37,7 @@ final class RegistryFixtures {
         .build();
   }
 
-  static ProducerRecord<byte[], byte[]> record(ExpertLifecycleEvent e) {
+  public static ProducerRecord<byte[], byte[]> record(ExpertLifecycleEvent e) {
     return new ProducerRecord<>(
         TopicNames.REGISTRY,
         LifecycleKeys.kafkaKey(e).getBytes(StandardCharsets.UTF_8),

@@ -1,6 +1,7 @@
 package io.moestream.jobs.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * shared} entry is over 2 MB, which the export's result collection once refused. The exported
  * safetensors file is checked here by hand, not with the project's reader: header length, JSON
  * header, every tensor's dtype, shape and offsets against the file size and the default config's
- * parameter shapes, and the manifest's SHA-256 sums.
+ * parameter shapes, and the manifest's SHA-256 sums. The Python examples ({@code examples/python/})
+ * run against the same broker and export: the registry consumer prints what {@code registry tail}
+ * prints, and the PyTorch loader reproduces {@code infer}'s loss to 1e-5 (skipped, with the reason,
+ * where python3 or its Debian packages are missing).
  */
 class DefaultSizeEndToEndITCase {
   // The CLI's defaults (ModelOptions): byte vocabulary (256 bytes and 3 specials), d=128, 2 layers,
@@ -45,8 +50,15 @@ class DefaultSizeEndToEndITCase {
   @RegisterExtension static final ClassBroker broker = new ClassBroker(1);
   @TempDir static Path tmp;
 
-  @Test
-  void theDefaultModelTrainsExportsAndServes() throws Exception {
+  // Trained and exported once for every test of the class (training is the slow part).
+  static String savepoint;
+  static String digest;
+  static CliRun exported;
+  static Path out;
+  static Path dir;
+
+  @BeforeAll
+  static void produceTrainAndExport() throws Exception {
     CliRun produced = CliRun.produce(broker.bootstrapServers(), 1500, "default");
     assertThat(produced.exit()).as(produced.err()).isZero();
 
@@ -57,21 +69,37 @@ class DefaultSizeEndToEndITCase {
             tmp.resolve("run"),
             "--threads",
             "1",
+            // Default model flags; recording windows early and often (training flags) so that
+            // this short run prunes and spawns: the registry readers below see the job's events.
+            "--window-start",
+            "2",
+            "--window-length",
+            "3",
+            "--window-period",
+            "4",
             "--savepoint-dir",
             savepoints.toString());
     assertThat(trained.exit()).as(trained.err()).isZero();
-    String savepoint = trained.after("savepoint ");
-    String digest = trained.after("model default=").split("@")[0];
+    savepoint = trained.after("savepoint ");
+    digest = trained.after("model default=").split("@")[0];
 
+    out = tmp.resolve("export");
+    exported = CliRun.export(savepoint, out);
+    assertThat(exported.exit()).as(exported.err()).isZero();
+    dir = out.resolve("default");
+    // Beside the job's own events (a short run may have none), events of another model as the
+    // job writes them, in a committed and an aborted transaction, and one written with the
+    // schema's first version: the registry readers (Java and Python) must agree on all of them.
+    PythonConsumerFixtures.write(broker.bootstrapServers());
+  }
+
+  @Test
+  void theDefaultModelTrainsExportsAndServes() throws Exception {
     CliRun listed = CliRun.of("snapshot", "list", "--savepoint", savepoint);
     assertThat(listed.exit()).as(listed.err()).isZero();
     assertThat(listed.out()).contains("default step=", "digest=" + digest);
 
-    Path out = tmp.resolve("export");
-    CliRun exported = CliRun.export(savepoint, out);
-    assertThat(exported.exit()).as(exported.err()).isZero();
     assertThat(exported.out()).contains("exported default", "digest=" + digest);
-    Path dir = out.resolve("default");
 
     JsonNode manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
     assertThat(manifest.path("digest").asText()).isEqualTo(digest);
@@ -85,6 +113,8 @@ class DefaultSizeEndToEndITCase {
     checkSafetensors(dir.resolve("model.safetensors"), expectedShapes(active));
     JsonNode files = manifest.path("files");
     assertThat(files.has("model.safetensors")).isTrue();
+    assertThat(files.has("config.json")).isTrue();
+    assertThat(manifest.path("tokenizer").path("type").asText()).isEqualTo("byte-level");
     for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
       byte[] bytes = Files.readAllBytes(dir.resolve(f.getKey()));
@@ -105,6 +135,95 @@ class DefaultSizeEndToEndITCase {
         CliRun.of("infer", "--snapshot", dir.toString(), "--text", "the quick brown fox");
     assertThat(inferred.exit()).as(inferred.err()).isZero();
     assertThat(inferred.out()).isNotBlank();
+  }
+
+  @Test
+  void thePythonConsumerPrintsEveryRegistryEventTheJavaTailPrints() throws Exception {
+    PythonExamples.assumeModules(tmp.resolve("py"), "confluent_kafka", "avro");
+    String servers = broker.bootstrapServers();
+    for (boolean json : new boolean[] {true, false}) {
+      CliRun java =
+          json
+              ? CliRun.of("registry", "tail", "--bootstrap-servers", servers, "--json")
+              : CliRun.of("registry", "tail", "--bootstrap-servers", servers);
+      assertThat(java.exit()).as(java.err()).isZero();
+      List<String> args =
+          new ArrayList<>(List.of("--bootstrap-servers", servers, "--timeout", "30"));
+      if (json) {
+        args.add("--json");
+      }
+      PythonExamples.Run py =
+          PythonExamples.script(
+              tmp.resolve("py"), 120, "registry_consumer.py", args.toArray(String[]::new));
+      assertThat(py.exit()).as(py.err()).isZero();
+      assertThat(py.err()).as("warnings").isEmpty();
+      List<String> javaLines = java.out().lines().sorted().toList();
+      List<String> pyLines = py.out().lines().sorted().toList();
+      System.out.printf(
+          "registry tail%s: %d events, python: %d%n",
+          json ? " --json" : "", javaLines.size(), pyLines.size());
+      assertThat(javaLines).hasSizeGreaterThanOrEqualTo(PythonConsumerFixtures.COMMITTED);
+      if (json) {
+        assertThat(events(pyLines)).isEqualTo(events(javaLines));
+        assertThat(events(pyLines).keySet())
+            .containsAll(PythonConsumerFixtures.committedIds())
+            .doesNotContain(PythonConsumerFixtures.abortedId());
+        assertThat(events(pyLines).values())
+            .as("the job's own events")
+            .anyMatch(e -> "default".equals(e.get("modelId")));
+      } else {
+        assertThat(pyLines).isEqualTo(javaLines);
+      }
+    }
+  }
+
+  @Test
+  void thePythonLoaderReproducesInfersLossOnTheDefaultModel() throws Exception {
+    PythonExamples.assumeModules(tmp.resolve("py"), "torch");
+    Path text = tmp.resolve("text.txt");
+    // Longer than ctx (128 bytes): scored in windows; non-ASCII letters are several byte tokens.
+    Files.writeString(
+        text,
+        "public static void main(String[] args) { System.out.println(\"Grüße, café, naïve\"); }\n"
+            + "The quick brown fox jumps over the lazy dog. Der schnelle braune Fuchs springt über"
+            + " den faulen Hund. Le renard brun rapide saute par-dessus le chien paresseux.\n",
+        StandardCharsets.UTF_8);
+    CliRun java =
+        CliRun.of("infer", "--snapshot", dir.toString(), "--file", text.toString(), "--json");
+    assertThat(java.exit()).as(java.err()).isZero();
+    PythonExamples.Run py =
+        PythonExamples.script(
+            tmp.resolve("py"),
+            300,
+            "moe_model.py",
+            "--snapshot",
+            dir.toString(),
+            "--file",
+            text.toString(),
+            "--json");
+    assertThat(py.exit()).as(py.err()).isZero();
+    JsonNode j = new ObjectMapper().readTree(java.out());
+    JsonNode p = new ObjectMapper().readTree(py.out());
+    assertThat(p.path("scored").asInt()).isEqualTo(j.path("scored").asInt()).isGreaterThan(128);
+    assertThat(p.path("loss").asDouble()).isCloseTo(j.path("loss").asDouble(), within(1e-5));
+    System.out.printf(
+        "default model, %d tokens: infer %.9f python %.9f%n",
+        j.path("scored").asInt(), j.path("loss").asDouble(), p.path("loss").asDouble());
+  }
+
+  /** {@code registry tail --json} lines by event id, the direction's floats as floats. */
+  private static Map<String, Map<String, Object>> events(List<String> lines) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, Map<String, Object>> byId = new java.util.TreeMap<>();
+    for (String line : lines) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> e = json.readValue(line, Map.class);
+      // Jackson writes a float's shortest decimal, Python the double it widens to: compare values.
+      List<?> direction = (List<?>) e.get("direction");
+      e.put("direction", direction.stream().map(v -> ((Number) v).floatValue()).toList());
+      assertThat(byId.put((String) e.get("eventId"), e)).as("duplicate event").isNull();
+    }
+    return byId;
   }
 
   /** The served tensors of the default config, by name, for the active slots of each layer. */

@@ -55,6 +55,28 @@ class InferCommandTest {
   }
 
   @Test
+  void jsonCarriesTheLossAtFullPrecisionAndEveryTokensExperts() throws Exception {
+    CliRun r = CliRun.of("infer", "--snapshot", good.toString(), "--text", "hello worl", "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().lines()).hasSize(1);
+    com.fasterxml.jackson.databind.JsonNode j =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(j.path("modelId").asText()).isEqualTo("m/1");
+    assertThat(j.path("loss").asDouble()).isEqualTo(expectedLoss);
+    assertThat(j.path("perplexity").asDouble()).isEqualTo(Math.exp(expectedLoss));
+    assertThat(j.path("scored").asInt()).isEqualTo(9);
+    assertThat(j.path("avgK").size()).isEqualTo(2);
+    assertThat(j.path("routes").size()).isEqualTo(9);
+    assertThat(j.path("routes").get(0).path("token").asInt()).isEqualTo('h');
+    assertThat(j.path("routes").get(0).path("experts").size()).isEqualTo(2);
+    CliRun bare =
+        CliRun.of(
+            "infer", "--snapshot", good.toString(), "--text", "hello", "--json", "--no-routes");
+    assertThat(bare.exit()).as(bare.err()).isZero();
+    assertThat(bare.out()).doesNotContain("routes");
+  }
+
+  @Test
   void corruptedTruncatedOrMisSummedFilesAndMissingManifestsAreRefused() throws Exception {
     Path corrupted = copy("corrupted");
     byte[] b = Files.readAllBytes(corrupted.resolve(ModelExport.TENSORS));

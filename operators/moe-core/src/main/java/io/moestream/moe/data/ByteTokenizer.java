@@ -19,8 +19,11 @@ import java.util.Objects;
  * <p>Instances hold no state, so they are immutable and thread-safe; one can be shared freely.
  */
 public final class ByteTokenizer {
-  /** Beginning of a document. */
-  public static final int BOS = 256;
+  /** Ids 0..BYTE_VALUES-1 are the byte values themselves (id = unsigned byte). */
+  public static final int BYTE_VALUES = 256;
+
+  /** Beginning of a document (the first id after the byte values). */
+  public static final int BOS = BYTE_VALUES;
 
   /** End of a document. */
   public static final int EOS = 257;

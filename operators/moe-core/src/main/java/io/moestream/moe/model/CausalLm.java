@@ -32,6 +32,9 @@ import java.util.List;
  * caller's step manager.
  */
 public final class CausalLm {
+  /** The epsilon of every LayerNorm (ln1, ln2, ln_f), as nanoGPT and PyTorch's default. */
+  public static final float LAYER_NORM_EPS = 1e-5f;
+
   private final ModelConfig config;
   private final Router router;
 

@@ -14,7 +14,11 @@ final class Layers {
   static NDArray layerNorm(ParameterStore p, String name, NDArray x) {
     long d = x.getShape().get(x.getShape().dimension() - 1);
     return LayerNorm.layerNorm(
-            x, new Shape(d), p.get(name + ".weight"), p.get(name + ".bias"), 1e-5f)
+            x,
+            new Shape(d),
+            p.get(name + ".weight"),
+            p.get(name + ".bias"),
+            CausalLm.LAYER_NORM_EPS)
         .singletonOrThrow();
   }
 

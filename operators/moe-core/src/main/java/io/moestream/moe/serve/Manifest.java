@@ -18,10 +18,16 @@ import java.util.Map;
  * digest, tokens consumed, creation time), and the sha256 and size of every other file in the
  * directory. Unknown fields are ignored on reading, so later versions may add fields.
  *
+ * <p>Versions: 1 (the first), 2 adds {@code tokenizer} and writes {@link HfConfig#FILE} beside the
+ * weights (listed in {@code files} like every other file). This build reads both: a v1 export has
+ * no tokenizer block ({@link #tokenizer()} null; its model was tokenized by the same byte-level
+ * tokenizer, the only one there has been) and no {@code config.json}.
+ *
  * @param format always {@link #FORMAT}
- * @param formatVersion {@link #VERSION}; a reader refuses versions it does not know
+ * @param formatVersion {@link #VERSION} when written; a reader refuses versions it does not know
  * @param modelId the model's id (the job's key)
  * @param model the model's shape and router
+ * @param tokenizer how text becomes the model's ids (v2 on; null in a v1 manifest)
  * @param train optimizer, seed, recording window, spawn policy
  * @param step training steps taken
  * @param digest {@code MoeTrainer.digest()} of the source model (what {@code train --bounded}
@@ -38,6 +44,7 @@ public record Manifest(
     int formatVersion,
     String modelId,
     ModelConfig model,
+    TokenizerSpec tokenizer,
     TrainConfig train,
     long step,
     String digest,
@@ -48,7 +55,11 @@ public record Manifest(
     String createdAt,
     Map<String, FileSum> files) {
   public static final String FORMAT = "moestream-model";
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+
+  /** The versions this build reads: every one written so far. */
+  public static final java.util.Set<Integer> READABLE = java.util.Set.of(1, 2);
+
   public static final String FILE = "manifest.json";
 
   private static final ObjectMapper JSON =
@@ -81,6 +92,7 @@ public record Manifest(
         formatVersion,
         modelId,
         model,
+        tokenizer,
         train,
         step,
         digest,
@@ -99,6 +111,7 @@ public record Manifest(
         formatVersion,
         modelId,
         model,
+        tokenizer,
         train,
         step,
         digest,
@@ -151,7 +164,7 @@ public record Manifest(
     } catch (IllegalArgumentException e) { // a config record refused a value
       throw new InvalidSnapshotException(file + " holds an invalid config: " + e.getMessage(), e);
     }
-    if (!FORMAT.equals(m.format()) || m.formatVersion() != VERSION) {
+    if (!FORMAT.equals(m.format()) || !READABLE.contains(m.formatVersion())) {
       throw new InvalidSnapshotException(
           file
               + " is format "
@@ -160,11 +173,14 @@ public record Manifest(
               + m.formatVersion()
               + "; this build reads "
               + FORMAT
-              + " v"
+              + " v1 to v"
               + VERSION);
     }
     if (m.model() == null || m.train() == null || m.activeSlots() == null || m.files() == null) {
       throw new InvalidSnapshotException(file + " lacks model, train, activeSlots or files");
+    }
+    if (m.formatVersion() >= 2 && m.tokenizer() == null) {
+      throw new InvalidSnapshotException(file + " (v" + m.formatVersion() + ") lacks tokenizer");
     }
     return m;
   }

@@ -16,10 +16,11 @@ import java.util.Map;
 /**
  * Writes one model as a directory: {@code model.safetensors} (the tensors inference needs, named as
  * in the model: {@code wte}, {@code layers.0.attn.qkv.weight}, {@code
- * layers.0.moe.gate.sim_matrix}, {@code layers.0.moe.experts.3.w1}, ...), optionally {@code
- * trainer-state.bin} (the whole trainer: every slot, AdamW moments and ages, RNG, routing records —
- * to resume training elsewhere), and {@code manifest.json} last, with the checksums of the others.
- * A reader that finds a manifest therefore finds complete files.
+ * layers.0.moe.gate.sim_matrix}, {@code layers.0.moe.experts.3.w1}, ...), {@code config.json} (the
+ * shape under Hugging Face's key names, {@link HfConfig}), optionally {@code trainer-state.bin}
+ * (the whole trainer: every slot, AdamW moments and ages, RNG, routing records — to resume training
+ * elsewhere), and {@code manifest.json} last, with the checksums of the others. A reader that finds
+ * a manifest therefore finds complete files.
  */
 public final class ModelExport {
   public static final String TENSORS = "model.safetensors";
@@ -62,6 +63,9 @@ public final class ModelExport {
     Map<String, Manifest.FileSum> files = new LinkedHashMap<>();
     SafeTensors.write(dir.resolve(TENSORS), tensors, meta);
     files.put(TENSORS, Checksums.of(dir.resolve(TENSORS)));
+    TokenizerSpec tokenizer = TokenizerSpec.byteLevel();
+    HfConfig.write(dir, HfConfig.of(t.modelConfig(), tokenizer, slots));
+    files.put(HfConfig.FILE, Checksums.of(dir.resolve(HfConfig.FILE)));
     if (withTrainerState) {
       TrainerStateFile.write(dir.resolve(TRAINER_STATE), t);
       files.put(TRAINER_STATE, Checksums.of(dir.resolve(TRAINER_STATE)));
@@ -77,6 +81,7 @@ public final class ModelExport {
             Manifest.VERSION,
             modelId,
             t.modelConfig(),
+            tokenizer,
             t.trainConfig(),
             t.step(),
             t.digest(),

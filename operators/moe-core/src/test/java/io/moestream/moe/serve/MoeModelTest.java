@@ -53,7 +53,8 @@ class MoeModelTest {
       assertThat(m.digest()).isEqualTo(trainer.digest());
       assertThat(m.model()).isEqualTo(trainer.modelConfig());
       assertThat(m.train()).isEqualTo(trainer.trainConfig());
-      assertThat(m.files()).containsOnlyKeys(ModelExport.TENSORS, ModelExport.TRAINER_STATE);
+      assertThat(m.files())
+          .containsOnlyKeys(ModelExport.TENSORS, HfConfig.FILE, ModelExport.TRAINER_STATE);
     }
   }
 
