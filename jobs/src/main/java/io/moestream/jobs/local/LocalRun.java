@@ -87,7 +87,17 @@ public record LocalRun(
                 Locale.ROOT, "time limit of %d s reached; stopping%n", maxNanos / 1_000_000_000L);
         case STEPS -> {}
       }
-      RunSummary.print(out, o, trainer.digest());
+      List<String> names = new ArrayList<>();
+      List<SwitchSpawns.Switch> switches = new ArrayList<>();
+      long first = 0;
+      for (int d = 0; d < corpus.domains().size(); d++) {
+        names.add(corpus.domains().get(d).name());
+        if (d > 0) {
+          switches.add(new SwitchSpawns.Switch(names.get(d - 1), names.get(d), first));
+        }
+        first += cursor.batchesInDomain(d);
+      }
+      RunSummary.print(out, o, trainer.digest(), names, switches, train.window().period());
       if (jsonFile != null) {
         out.println("per-step records:  " + jsonFile);
       }

@@ -55,6 +55,7 @@ final class LocalTrainingLoop {
    * @param domains per-domain losses, in the order they were served
    * @param spawns experts spawned
    * @param prunes experts pruned
+   * @param spawned every spawn, in order: the steps the switch summary attributes to switches
    * @param activeExperts active experts per layer at the end
    */
   record Outcome(
@@ -65,7 +66,8 @@ final class LocalTrainingLoop {
       List<DomainStats> domains,
       int spawns,
       int prunes,
-      int[] activeExperts) {
+      int[] activeExperts,
+      List<SwitchSpawns.Spawn> spawned) {
     double tokensPerSecond() {
       return trainNanos == 0 ? 0 : tokens * 1e9 / trainNanos;
     }
@@ -92,6 +94,7 @@ final class LocalTrainingLoop {
     long trainNanos = 0;
     int spawns = 0;
     int prunes = 0;
+    List<SwitchSpawns.Spawn> spawned = new ArrayList<>();
     Stop stop = Stop.STEPS;
     while (steps < maxSteps) {
       if (System.nanoTime() - started >= maxNanos) {
@@ -119,6 +122,7 @@ final class LocalTrainingLoop {
       for (ExpertChange c : r.changes()) {
         if (c.kind() == ChangeKind.SPAWNED) {
           spawns++;
+          spawned.add(new SwitchSpawns.Spawn(c.step(), c.layer(), c.slot()));
         } else if (c.kind() == ChangeKind.PRUNED) {
           prunes++;
         }
@@ -135,6 +139,7 @@ final class LocalTrainingLoop {
         new ArrayList<>(domains.values()),
         spawns,
         prunes,
-        trainer.activeCounts());
+        trainer.activeCounts(),
+        List.copyOf(spawned));
   }
 }

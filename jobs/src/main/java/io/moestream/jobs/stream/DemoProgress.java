@@ -1,11 +1,13 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.local.SwitchSpawns;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.operators.TrainerSettings;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TrainingSummary;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,8 @@ import java.util.Map;
 /**
  * What the demo knows from the outside — only the metrics and registry topics, as any consumer
  * would: the live line, per-domain prequential loss (domains mapped to step ranges from the corpus
- * sizes) and the final summary.
+ * sizes), the spawns near each domain switch (the registry events' steps against those ranges) and
+ * the final summary.
  */
 final class DemoProgress {
   private final TrainerSettings settings;
@@ -23,6 +26,7 @@ final class DemoProgress {
   private final List<String> models;
   private final PrintWriter out;
   private final Map<String, TrainingSummary> last = new HashMap<>();
+  private final Map<String, List<SwitchSpawns.Spawn>> spawned = new HashMap<>();
   private final double[] lossSum;
   private final long[] lossSteps;
   private long tokens;
@@ -53,6 +57,9 @@ final class DemoProgress {
   void event(ExpertLifecycleEvent e) {
     if (e.getKind() == ExpertEventKind.SPAWNED) {
       spawns++;
+      spawned
+          .computeIfAbsent(e.getModelId(), m -> new ArrayList<>())
+          .add(new SwitchSpawns.Spawn(e.getStep(), e.getLayer(), e.getSlot()));
     } else if (e.getKind() == ExpertEventKind.PRUNED) {
       prunes++;
     }
@@ -123,7 +130,40 @@ final class DemoProgress {
                   ? "not reached"
                   : String.format("%.4f", lossSum[i] / lossSteps[i])));
     }
+    List<SwitchSpawns.Switch> switches = switches();
+    for (String m : models) {
+      if (models.size() > 1) {
+        out.println(m + ":");
+      }
+      List<SwitchSpawns.Spawn> own = spawned.getOrDefault(m, List.of());
+      SwitchSpawns.print(
+          out, switches, own, settings.train().window().period(), stepsTrained(m, own));
+    }
     out.flush();
+  }
+
+  /** The switches the corpus plans: domain i starts where domain i - 1 ends. */
+  List<SwitchSpawns.Switch> switches() {
+    List<SwitchSpawns.Switch> switches = new ArrayList<>();
+    for (int i = 1; i < domains.size(); i++) {
+      switches.add(
+          new SwitchSpawns.Switch(
+              domains.get(i - 1).name(), domains.get(i).name(), domainEndStep[i - 1]));
+    }
+    return switches;
+  }
+
+  /**
+   * Steps model {@code m} trained as far as the topics show: the last summary's, or past the last
+   * spawn when the job stopped between two summaries.
+   */
+  private long stepsTrained(String m, List<SwitchSpawns.Spawn> own) {
+    TrainingSummary s = last.get(m);
+    long steps = s == null ? 0 : s.getStep();
+    for (SwitchSpawns.Spawn p : own) {
+      steps = Math.max(steps, p.step() + 1);
+    }
+    return steps;
   }
 
   private int domainOf(long step) {

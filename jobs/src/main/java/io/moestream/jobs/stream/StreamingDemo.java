@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -103,9 +105,16 @@ public final class StreamingDemo {
       int restPort = freePort();
       FlinkSettings flink =
           new FlinkSettings(workDir.resolve("flink"), 2, Duration.ofSeconds(3), restPort, null);
+      Configuration conf = flink.toConfiguration();
+      // The source reads the whole stream far ahead of the trainer (a step is ~0.1 s), so the
+      // network buffers between them hold minutes of training under load; a checkpoint barrier
+      // waits behind them, and the summaries and events it commits with it. Debloating keeps about
+      // a second of data in flight, so the topics show what was trained seconds ago and the final
+      // savepoint does not wait for a backlog.
+      conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-              FlinkSettings.withPrometheusReporter(flink.toConfiguration(), metricsPorts));
+              FlinkSettings.withPrometheusReporter(conf, metricsPorts));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
       k.job(topics, "moe-demo", false, settings, 65_536).build(env);
@@ -137,7 +146,10 @@ public final class StreamingDemo {
         }
         out.println();
         out.println(
-            progress.done() ? "every token trained; stopping" : "--duration reached; stopping");
+            progress.done()
+                ? "every token trained; stopping"
+                : "--duration reached before the stream ended; stopping (a longer --duration or"
+                    + " a smaller --max-tokens-per-domain reaches every domain)");
         String savepoint =
             job.stopWithSavepoint(
                     false, flink.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL)
