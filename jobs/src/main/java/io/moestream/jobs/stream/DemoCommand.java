@@ -2,6 +2,7 @@ package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.ModelIdsOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
@@ -62,6 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin ModelIdsOptions modelIds;
 
+  @Mixin FlinkConfigOptions flinkConfig;
+
   @Option(
       names = "--work-dir",
       paramLabel = "DIR",
@@ -74,6 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--duration must be >= 1 second, got " + duration);
     }
     if (!local) {
+      flinkConfig.check(ReservedFlinkKeys.embedded());
       Path work = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("moe-demo-");
       spec.commandLine().getOut().println("work dir: " + work.toAbsolutePath());
       new io.moestream.jobs.stream.StreamingDemo(
@@ -85,6 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
               java.time.Duration.ofSeconds(duration),
               work.toAbsolutePath(),
               spec.commandLine().getOut())
+          .withFlinkConfig(flinkConfig)
           .run();
       return 0;
     }

@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
@@ -14,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.core.execution.JobClient;
@@ -35,6 +37,7 @@ public final class StreamingDemo {
   private final Duration duration;
   private final Path workDir;
   private final PrintWriter out;
+  private FlinkConfigOptions flinkConfig = FlinkConfigOptions.of(Map.of());
 
   public StreamingDemo(
       TrainerSettings settings,
@@ -51,6 +54,15 @@ public final class StreamingDemo {
     this.duration = duration;
     this.workDir = workDir;
     this.out = out;
+  }
+
+  /**
+   * Flink settings ({@code -D}) applied over the demo's own, checked as {@code train} checks them.
+   */
+  public StreamingDemo withFlinkConfig(FlinkConfigOptions flinkConfig) {
+    flinkConfig.check(ReservedFlinkKeys.embedded());
+    this.flinkConfig = flinkConfig;
+    return this;
   }
 
   public void run() throws Exception {
@@ -94,7 +106,8 @@ public final class StreamingDemo {
       FlinkSettings flink =
           new FlinkSettings(workDir.resolve("flink"), 2, Duration.ofSeconds(3), restPort, null);
       StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink.toConfiguration());
+          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+              flinkConfig.applyTo(flink.toConfiguration(), ReservedFlinkKeys.embedded()));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
       k.job(topics, "moe-demo", false, settings, 65_536).build(env);

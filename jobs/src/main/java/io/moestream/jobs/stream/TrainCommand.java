@@ -2,10 +2,13 @@ package io.moestream.jobs.stream;
 
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.OptionSections;
+import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TrainOptions;
+import io.moestream.jobs.kafka.KafkaPreflight;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
@@ -14,10 +17,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -53,6 +59,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin StreamOptions stream;
   @Mixin KafkaClientProps kafka;
+
+  /** Only the check before Flink starts: the running job's clients keep Kafka's own patience. */
+  @Mixin TimeoutOption timeout = new TimeoutOption(10);
+
+  @Mixin FlinkConfigOptions flinkConfig;
 
   @Option(
       names = "--bounded",
@@ -97,16 +108,23 @@ public final class TrainCommand implements Callable<Integer> {
             stream.checkpoint.interval(),
             0,
             recovery);
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
+    Configuration conf = flinkConfig.applyTo(flink.toConfiguration(), ReservedFlinkKeys.train());
+    if (!bounded && savepointDir != null) {
+      throw new IllegalArgumentException("--savepoint-dir needs --bounded");
+    }
+    checkKafka();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     PrintWriter out = spec.commandLine().getOut();
     checkRestore(env, recovery, out);
     if (!bounded) {
-      if (savepointDir != null) {
-        throw new IllegalArgumentException("--savepoint-dir needs --bounded");
-      }
       job(kafka, GROUP_ID).build(env);
-      env.execute(stream.jobName());
+      // What env.execute does, with the line between submission and the wait: a local
+      // environment's cluster lives as long as the job, a detached submission returns at once.
+      JobClient client = env.executeAsync(stream.jobName());
+      printStarted(client, env, out);
+      if (env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
+        client.getJobExecutionResult().get();
+      }
       return 0;
     }
     Path target = (savepointDir != null ? savepointDir : stream.workDir.resolve("savepoints"));
@@ -115,6 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.topics.tokens, group)) {
       job(kafka, group).build(env);
       JobClient client = env.executeAsync(stream.jobName());
+      printStarted(client, env, out);
       CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
       while (!input.consumed()) {
         if (done.isDone()) {
@@ -132,6 +151,30 @@ public final class TrainCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * The brokers answer and the job's four topics exist, within {@code --timeout}; otherwise one
+   * line says which (KafkaPreflight). Runs wherever this main method runs: in this process for the
+   * embedded cluster, in the {@code flink run} client or, in application mode, the JobManager; each
+   * of those must reach Kafka anyway (the bounded run reads end offsets from there), so a failed
+   * check there is as real as one here, and it costs one metadata request.
+   */
+  private void checkKafka() {
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    int keyed = Math.max(1, stream.parallelism);
+    topics.put(stream.topics.tokens, keyed);
+    topics.put(stream.topics.dlq, 1);
+    topics.put(stream.topics.registry, keyed);
+    topics.put(stream.topics.metrics, 1);
+    KafkaPreflight.check(kafka, topics, Set.of(stream.topics.registry), timeout.timeout());
+  }
+
+  /** The job id and, where this process can tell, its web UI: the first thing an operator needs. */
+  private static void printStarted(
+      JobClient client, StreamExecutionEnvironment env, PrintWriter out) {
+    out.println(WebUiAddress.startedLine(client, env.getConfiguration()));
+    out.flush();
   }
 
   /**
@@ -191,6 +234,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--bootstrap-servers",
             "--kafka-config",
             "--kafka-property",
+            "--timeout",
             "--tokens-topic",
             "--dlq-topic",
             "--registry-topic",
@@ -209,7 +253,12 @@ public final class TrainCommand implements Callable<Integer> {
     m.put(
         "Limits and resources:",
         List.of(
-            "--parallelism", "--threads", "--max-tokens", "--max-models", "--max-model-memory"));
+            "--parallelism",
+            "--threads",
+            "--max-tokens",
+            "--max-models",
+            "--max-model-memory",
+            "-D"));
     return m;
   }
 

@@ -34,6 +34,8 @@ class OptionConventionsTest {
           "--registry-topic",
           "--metrics-topic",
           "--bootstrap-servers",
+          "--timeout",
+          "-D",
           "--router",
           "--spawn-policy");
 
