@@ -284,11 +284,19 @@ public final class CliErrors {
     return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
   }
 
+  /** {@code new ExecutionException(cause)}: a message that is only its cause's class and message. */
+  private static boolean wrapsOnly(Throwable t) {
+    return t.getCause() != null
+        && t.getMessage() != null
+        && t.getMessage().equals(t.getCause().toString());
+  }
+
   /** What failed: the outermost message that is more than a copy of its cause's. */
   private static String outermost(Throwable e) {
     Throwable t = e;
     StringBuilder context = new StringBuilder();
-    while ((t instanceof UncheckedIOException || t.getMessage() == null) && t.getCause() != null) {
+    while ((t instanceof UncheckedIOException || t.getMessage() == null || wrapsOnly(t))
+        && t.getCause() != null) {
       // new UncheckedIOException("cannot write FILE", e) says what failed; (e) alone does not
       if (t.getMessage() != null && !t.getMessage().equals(t.getCause().toString())) {
         context.append(oneLine(t.getMessage())).append(": ");

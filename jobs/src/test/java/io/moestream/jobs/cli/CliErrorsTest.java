@@ -63,6 +63,11 @@ class CliErrorsTest {
                     "job failed",
                     new IllegalStateException("task failed", new IOException("disk full")))))
         .isEqualTo("job failed: IOException: disk full");
+    // a wrapper that only repeats its cause (new ExecutionException(cause)) is skipped
+    assertThat(
+            CliErrors.describe(
+                new ExecutionException(new IllegalStateException("Job was cancelled."))))
+        .isEqualTo("Job was cancelled.");
     // a message that already quotes its cause is not repeated
     assertThat(
             CliErrors.describe(
