@@ -260,8 +260,10 @@ public final class CliErrors {
       return what;
     }
     String why = named(root);
-    String rootMessage = oneLine(root.getMessage());
-    if (why.isEmpty() || (!rootMessage.isEmpty() && what.contains(rootMessage))) {
+    // its first line: a parser's message adds the location on the next, which the line may word
+    String rootMessage =
+        root.getMessage() == null ? "" : root.getMessage().strip().split("\\R", 2)[0];
+    if (why.isEmpty() || (!rootMessage.isEmpty() && what.contains(rootMessage.strip()))) {
       return what;
     }
     if (isTimeout(root) && (what.contains("no answer") || what.contains(" within "))) {
@@ -284,7 +286,9 @@ public final class CliErrors {
     return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
   }
 
-  /** {@code new ExecutionException(cause)}: a message that is only its cause's class and message. */
+  /**
+   * {@code new ExecutionException(cause)}: a message that is only its cause's class and message.
+   */
   private static boolean wrapsOnly(Throwable t) {
     return t.getCause() != null
         && t.getMessage() != null

@@ -112,10 +112,11 @@ public final class TrainCommand implements Callable<Integer> {
     if (!bounded && savepointDir != null) {
       throw new IllegalArgumentException("--savepoint-dir needs --bounded");
     }
-    checkKafka();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     PrintWriter out = spec.commandLine().getOut();
+    // Bad input first (it needs no broker), then Kafka, then Flink.
     checkRestore(env, recovery, out);
+    checkKafka();
     if (!bounded) {
       job(kafka, GROUP_ID).build(env);
       // What env.execute does, with the line between submission and the wait: a local

@@ -75,6 +75,13 @@ class CliErrorsTest {
                     "cannot create topic t: not authorized",
                     new RuntimeException("not authorized"))))
         .isEqualTo("cannot create topic t: not authorized");
+    // nor when it quotes the first line of a cause that adds a location on the next
+    assertThat(
+            CliErrors.describe(
+                new IllegalArgumentException(
+                    "case x.json is not valid JSON: bad token (line 1)",
+                    new IOException("bad token\n at [Source: x; line: 1]"))))
+        .isEqualTo("case x.json is not valid JSON: bad token (line 1)");
     // a line that names the wait needs no "timeout expired" after it
     assertThat(
             CliErrors.describe(
