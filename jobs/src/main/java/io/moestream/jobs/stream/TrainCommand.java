@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.JobListener;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -117,15 +117,13 @@ public final class TrainCommand implements Callable<Integer> {
     // Bad input first (it needs no broker), then Kafka, then Flink.
     checkRestore(env, recovery, out);
     checkKafka();
+    // Printed when the job is submitted, from the JobClient Flink hands its listeners: so the
+    // unbounded run keeps env.execute, and with it everything execute does beyond executeAsync
+    // (return at once when detached, cancel on exit under flink run -sae, client heartbeats).
+    env.registerJobListener(started(env, out));
     if (!bounded) {
       job(kafka, GROUP_ID).build(env);
-      // What env.execute does, with the line between submission and the wait: a local
-      // environment's cluster lives as long as the job, a detached submission returns at once.
-      JobClient client = env.executeAsync(stream.jobName());
-      printStarted(client, env, out);
-      if (env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
-        client.getJobExecutionResult().get();
-      }
+      env.execute(stream.jobName());
       return 0;
     }
     Path target = (savepointDir != null ? savepointDir : stream.workDir.resolve("savepoints"));
@@ -134,7 +132,6 @@ public final class TrainCommand implements Callable<Integer> {
     try (EndOfInput input = EndOfInput.capture(kafka.admin(), stream.topics.tokens, group)) {
       job(kafka, group).build(env);
       JobClient client = env.executeAsync(stream.jobName());
-      printStarted(client, env, out);
       CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
       while (!input.consumed()) {
         if (done.isDone()) {
@@ -171,11 +168,20 @@ public final class TrainCommand implements Callable<Integer> {
     KafkaPreflight.check(kafka, topics, Set.of(stream.topics.registry), timeout.timeout());
   }
 
-  /** The job id and, where this process can tell, its web UI: the first thing an operator needs. */
-  private static void printStarted(
-      JobClient client, StreamExecutionEnvironment env, PrintWriter out) {
-    out.println(WebUiAddress.startedLine(client, env.getConfiguration()));
-    out.flush();
+  /** Prints the job id and, where this process can tell, its web UI once the job is submitted. */
+  private static JobListener started(StreamExecutionEnvironment env, PrintWriter out) {
+    return new JobListener() {
+      @Override
+      public void onJobSubmitted(JobClient client, Throwable failure) {
+        if (client != null) {
+          out.println(WebUiAddress.startedLine(client, env.getConfiguration()));
+          out.flush();
+        }
+      }
+
+      @Override
+      public void onJobExecuted(JobExecutionResult result, Throwable failure) {}
+    };
   }
 
   /**
