@@ -16,8 +16,9 @@ public final class TimeoutOption {
       names = "--timeout",
       paramLabel = "SECONDS",
       description =
-          "Longest wait for Kafka to answer, in seconds; the Kafka clients' own timeouts are"
-              + " derived from it (default: ${DEFAULT-VALUE}).")
+          "Longest wait for Kafka, in seconds (where the command reads a topic to its end, for"
+              + " the whole read); the Kafka clients' own timeouts are derived from it"
+              + " (default: ${DEFAULT-VALUE}).")
   int seconds;
 
   /** For picocli; a command passes its own default. */
