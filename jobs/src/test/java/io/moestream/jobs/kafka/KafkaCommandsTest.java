@@ -153,6 +153,31 @@ class KafkaCommandsTest {
   }
 
   @Test
+  void produceHonoursItsTimeoutAgainstAnUnreachableBroker() throws Exception {
+    String servers = closedPort();
+    long started = System.nanoTime();
+    CliRun r =
+        run(
+            "produce",
+            "--bootstrap-servers",
+            servers,
+            "--timeout",
+            "2",
+            "--max-tokens-per-domain",
+            "10",
+            "--no-progress");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+    assertThat(r.err())
+        .startsWith("error: cannot produce to topic tokens at " + servers)
+        .contains("after 2000 ms", "(no answer from Kafka: is the broker reachable?)");
+    // Functional, not a performance assertion: the producer's default max.block.ms is 60 s; 2 s
+    // of --timeout plus at most 2 s more to tell a missing topic from no answer, with slack.
+    assertThat(took).isLessThan(Duration.ofSeconds(12));
+  }
+
+  @Test
   void aBrokerNameThatDoesNotResolveIsOneLineNamingTheCause(@TempDir Path tmp) throws Exception {
     for (String[] args : commandsWithATimeout("no-such-host.invalid:9092", tmp)) {
       CliRun r = run(args);
