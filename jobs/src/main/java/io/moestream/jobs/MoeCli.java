@@ -64,6 +64,11 @@ public final class MoeCli {
     // still print. Override with -Dorg.slf4j.simpleLogger.log.org.apache=warn.
     defaultProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
     defaultProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    // A missing key or trust store is logged with a stack trace (and its path, a client property
+    // value) before the client fails; the failure's one error line already names the cause.
+    defaultProperty(
+        "org.slf4j.simpleLogger.log.org.apache.kafka.common.security.ssl.DefaultSslEngineFactory",
+        "off");
   }
 
   private static void defaultProperty(String key, String value) {

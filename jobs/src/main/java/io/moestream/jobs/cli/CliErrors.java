@@ -6,8 +6,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -52,6 +56,24 @@ public final class CliErrors {
   private static final int MIN_HIDDEN_LENGTH = 4;
 
   private static final Pattern QUOTED = Pattern.compile("'([^']*)'");
+
+  /**
+   * How Kafka's clients say their constructor failed (consumer, producer, share consumer, admin).
+   */
+  private static final Pattern KAFKA_CONSTRUCTION =
+      Pattern.compile("^Failed to (construct kafka|create new KafkaAdminClient)");
+
+  /** Exception classes whose name adds nothing to their message. */
+  private static final Set<Class<?>> GENERIC =
+      Set.of(
+          RuntimeException.class,
+          Exception.class,
+          IllegalArgumentException.class,
+          IllegalStateException.class,
+          KafkaException.class,
+          ExecutionException.class,
+          CompletionException.class);
+
   private static final Pattern MAP_FORMAT = Pattern.compile("(format but was ).*$");
 
   private CliErrors() {}
@@ -94,7 +116,7 @@ public final class CliErrors {
     if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
       return USAGE;
     }
-    return kafkaSetting(e) != null ? USAGE : RUNTIME;
+    return kafkaSetting(e) != null || kafkaClientRefused(e) != null ? USAGE : RUNTIME;
   }
 
   /**
@@ -156,7 +178,7 @@ public final class CliErrors {
   }
 
   /** "a", "a or b", "a, b or c". */
-  private static String either(List<String> names) {
+  static String either(List<String> names) {
     int last = names.size() - 1;
     return last == 0
         ? names.get(0)
@@ -193,15 +215,92 @@ public final class CliErrors {
     return null;
   }
 
-  /** The message a user can act on; the exception class only when it adds information. */
+  /**
+   * The Kafka client that could not be built somewhere in {@code e}'s causes, or null. A Kafka
+   * client's constructor does not touch the network (connections and DNS come later, retried), so
+   * when one fails ({@code Failed to construct kafka consumer}, a truststore that is missing, a
+   * SASL mechanism without its JAAS entry) its settings are at fault: bad input.
+   */
+  private static KafkaException kafkaClientRefused(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof KafkaException k
+          && k.getMessage() != null
+          && KAFKA_CONSTRUCTION.matcher(k.getMessage()).find()) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The message a user can act on, in one line: what failed and, when a cause says more, the
+   * innermost cause (why), with the layers between left out; the exception class only when it adds
+   * information.
+   */
   public static String describe(Throwable e) {
     ConfigException setting = kafkaSetting(e);
     if (setting != null && !(e instanceof IllegalArgumentException)) {
       return "invalid Kafka client setting: " + oneLine(setting.getMessage());
     }
+    KafkaException refused = kafkaClientRefused(e);
+    if (refused != null && !(e instanceof IllegalArgumentException)) {
+      return "invalid Kafka client setting: " + withRootCause(refused);
+    }
+    return withRootCause(e);
+  }
+
+  /** {@code e}'s message and its innermost cause's, unless the first already says the second. */
+  private static String withRootCause(Throwable e) {
+    String what = outermost(e);
+    Throwable root = e;
+    for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 64; depth++) {
+      root = root.getCause();
+    }
+    if (root == e) {
+      return what;
+    }
+    String why = named(root);
+    // its first line: a parser's message adds the location on the next, which the line may word
+    String rootMessage =
+        root.getMessage() == null ? "" : root.getMessage().strip().split("\\R", 2)[0];
+    if (why.isEmpty() || (!rootMessage.isEmpty() && what.contains(rootMessage.strip()))) {
+      return what;
+    }
+    if (isTimeout(root) && (what.contains("no answer") || what.contains(" within "))) {
+      return what; // "timeout expired" adds nothing to a line that already names the wait
+    }
+    return what.isEmpty() ? why : what + ": " + why;
+  }
+
+  private static boolean isTimeout(Throwable t) {
+    return t instanceof java.util.concurrent.TimeoutException
+        || t instanceof org.apache.kafka.common.errors.TimeoutException;
+  }
+
+  /** An exception's message, named by its simple class unless that class says nothing more. */
+  private static String named(Throwable t) {
+    String message = oneLine(t.getMessage());
+    if (GENERIC.contains(t.getClass())) {
+      return message;
+    }
+    return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+  }
+
+  /**
+   * {@code new ExecutionException(cause)}: a message that is only its cause's class and message.
+   */
+  private static boolean wrapsOnly(Throwable t) {
+    return t.getCause() != null
+        && t.getMessage() != null
+        && t.getMessage().equals(t.getCause().toString());
+  }
+
+  /** What failed: the outermost message that is more than a copy of its cause's. */
+  private static String outermost(Throwable e) {
     Throwable t = e;
     StringBuilder context = new StringBuilder();
-    while ((t instanceof UncheckedIOException || t.getMessage() == null) && t.getCause() != null) {
+    while ((t instanceof UncheckedIOException || t.getMessage() == null || wrapsOnly(t))
+        && t.getCause() != null) {
       // new UncheckedIOException("cannot write FILE", e) says what failed; (e) alone does not
       if (t.getMessage() != null && !t.getMessage().equals(t.getCause().toString())) {
         context.append(oneLine(t.getMessage())).append(": ");
@@ -215,7 +314,7 @@ public final class CliErrors {
     if (t instanceof IOException) {
       return context + t.getClass().getSimpleName() + ": " + message;
     }
-    return context + t.getClass().getName() + (message.isEmpty() ? "" : ": " + message);
+    return context + named(t);
   }
 
   /**

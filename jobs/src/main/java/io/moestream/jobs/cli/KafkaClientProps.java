@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -60,6 +61,12 @@ public final class KafkaClientProps {
               + " --kafka-property wins over it. Its values are never printed.")
   Path kafkaConfig;
 
+  /**
+   * Settings applied first, below the file and {@code --kafka-property}: the client timeouts that
+   * {@link #within} derives from a command's {@code --timeout}.
+   */
+  private Map<String, String> defaults = Map.of();
+
   /** For picocli; fields are filled from the command line. */
   public KafkaClientProps() {}
 
@@ -68,6 +75,21 @@ public final class KafkaClientProps {
     KafkaClientProps p = new KafkaClientProps();
     p.bootstrapServers = bootstrapServers;
     p.properties = new LinkedHashMap<>(properties);
+    return p;
+  }
+
+  /**
+   * These settings with every client's own waits bounded by {@code timeout} ({@link
+   * KafkaTimeouts}), so a command returns within its {@code --timeout} when Kafka does not answer.
+   * A timeout set explicitly with {@code --kafka-property} or {@code --kafka-config} still wins:
+   * the user named it.
+   */
+  public KafkaClientProps within(Duration timeout) {
+    KafkaClientProps p = new KafkaClientProps();
+    p.bootstrapServers = bootstrapServers;
+    p.properties = new LinkedHashMap<>(properties);
+    p.kafkaConfig = kafkaConfig;
+    p.defaults = KafkaTimeouts.settings(timeout);
     return p;
   }
 
@@ -82,6 +104,7 @@ public final class KafkaClientProps {
   /** Bootstrap servers and the pass-through properties: the base of every client. */
   public Properties common() {
     Properties p = new Properties();
+    defaults.forEach(p::setProperty);
     Properties file = fileProperties();
     for (String key : file.stringPropertyNames()) {
       if (key.strip().equals("bootstrap.servers")) {

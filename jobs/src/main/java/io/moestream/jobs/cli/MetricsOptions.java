@@ -34,6 +34,19 @@ public final class MetricsOptions {
   }
 
   /**
+   * Where the reporter serves, for the line a command prints when its job starts; null when off.
+   * The reporter listens on every interface, so loopback reaches it.
+   */
+  public String startedLine() {
+    if (ports == null) {
+      return null;
+    }
+    return ports.contains("-")
+        ? "Prometheus metrics: /metrics on the first free port of " + ports
+        : "Prometheus metrics: http://127.0.0.1:" + ports + "/metrics";
+  }
+
+  /**
    * A port or an ascending range of ports, 1 to 65535, checked while parsing (exit 2). Port 0 ("any
    * free port") is refused: nothing would tell the user which port the reporter got.
    */

@@ -150,8 +150,9 @@ public final class CorpusProducer {
       if (!(e instanceof TimeoutException)) {
         throw new IllegalStateException(message + e.getMessage(), e);
       }
-      // A metadata timeout means either: ask the cluster, with the producer's patience.
-      Boolean exists = TopicAdmin.exists(p, topic, maxBlock(p));
+      // A metadata timeout means either: ask the cluster, briefly. A broker that answers lists its
+      // topics in milliseconds; one that does not has already had max.block.ms to answer.
+      Boolean exists = TopicAdmin.exists(p, topic, classifyWait(p));
       if (Boolean.FALSE.equals(exists)) {
         throw new IllegalArgumentException(
             message + "the topic does not exist (and auto-creation is off)", e);
@@ -163,6 +164,15 @@ public final class CorpusProducer {
           e);
     }
     return new Summary(topic, models, records, tokens, List.copyOf(counts));
+  }
+
+  /**
+   * How long to ask whether the topic exists after a metadata timeout: max.block.ms, at most 5 s.
+   */
+  private static Duration classifyWait(Properties p) {
+    Duration most = Duration.ofSeconds(5);
+    Duration maxBlock = maxBlock(p);
+    return maxBlock.compareTo(most) < 0 ? maxBlock : most;
   }
 
   private static Duration maxBlock(Properties p) {

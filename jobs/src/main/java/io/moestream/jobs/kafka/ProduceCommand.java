@@ -4,6 +4,7 @@ import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelIdsOptions;
+import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TopicNames;
 import io.moestream.moe.data.TextCorpus;
 import java.util.concurrent.Callable;
@@ -36,6 +37,9 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin KafkaClientProps kafka;
+
+  /** The producer's wait for metadata and buffer space (max.block.ms), so no answer is no hang. */
+  @Mixin TimeoutOption timeout = new TimeoutOption(30);
 
   @Mixin CorpusOptions corpus;
 
@@ -71,7 +75,7 @@ public final class ProduceCommand implements Callable<Integer> {
     try (ProgressBar bar = noProgress ? null : bar(planned)) {
       summary =
           CorpusProducer.produce(
-              kafka.producer(),
+              kafka.within(timeout.timeout()).producer(),
               topic,
               modelIds.ids,
               text,

@@ -1,9 +1,9 @@
 package io.moestream.jobs.kafka;
 
 import io.moestream.jobs.cli.RegistryTopicOption;
+import io.moestream.jobs.cli.TimeoutOption;
 import java.time.Duration;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * Options of the commands that read the whole registry topic ({@code materialize}, {@code check}).
@@ -11,18 +11,14 @@ import picocli.CommandLine.Option;
 public final class RegistryReadOptions {
   @Mixin RegistryTopicOption registry = new RegistryTopicOption();
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
-      description = "Seconds to read the topic to its end (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  /** Reading the whole topic to its end must fit in it too, so the default is generous. */
+  @Mixin TimeoutOption timeout = new TimeoutOption(60);
 
   String topic() {
     return registry.topic;
   }
 
   Duration timeout() {
-    return Duration.ofSeconds(timeoutSeconds);
+    return timeout.timeout();
   }
 }

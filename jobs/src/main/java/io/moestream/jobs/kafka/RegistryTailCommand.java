@@ -2,6 +2,7 @@ package io.moestream.jobs.kafka;
 
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.RegistryTopicOption;
+import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.schemas.AvroCodec;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import java.io.PrintWriter;
@@ -35,6 +36,9 @@ public final class RegistryTailCommand implements Callable<Integer> {
   @Mixin KafkaClientProps kafka;
 
   @Mixin RegistryTopicOption registry;
+
+  /** Each call to Kafka; with --follow, the wait for new events is not bounded by it. */
+  @Mixin TimeoutOption timeout = new TimeoutOption(15);
 
   @Option(
       names = "--from-beginning",
@@ -70,7 +74,8 @@ public final class RegistryTailCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     long printed = 0;
-    try (TopicReader reader = new TopicReader(kafka, registry.topic, fromBeginning)) {
+    try (TopicReader reader =
+        new TopicReader(kafka, registry.topic, fromBeginning, timeout.timeout())) {
       while (follow || !reader.caughtUp()) {
         for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(500))) {
           ExpertLifecycleEvent e = decode(r, err);

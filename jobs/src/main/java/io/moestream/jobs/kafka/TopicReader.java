@@ -21,9 +21,11 @@ import org.apache.kafka.common.errors.TimeoutException;
  * skipped, never shown.
  */
 public final class TopicReader implements AutoCloseable {
-  private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(15);
+  /** How long metadata calls wait when the caller names no timeout (the demo, tests). */
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
   private final String topic;
+  private final Duration timeout;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final List<TopicPartition> partitions = new ArrayList<>();
   private final Map<TopicPartition, Long> endAtStart;
@@ -33,10 +35,22 @@ public final class TopicReader implements AutoCloseable {
    * @throws IllegalArgumentException if the topic does not exist
    */
   public TopicReader(KafkaClientProps props, String topic, boolean fromBeginning) {
+    this(props, topic, fromBeginning, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * @param timeout the longest any one call waits for Kafka; the consumer's own timeouts are
+   *     derived from it ({@link KafkaClientProps#within})
+   * @throws IllegalArgumentException if the topic does not exist
+   * @throws IllegalStateException if Kafka does not answer within {@code timeout}
+   */
+  public TopicReader(
+      KafkaClientProps props, String topic, boolean fromBeginning, Duration timeout) {
     this.topic = topic;
-    this.consumer = new KafkaConsumer<>(props.consumer());
+    this.timeout = timeout;
+    this.consumer = new KafkaConsumer<>(props.within(timeout).consumer());
     try {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {
         throw new IllegalArgumentException(
             "topic " + topic + " does not exist on " + props.bootstrapServers());
@@ -50,29 +64,31 @@ public final class TopicReader implements AutoCloseable {
       } else {
         consumer.seekToEnd(partitions);
       }
-      endAtStart = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+      endAtStart = consumer.endOffsets(partitions, timeout);
     } catch (TimeoutException e) {
-      consumer.close(Duration.ofSeconds(2));
+      // closed at once: a broker that did not answer will not answer a graceful close either
+      consumer.close(Duration.ZERO);
       throw new IllegalStateException(
           "no answer from Kafka at "
               + props.bootstrapServers()
               + " within "
-              + METADATA_TIMEOUT.toSeconds()
+              + timeout.toSeconds()
               + " s while reading topic "
-              + topic,
+              + topic
+              + ": is the broker reachable?",
           e);
     } catch (RuntimeException e) {
-      consumer.close(Duration.ofSeconds(2));
+      consumer.close(Duration.ZERO);
       throw e;
     }
   }
 
-  /** Reads {@code topic} from the beginning until caught up. */
+  /** Reads {@code topic} from the beginning until caught up, all within {@code timeout}. */
   public static List<ConsumerRecord<byte[], byte[]>> readAll(
       KafkaClientProps props, String topic, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (TopicReader reader = new TopicReader(props, topic, true)) {
-      long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (TopicReader reader = new TopicReader(props, topic, true, timeout)) {
       while (!reader.caughtUp()) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
@@ -94,7 +110,7 @@ public final class TopicReader implements AutoCloseable {
   /** Whether every partition has been read up to its end offset as of construction. */
   public boolean caughtUp() {
     for (TopicPartition tp : partitions) {
-      if (consumer.position(tp, METADATA_TIMEOUT) < endAtStart.getOrDefault(tp, 0L)) {
+      if (consumer.position(tp, timeout) < endAtStart.getOrDefault(tp, 0L)) {
         return false;
       }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.jobs.cli.CheckpointOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.cli.TrainOptions;
@@ -55,6 +56,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
   @Mixin CheckpointOptions checkpoint;
 
+  @Mixin FlinkConfigOptions flinkConfig;
+
   @Option(
       names = "--threads",
       paramLabel = "N",
@@ -66,6 +69,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    flinkConfig.check(ReservedFlinkKeys.bench());
     TrainerSettings st =
         new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), 20, threads);
     TextCorpus corpus = TextCorpus.bundled();
@@ -86,7 +90,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       FlinkSettings flink =
           new FlinkSettings(work.resolve("flink"), 2, checkpoint.interval(), port, null);
       StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
+          StreamExecutionEnvironment.getExecutionEnvironment(
+              flinkConfig.applyTo(flink.toConfiguration(), ReservedFlinkKeys.bench()));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-bench");
       k.job(topics, "moe-bench", true, st, 65_536).build(env);

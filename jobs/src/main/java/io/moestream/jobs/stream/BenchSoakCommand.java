@@ -1,6 +1,7 @@
 package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CheckpointOptions;
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.cli.TrainOptions;
@@ -77,6 +78,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
 
   @Mixin CheckpointOptions checkpoint;
 
+  @Mixin FlinkConfigOptions flinkConfig;
+
   @Option(
       names = "--threads",
       paramLabel = "N",
@@ -109,6 +112,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
     if (hostilePerMinute < 0 || hostilePerMinute > 60) {
       throw new IllegalArgumentException("--hostile-per-minute must lie in [0, 60]");
     }
+    flinkConfig.check(ReservedFlinkKeys.bench());
     TrainerSettings st =
         new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), 20, threads);
     PrintWriter say = spec.commandLine().getOut();
@@ -123,7 +127,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
       FlinkSettings flink =
           new FlinkSettings(work.resolve("flink"), 2, checkpoint.interval(), restPort, null);
       StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.getExecutionEnvironment(flink.toConfiguration());
+          StreamExecutionEnvironment.getExecutionEnvironment(
+              flinkConfig.applyTo(flink.toConfiguration(), ReservedFlinkKeys.bench()));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-soak");
       k.job(topics, "moe-soak", false, st, MAX_TOKENS).build(env);

@@ -2,6 +2,7 @@ package io.moestream.jobs.stream;
 
 import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.MetricsOptions;
 import io.moestream.jobs.cli.ModelIdsOptions;
 import io.moestream.jobs.cli.ModelOptions;
@@ -82,6 +83,8 @@ public final class DemoCommand implements Callable<Integer> {
   /** {@code --metrics-port}: the MiniCluster's metrics for Prometheus (off by default). */
   @Mixin MetricsOptions metrics;
 
+  @Mixin FlinkConfigOptions flinkConfig;
+
   @Option(
       names = "--work-dir",
       paramLabel = "DIR",
@@ -106,6 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void runEmbedded() throws Exception {
+    flinkConfig.check(ReservedFlinkKeys.embedded());
     Path work = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("moe-demo-");
     spec.commandLine().getOut().println("work dir: " + work.toAbsolutePath());
     new io.moestream.jobs.stream.StreamingDemo(
@@ -117,7 +121,8 @@ public final class DemoCommand implements Callable<Integer> {
             java.time.Duration.ofSeconds(duration),
             work.toAbsolutePath(),
             spec.commandLine().getOut())
-        .withMetricsPorts(metrics.reporterPorts())
+        .withMetrics(metrics)
+        .withFlinkConfig(flinkConfig)
         .run();
   }
 

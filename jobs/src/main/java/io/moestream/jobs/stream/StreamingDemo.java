@@ -1,5 +1,7 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.cli.FlinkConfigOptions;
+import io.moestream.jobs.cli.MetricsOptions;
 import io.moestream.jobs.cli.TopicNames;
 import io.moestream.jobs.kafka.CorpusProducer;
 import io.moestream.jobs.kafka.EmbeddedKafkaBroker;
@@ -14,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.configuration.Configuration;
@@ -38,6 +41,8 @@ public final class StreamingDemo {
   private final Path workDir;
   private final PrintWriter out;
   private String metricsPorts;
+  private String metricsLine;
+  private FlinkConfigOptions flinkConfig = FlinkConfigOptions.of(Map.of());
 
   public StreamingDemo(
       TrainerSettings settings,
@@ -60,8 +65,18 @@ public final class StreamingDemo {
    * Serve the MiniCluster's metrics for Prometheus on {@code ports} ({@code --metrics-port}); null
    * (the default) leaves the reporter off.
    */
-  public StreamingDemo withMetricsPorts(String ports) {
-    this.metricsPorts = ports;
+  public StreamingDemo withMetrics(MetricsOptions metrics) {
+    this.metricsPorts = metrics.reporterPorts();
+    this.metricsLine = metrics.startedLine();
+    return this;
+  }
+
+  /**
+   * Flink settings ({@code -D}) applied over the demo's own, checked as {@code train} checks them.
+   */
+  public StreamingDemo withFlinkConfig(FlinkConfigOptions flinkConfig) {
+    flinkConfig.check(ReservedFlinkKeys.embedded());
+    this.flinkConfig = flinkConfig;
     return this;
   }
 
@@ -114,17 +129,16 @@ public final class StreamingDemo {
       conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-              FlinkSettings.withPrometheusReporter(conf, metricsPorts));
+              flinkConfig.applyTo(
+                  FlinkSettings.withPrometheusReporter(conf, metricsPorts),
+                  ReservedFlinkKeys.embedded()));
       KafkaConnectors k =
           new KafkaConnectors(kafka.bootstrapServers(), new Properties(), "moe-demo");
       k.job(topics, "moe-demo", false, settings, 65_536).build(env);
       JobClient job = env.executeAsync(MoeStreamingJob.NAME);
       out.println("Flink web UI: http://127.0.0.1:" + restPort + "  (job " + job.getJobID() + ")");
-      if (metricsPorts != null) {
-        out.println(
-            metricsPorts.contains("-")
-                ? "Prometheus metrics: /metrics on the first free port of " + metricsPorts
-                : "Prometheus metrics: http://127.0.0.1:" + metricsPorts + "/metrics");
+      if (metricsLine != null) {
+        out.println(metricsLine);
       }
       CompletableFuture<CorpusProducer.Summary> produced =
           CompletableFuture.supplyAsync(

@@ -2,10 +2,13 @@ package io.moestream.jobs.stream;
 
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
+import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.OptionSections;
+import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TrainOptions;
+import io.moestream.jobs.kafka.KafkaPreflight;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
@@ -14,11 +17,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.JobListener;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -53,6 +59,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin StreamOptions stream;
   @Mixin KafkaClientProps kafka;
+
+  /** Only the check before Flink starts: the running job's clients keep Kafka's own patience. */
+  @Mixin TimeoutOption timeout = new TimeoutOption(10);
+
+  @Mixin FlinkConfigOptions flinkConfig;
 
   @Option(
       names = "--bounded",
@@ -97,16 +108,24 @@ public final class TrainCommand implements Callable<Integer> {
             stream.checkpoint.interval(),
             0,
             recovery);
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(
+    Configuration conf =
+        flinkConfig.applyTo(
             FlinkSettings.withPrometheusReporter(
-                flink.toConfiguration(), stream.metrics.reporterPorts()));
+                flink.toConfiguration(), stream.metrics.reporterPorts()),
+            ReservedFlinkKeys.train());
+    if (!bounded && savepointDir != null) {
+      throw new IllegalArgumentException("--savepoint-dir needs --bounded");
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     PrintWriter out = spec.commandLine().getOut();
+    // Bad input first (it needs no broker), then Kafka, then Flink.
     checkRestore(env, recovery, out);
+    checkKafka();
+    // Printed when the job is submitted, from the JobClient Flink hands its listeners: so the
+    // unbounded run keeps env.execute, and with it everything execute does beyond executeAsync
+    // (return at once when detached, cancel on exit under flink run -sae, client heartbeats).
+    env.registerJobListener(started(env, out, stream.metrics.startedLine()));
     if (!bounded) {
-      if (savepointDir != null) {
-        throw new IllegalArgumentException("--savepoint-dir needs --bounded");
-      }
       job(kafka, GROUP_ID).build(env);
       env.execute(stream.jobName());
       return 0;
@@ -134,6 +153,46 @@ public final class TrainCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * The brokers answer and the job's four topics exist, within {@code --timeout}; otherwise one
+   * line says which (KafkaPreflight). Runs wherever this main method runs: in this process for the
+   * embedded cluster, in the {@code flink run} client or, in application mode, the JobManager; each
+   * of those must reach Kafka anyway (the bounded run reads end offsets from there), so a failed
+   * check there is as real as one here, and it costs one metadata request.
+   */
+  private void checkKafka() {
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    int keyed = Math.max(1, stream.parallelism);
+    topics.put(stream.topics.tokens, keyed);
+    topics.put(stream.topics.dlq, 1);
+    topics.put(stream.topics.registry, keyed);
+    topics.put(stream.topics.metrics, 1);
+    KafkaPreflight.check(kafka, topics, Set.of(stream.topics.registry), timeout.timeout());
+  }
+
+  /**
+   * Prints the job id and, where this process can tell, its web UI once the job is submitted; and
+   * where the embedded cluster serves its metrics ({@code --metrics-port}).
+   */
+  private static JobListener started(
+      StreamExecutionEnvironment env, PrintWriter out, String metricsLine) {
+    return new JobListener() {
+      @Override
+      public void onJobSubmitted(JobClient client, Throwable failure) {
+        if (client != null) {
+          out.println(WebUiAddress.startedLine(client, env.getConfiguration()));
+          if (metricsLine != null && env instanceof LocalStreamEnvironment) {
+            out.println(metricsLine);
+          }
+          out.flush();
+        }
+      }
+
+      @Override
+      public void onJobExecuted(JobExecutionResult result, Throwable failure) {}
+    };
   }
 
   /**
@@ -193,6 +252,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--bootstrap-servers",
             "--kafka-config",
             "--kafka-property",
+            "--timeout",
             "--tokens-topic",
             "--dlq-topic",
             "--registry-topic",
@@ -211,7 +271,12 @@ public final class TrainCommand implements Callable<Integer> {
     m.put(
         "Limits and resources:",
         List.of(
-            "--parallelism", "--threads", "--max-tokens", "--max-models", "--max-model-memory"));
+            "--parallelism",
+            "--threads",
+            "--max-tokens",
+            "--max-models",
+            "--max-model-memory",
+            "-D"));
     m.put("Monitoring:", List.of("--metrics-port"));
     return m;
   }

@@ -1,0 +1,152 @@
+package io.moestream.jobs.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moestream.jobs.CliRun;
+import io.moestream.jobs.cli.CliErrors;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train} (and the other commands that start Flink) stop before Flink starts, with one line,
+ * when Kafka does not answer or a {@code -D} setting is wrong. No broker and no Flink job here: the
+ * checks run first, which is the point (the missing-topic case needs a broker: {@code
+ * TrainStartITCase}).
+ */
+class TrainFailFastTest {
+  @TempDir Path tmp;
+
+  private static String oneErrorLine(CliRun r, int exit) {
+    assertThat(r.exit()).as(r.err()).isEqualTo(exit);
+    assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+    assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ");
+    return r.err().strip();
+  }
+
+  private static String closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + s.getLocalPort(); // closed again: nothing listens there
+    }
+  }
+
+  @Test
+  void noAnswerFromKafkaStopsTrainWithinItsTimeout() throws Exception {
+    String servers = closedPort();
+    long started = System.nanoTime();
+    CliRun r =
+        CliRun.of(
+            "train",
+            "--bootstrap-servers",
+            servers,
+            "--work-dir",
+            tmp.resolve("w").toString(),
+            "--timeout",
+            "2");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(oneErrorLine(r, CliErrors.RUNTIME))
+        .isEqualTo(
+            "error: no answer from Kafka at " + servers + " within 2 s: is the broker reachable?");
+    assertThat(r.out()).as("nothing started").doesNotContain("Flink web UI", "job ");
+    // A functional check, not a performance assertion: before this check train said nothing for
+    // 45 s; a bound far below that and above 2 s of timeout proves --timeout is what ended it.
+    assertThat(took).isLessThan(Duration.ofSeconds(12));
+  }
+
+  @Test
+  void theDefaultTimeoutIsAFewSeconds() throws Exception {
+    String servers = closedPort();
+    long started = System.nanoTime();
+    CliRun r =
+        CliRun.of("train", "--bootstrap-servers", servers, "--work-dir", tmp.toString() + "/w");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(oneErrorLine(r, CliErrors.RUNTIME))
+        .isEqualTo(
+            "error: no answer from Kafka at " + servers + " within 10 s: is the broker reachable?");
+    // functional, as above: 10 s of default timeout, generous slack, well below the old 45 s
+    assertThat(took).isLessThan(Duration.ofSeconds(25));
+  }
+
+  @Test
+  void aMistypedFlinkSettingIsRefusedWithASuggestionBeforeKafkaIsAsked() throws Exception {
+    // the broker does not exist: the -D line proves the setting is checked first
+    CliRun r =
+        CliRun.of(
+            "train",
+            "--bootstrap-servers",
+            closedPort(),
+            "--work-dir",
+            tmp.resolve("w").toString(),
+            "-Dtaskmanager.memory.proces.size=4g");
+    assertThat(oneErrorLine(r, CliErrors.USAGE))
+        .startsWith(
+            "error: -D taskmanager.memory.proces.size is not a Flink configuration option; did you"
+                + " mean taskmanager.memory.process.size");
+  }
+
+  @Test
+  void aFlinkSettingOfTheWrongTypeOrOwnedByAFlagIsRefused() throws Exception {
+    String servers = closedPort();
+    String work = tmp.resolve("w").toString();
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "-D",
+                    "execution.checkpointing.timeout=soon"),
+                CliErrors.USAGE))
+        .isEqualTo(
+            "error: -D execution.checkpointing.timeout needs a Duration, the value given does not"
+                + " parse as one");
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "-Dparallelism.default=4"),
+                CliErrors.USAGE))
+        .isEqualTo("error: -D parallelism.default is not allowed: set by --parallelism");
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "-Drest.bind-address=0.0.0.0"),
+                CliErrors.USAGE))
+        .startsWith("error: -D rest.bind-address is not allowed: the embedded cluster listens on");
+  }
+
+  @Test
+  void theDemoAndBenchmarksCheckTheirFlinkSettingsBeforeStartingAnything() {
+    // each would start a broker and a cluster first; the line comes at once instead
+    assertThat(
+            oneErrorLine(
+                CliRun.of("demo", "--no-progress", "-Dtaskmanager.numberOfTaskSlots=two"),
+                CliErrors.USAGE))
+        .isEqualTo(
+            "error: -D taskmanager.numberOfTaskSlots needs an Integer, the value given does not"
+                + " parse as one");
+    assertThat(oneErrorLine(CliRun.of("bench", "pipeline", "-Drest.port=8081"), CliErrors.USAGE))
+        .startsWith("error: -D rest.port is not allowed: the command picks a free port");
+    assertThat(
+            oneErrorLine(
+                CliRun.of("bench", "soak", "-Dexecution.checkpointing.interval=1 s"),
+                CliErrors.USAGE))
+        .isEqualTo(
+            "error: -D execution.checkpointing.interval is not allowed: set by"
+                + " --checkpoint-interval");
+  }
+}
