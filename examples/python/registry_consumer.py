@@ -41,6 +41,26 @@ class Unreachable(Exception):
     """The broker cannot be reached or read: exit 1."""
 
 
+def client_properties(path):
+    """KEY=VALUE lines of a properties file (# comments, blank lines skipped); {} without one."""
+    if path is None:
+        return {}
+    props = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if "=" not in line:
+                    raise BadInput(f"--config {path} line {n}: expected KEY=VALUE")
+                key, value = line.split("=", 1)
+                props[key.strip()] = value.strip()
+    except OSError as e:
+        raise BadInput(f"--config {path}: {e.strerror}")
+    return props
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Print ExpertLifecycleEvents from the registry topic (read_committed)."
@@ -65,6 +85,12 @@ def parse_args(argv):
         help="stop after this many seconds without a new record (default: %(default)s)",
     )
     p.add_argument("--follow", action="store_true", help="keep waiting for new events")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="librdkafka client properties, one KEY=VALUE per line (security.protocol, sasl.*,"
+        " ssl.*), as the Java commands take --kafka-config",
+    )
     a = p.parse_args(argv)
     if a.max_events is not None and a.max_events < 1:
         raise BadInput(f"--max-events must be >= 1, got {a.max_events}")
@@ -155,6 +181,7 @@ def consume(a, decoder, out=sys.stdout, err=sys.stderr) -> int:
     quiet.propagate = False  # its log lines would repeat, unasked, what the error line says
     consumer = Consumer(
         {
+            **client_properties(a.config),
             "bootstrap.servers": a.bootstrap_servers,
             # A throw-away group: this reader commits nothing and always starts at the beginning.
             "group.id": f"moe-registry-python-{uuid.uuid4()}",

@@ -61,7 +61,7 @@ public final class MoeCli {
     defaultProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
     // The embedded Flink and Kafka clients warn about things a user cannot act on (sink metric
     // name collisions, a retried offset commit while the broker elects a coordinator); errors
-    // still print. Override with -Dorg.slf4j.simpleLogger.log.org.apache=warn.
+    // still print. Override with MOE_JAVA_OPTS=-Dorg.slf4j.simpleLogger.log.org.apache=warn.
     defaultProperty("org.slf4j.simpleLogger.log.org.apache.flink", "error");
     defaultProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     // A missing key or trust store is logged with a stack trace (and its path, a client property

@@ -103,7 +103,7 @@ public final class CliErrors {
    * its {@link #exitCode}; for anything a command throws, {@link Error}s included.
    */
   public static int report(Throwable e, CommandLine cmd, ParseResult parsed) {
-    cmd.getErr().println("error: " + hide(describe(e), kafkaValues(parsed)));
+    cmd.getErr().println("error: " + hide(describe(e), settingValues(parsed)));
     if (Boolean.getBoolean("moe.debug")) {
       e.printStackTrace(cmd.getErr());
     }
@@ -366,8 +366,11 @@ public final class CliErrors {
     return values;
   }
 
-  /** Every Kafka client property value the parsed command holds (command line and files). */
-  private static List<String> kafkaValues(ParseResult parsed) {
+  /**
+   * Every Kafka client property value and every {@code -D} Flink setting value the parsed command
+   * holds (command line and files): either can be a password.
+   */
+  private static List<String> settingValues(ParseResult parsed) {
     List<String> values = new ArrayList<>();
     if (parsed == null) {
       return values;
@@ -380,6 +383,8 @@ public final class CliErrors {
               m -> {
                 if (m.userObject() instanceof KafkaClientProps k) {
                   values.addAll(k.values());
+                } else if (m.userObject() instanceof FlinkConfigOptions f) {
+                  values.addAll(f.settings().values());
                 }
               });
     }

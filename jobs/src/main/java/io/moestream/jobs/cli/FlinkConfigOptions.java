@@ -29,6 +29,10 @@ public final class FlinkConfigOptions {
   static final List<String> FREE_PREFIXES =
       List.of("metrics.reporter.", "traces.reporter.", "events.reporter.");
 
+  /** System properties of this product and its libraries, which go to the JVM, not to Flink. */
+  static final List<String> JVM_PROPERTY_PREFIXES =
+      List.of("moe.", "ai.djl.", "org.slf4j.", "org.apache.avro.", "java.", "log4j");
+
   /** How many suggestions a refused key names. */
   private static final int SUGGESTIONS = 3;
 
@@ -90,6 +94,22 @@ public final class FlinkConfigOptions {
     }
     if (reserved.containsKey(key)) {
       throw new IllegalArgumentException("-D " + key + " is not allowed: " + reserved.get(key));
+    }
+    // A reserved key ending in '.' stands for every key under it (a reporter a flag configures).
+    for (Map.Entry<String, String> r : reserved.entrySet()) {
+      if (r.getKey().endsWith(".") && key.startsWith(r.getKey())) {
+        throw new IllegalArgumentException("-D " + key + " is not allowed: " + r.getValue());
+      }
+    }
+    if (JVM_PROPERTY_PREFIXES.stream().anyMatch(key::startsWith)) {
+      // ./moe -Dmoe.debug=true reaches picocli, not the JVM: say where such a property goes.
+      throw new IllegalArgumentException(
+          "-D "
+              + key
+              + " is a Java system property, not a Flink option: pass it to the JVM, e.g."
+              + " MOE_JAVA_OPTS=-D"
+              + key
+              + "=... ./moe ...");
     }
     Map<String, ConfigOption<?>> known = FlinkOptionCatalog.options();
     ConfigOption<?> option = known.get(key);

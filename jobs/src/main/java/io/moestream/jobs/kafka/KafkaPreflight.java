@@ -55,10 +55,10 @@ public final class KafkaPreflight {
               .get(timeout.toMillis() + SLACK_MS, TimeUnit.MILLISECONDS);
       answered = true;
     } catch (TimeoutException e) {
-      throw noAnswer(servers, timeout, e);
+      throw noAnswer(servers, timeout, null, e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-        throw noAnswer(servers, timeout, e.getCause());
+        throw noAnswer(servers, timeout, null, e.getCause());
       }
       throw new IllegalStateException(
           "cannot list the topics of Kafka at " + servers + ": " + e.getCause().getMessage(),
@@ -104,13 +104,20 @@ public final class KafkaPreflight {
         + String.join(" && ", create);
   }
 
-  private static IllegalStateException noAnswer(String servers, Duration timeout, Throwable e) {
+  /**
+   * The one line for a broker that did not answer in time: where, how long, while doing what (null
+   * for nothing more specific), and the question to ask. A runtime failure (exit 1).
+   */
+  public static IllegalStateException noAnswer(
+      String servers, Duration timeout, String during, Throwable cause) {
     return new IllegalStateException(
         "no answer from Kafka at "
             + servers
             + " within "
             + timeout.toSeconds()
-            + " s: is the broker reachable?",
-        e);
+            + " s"
+            + (during == null ? "" : " while " + during)
+            + ": is the broker reachable?",
+        cause);
   }
 }

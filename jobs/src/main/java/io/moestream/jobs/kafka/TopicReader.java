@@ -68,15 +68,7 @@ public final class TopicReader implements AutoCloseable {
     } catch (TimeoutException e) {
       // closed at once: a broker that did not answer will not answer a graceful close either
       consumer.close(Duration.ZERO);
-      throw new IllegalStateException(
-          "no answer from Kafka at "
-              + props.bootstrapServers()
-              + " within "
-              + timeout.toSeconds()
-              + " s while reading topic "
-              + topic
-              + ": is the broker reachable?",
-          e);
+      throw KafkaPreflight.noAnswer(props.bootstrapServers(), timeout, "reading topic " + topic, e);
     } catch (RuntimeException e) {
       consumer.close(Duration.ZERO);
       throw e;

@@ -25,13 +25,19 @@ public final class SwitchSpawns {
 
   private SwitchSpawns() {}
 
-  /** {@link #lines} under a heading that says what "by chance" means, indented as a block. */
+  /**
+   * {@link #lines} under a heading that says what "by chance" means, indented as a block; nothing
+   * when the corpus has one domain.
+   */
   public static void print(
       PrintWriter out,
       List<Switch> switches,
       List<Spawn> spawns,
       long windowPeriod,
       long stepsTrained) {
+    if (switches.isEmpty()) {
+      return; // one domain: nothing switches, and an empty block would only puzzle
+    }
     out.println("spawns near each domain switch (by chance: the run's spawns spread evenly):");
     for (String line : lines(switches, spawns, windowPeriod, stepsTrained)) {
       out.println("  " + line);

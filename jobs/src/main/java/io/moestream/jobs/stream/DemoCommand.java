@@ -52,9 +52,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin CorpusOptions corpus;
 
   /**
-   * 83,000 tokens make 80 steps a domain at the default batch (8 x 129 tokens), 320 in all: two
-   * recording periods of the demo's window per domain; the stream ended after 109 s on a loaded
-   * 2-core machine (docs/decisions.md, issue 18 point 1).
+   * 83,000 tokens make 80 steps a domain at the default batch (8 x 129 tokens), 320 in all (321 in
+   * the streaming job, whose steps do not split at domain ends): two recording periods of the
+   * demo's window per domain; the stream ended after 109 s on a loaded 2-core machine
+   * (docs/decisions.md, issue 18 point 1).
    */
   @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(83_000);
 
@@ -96,6 +97,14 @@ public final class DemoCommand implements Callable<Integer> {
     if (duration < 1) {
       throw new IllegalArgumentException("--duration must be >= 1 second, got " + duration);
     }
+    // Flag checks before libtorch loads and a broker starts: a typo is a line at once.
+    if (local && (!flinkConfig.settings().isEmpty() || metrics.reporterPorts() != null)) {
+      throw new IllegalArgumentException(
+          "-D and --metrics-port configure the embedded Flink cluster; --local starts none");
+    }
+    if (!local) {
+      flinkConfig.check(ReservedFlinkKeys.embedded());
+    }
     // The MiniCluster's trainer runs in this JVM and sets the count for the whole process: the
     // block restores it afterwards, for whatever else runs in the process (tests).
     try (TorchThreads threads = TorchThreads.use(INTRA_OP_THREADS)) {
@@ -109,7 +118,6 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void runEmbedded() throws Exception {
-    flinkConfig.check(ReservedFlinkKeys.embedded());
     Path work = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("moe-demo-");
     spec.commandLine().getOut().println("work dir: " + work.toAbsolutePath());
     new io.moestream.jobs.stream.StreamingDemo(

@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.kafka.KafkaPreflight;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -70,13 +71,10 @@ final class EndOfInput implements AutoCloseable {
   }
 
   private static IllegalStateException noAnswer(Properties adminProps, String topic, Exception e) {
-    return new IllegalStateException(
-        "no answer from Kafka at "
-            + adminProps.getProperty("bootstrap.servers")
-            + " within "
-            + TIMEOUT_S
-            + " s while reading the end offsets of topic "
-            + topic,
+    return KafkaPreflight.noAnswer(
+        adminProps.getProperty("bootstrap.servers"),
+        Duration.ofSeconds(TIMEOUT_S),
+        "reading the end offsets of topic " + topic,
         e);
   }
 

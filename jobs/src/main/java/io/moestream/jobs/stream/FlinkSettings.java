@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 
 /**
  * The Flink configuration this product runs with, spelled out with Flink's own keys so an operator
@@ -73,6 +72,13 @@ public record FlinkSettings(
   static final String PROMETHEUS_REPORTER = "prom";
 
   /**
+   * The reporter's factory by name, not by class: the job jar leaves the reporter out (a cluster
+   * loads it as a plugin), so a class reference here would fail under {@code flink run}.
+   */
+  static final String PROMETHEUS_FACTORY =
+      "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
+  /**
    * {@code conf} with Flink's Prometheus reporter ({@code flink-metrics-prometheus}) serving {@code
    * /metrics} on {@code ports} (a port or a range, Flink's syntax), or {@code conf} unchanged when
    * {@code ports} is null. Flink's own keys, so the same two lines serve a real cluster's {@code
@@ -82,7 +88,7 @@ public record FlinkSettings(
   public static Configuration withPrometheusReporter(Configuration conf, String ports) {
     if (ports != null) {
       String prefix = "metrics.reporter." + PROMETHEUS_REPORTER + ".";
-      conf.setString(prefix + "factory.class", PrometheusReporterFactory.class.getName());
+      conf.setString(prefix + "factory.class", PROMETHEUS_FACTORY);
       conf.setString(prefix + "port", ports);
     }
     return conf;

@@ -14,7 +14,10 @@ import java.util.Map;
 final class ReservedFlinkKeys {
   private ReservedFlinkKeys() {}
 
-  /** What every command that starts Flink keeps, whatever -D says. */
+  /**
+   * What every command that starts Flink keeps, whatever -D says; a key ending in '.' reserves
+   * every key under it.
+   */
   static Map<String, String> fixed() {
     Map<String, String> m = new LinkedHashMap<>();
     String loopback =
@@ -34,6 +37,19 @@ final class ReservedFlinkKeys {
     m.put(
         "state.backend.type",
         "the job keeps its models in RocksDB, which --resume, snapshot list/export and infer read");
+    m.put(
+        "taskmanager.numberOfTaskSlots",
+        "set by --parallelism (fewer slots than the parallelism leaves the job waiting for slots)");
+    m.put(
+        "pipeline.max-parallelism",
+        "savepoints restore only at the max parallelism they were taken with (README \"Deploy\")");
+    m.put(
+        "execution.checkpointing.externalized-checkpoint-retention",
+        "--resume restarts from the checkpoints this keeps after the job ends");
+    m.put(
+        "metrics.reporter.prom.",
+        "the reporter named prom is set by --metrics-port; configure another reporter under"
+            + " another name (metrics.reporter.NAME.*)");
     String workDir = "set by --work-dir (checkpoints, savepoints and temp files go below it)";
     m.put("execution.checkpointing.dir", workDir);
     m.put("execution.checkpointing.savepoint-dir", workDir);

@@ -117,6 +117,11 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--savepoint-dir needs --bounded");
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    if (stream.metrics.reporterPorts() != null && !(env instanceof LocalStreamEnvironment)) {
+      throw new IllegalArgumentException(
+          "--metrics-port configures the embedded cluster; a job submitted to a Flink cluster"
+              + " reports through the cluster's reporters (its config.yaml, README \"Metrics\")");
+    }
     PrintWriter out = spec.commandLine().getOut();
     // Bad input first (it needs no broker), then Kafka, then Flink.
     checkRestore(env, recovery, out);

@@ -18,7 +18,7 @@ class DemoDefaultsITCase {
   private static final List<String> DOMAINS =
       List.of("english-prose", "source-code", "german-prose", "french-prose");
 
-  /** "english-prose -> source-code at step 96: 3 spawns within two windows (...)". */
+  /** "english-prose -> source-code at step 80: 3 spawns within two windows (...)". */
   private static final Pattern SWITCH_LINE =
       Pattern.compile(
           "(?m)^  (\\S+) -> (\\S+) at step \\d+: \\d+ spawns? within two windows \\(steps \\d+-\\d+;"

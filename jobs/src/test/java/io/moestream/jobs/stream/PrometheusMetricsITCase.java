@@ -159,7 +159,13 @@ class PrometheusMetricsITCase {
       List<Double> rate = new ArrayList<>();
       String last = "";
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      // A bounded run of 20,000 tokens takes about a minute here; ten mean it hangs: fail, not
+      // hang.
+      long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
       while (!trained.isDone()) {
+        assertThat(System.nanoTime())
+            .as("train --bounded still running after 10 min")
+            .isLessThan(deadline);
         String text = scrape(http, port);
         if (text != null && text.contains(LOSS)) {
           last = text;

@@ -127,6 +127,64 @@ class TrainFailFastTest {
                     "-Drest.bind-address=0.0.0.0"),
                 CliErrors.USAGE))
         .startsWith("error: -D rest.bind-address is not allowed: the embedded cluster listens on");
+    // fewer slots than --parallelism would leave the job waiting for slots, silently
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "-Dtaskmanager.numberOfTaskSlots=1"),
+                CliErrors.USAGE))
+        .startsWith("error: -D taskmanager.numberOfTaskSlots is not allowed: set by --parallelism");
+    // the reporter --metrics-port configures, by any of its keys
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "--metrics-port",
+                    "9250",
+                    "-Dmetrics.reporter.prom.port=9300"),
+                CliErrors.USAGE))
+        .startsWith(
+            "error: -D metrics.reporter.prom.port is not allowed: the reporter named prom is set"
+                + " by --metrics-port");
+    // a JVM property after the command is a Flink setting to picocli: say where it belongs
+    assertThat(
+            oneErrorLine(
+                CliRun.of(
+                    "train",
+                    "--bootstrap-servers",
+                    servers,
+                    "--work-dir",
+                    work,
+                    "-Dmoe.debug=true"),
+                CliErrors.USAGE))
+        .startsWith("error: -D moe.debug is a Java system property, not a Flink option")
+        .contains("MOE_JAVA_OPTS=-Dmoe.debug=");
+  }
+
+  @Test
+  void theLocalDemoRefusesFlinkSettingsItCouldNotApply() {
+    // --local starts no Flink: a -D or --metrics-port there would silently do nothing
+    assertThat(
+            oneErrorLine(
+                CliRun.of("demo", "--local", "--no-progress", "-Dpipeline.name=x"),
+                CliErrors.USAGE))
+        .isEqualTo(
+            "error: -D and --metrics-port configure the embedded Flink cluster; --local starts"
+                + " none");
+    assertThat(
+            oneErrorLine(
+                CliRun.of("demo", "--local", "--no-progress", "--metrics-port", "9250"),
+                CliErrors.USAGE))
+        .startsWith("error: -D and --metrics-port configure the embedded Flink cluster");
   }
 
   @Test
@@ -134,10 +192,10 @@ class TrainFailFastTest {
     // each would start a broker and a cluster first; the line comes at once instead
     assertThat(
             oneErrorLine(
-                CliRun.of("demo", "--no-progress", "-Dtaskmanager.numberOfTaskSlots=two"),
+                CliRun.of("demo", "--no-progress", "-Dexecution.checkpointing.timeout=soon"),
                 CliErrors.USAGE))
         .isEqualTo(
-            "error: -D taskmanager.numberOfTaskSlots needs an Integer, the value given does not"
+            "error: -D execution.checkpointing.timeout needs a Duration, the value given does not"
                 + " parse as one");
     assertThat(oneErrorLine(CliRun.of("bench", "pipeline", "-Drest.port=8081"), CliErrors.USAGE))
         .startsWith("error: -D rest.port is not allowed: the command picks a free port");

@@ -71,6 +71,7 @@ class TrainStartITCase {
     CommandLine cli = MoeCli.newCommandLine();
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
+    int metricsPort = PrometheusServer.freePort();
     // unbounded, with the default model flags: it runs until cancelled
     CompletableFuture<Integer> exit =
         CompletableFuture.supplyAsync(
@@ -82,26 +83,44 @@ class TrainStartITCase {
                     broker.bootstrapServers(),
                     "--work-dir",
                     tmp.resolve("w").toString(),
+                    "--metrics-port",
+                    Integer.toString(metricsPort),
                     "-Dexecution.checkpointing.timeout=7 min"));
     Matcher started = awaitLine(out, exit);
     String ui = started.group(1);
-    assertThat(Integer.parseInt(started.group(2))).as("a port actually bound, not 0").isPositive();
     String job = started.group(3);
-
-    JsonNode status = get(ui + "/jobs/" + job);
-    assertThat(status.get("jid").asText()).isEqualTo(job);
-    assertThat(status.get("name").asText()).startsWith("moe-stream-");
-    // the -D setting is the running job's: Flink reports its checkpoint timeout in ms
-    assertThat(get(ui + "/jobs/" + job + "/checkpoints/config").get("timeout").asLong())
-        .isEqualTo(Duration.ofMinutes(7).toMillis());
-
-    HttpResponse<String> cancel =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(ui + "/jobs/" + job + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+    try {
+      assertThat(Integer.parseInt(started.group(2)))
+          .as("a port actually bound, not 0")
+          .isPositive();
+      JsonNode status = get(ui + "/jobs/" + job);
+      assertThat(status.get("jid").asText()).isEqualTo(job);
+      assertThat(status.get("name").asText()).startsWith("moe-stream-");
+      // the -D setting is the running job's: Flink reports its checkpoint timeout in ms
+      assertThat(get(ui + "/jobs/" + job + "/checkpoints/config").get("timeout").asLong())
+          .isEqualTo(Duration.ofMinutes(7).toMillis());
+      // the metrics line names the reporter's address, and the reporter serves there
+      String metricsUrl = "http://127.0.0.1:" + metricsPort + "/metrics";
+      assertThat(out.toString()).contains("Prometheus metrics: " + metricsUrl);
+      HttpResponse<String> metrics =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(metricsUrl))
+                  .timeout(Duration.ofSeconds(10))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("flink_jobmanager_");
+    } finally {
+      // cancelled whatever the assertions said: a job left running would starve later ITCases
+      HttpResponse<String> cancel =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(ui + "/jobs/" + job + "?mode=cancel"))
+                  .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+    }
     // a job stopped from outside ends train as a runtime failure, in one line
     assertThat(exit.get(2, TimeUnit.MINUTES)).as(err.toString()).isEqualTo(CliErrors.RUNTIME);
     assertThat(err.toString().strip().lines()).as(err.toString()).hasSize(1);

@@ -62,26 +62,32 @@ public final class HfConfig {
 
   /** The router's hyper-parameters that decide routing and its losses, under snake_case names. */
   private static Map<String, Object> routerConfig(RouterConfig r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    switch (r.kind()) {
-      case DYNMOE -> m.put("aux_variant", r.auxVariant().name().toLowerCase(java.util.Locale.ROOT));
-      case TOPK -> m.put("num_experts_per_tok", r.topK());
-      case TOPP -> {
-        m.put("top_p", r.topP());
-        m.put("entropy_loss_weight", r.entropyWeight());
-      }
-      case NULL_EXPERTS -> {
-        m.put("num_experts_per_tok", r.topK());
-        m.put("num_null_experts", r.nullExperts());
-        m.put("aux_loss_weight_end", r.auxWeightEnd());
-        m.put("aux_loss_anneal_steps", r.annealSteps());
-      }
-      case EVOMOE -> m.put("evomoe", evo(r.evo()));
-      case DENSE -> {
-        // one always-on expert: nothing to configure
-      }
-    }
+    // A switch expression: a new router kind does not compile until it says what it writes here.
+    Map<String, Object> m =
+        switch (r.kind()) {
+          case DYNMOE ->
+              ordered("aux_variant", r.auxVariant().name().toLowerCase(java.util.Locale.ROOT));
+          case TOPK -> ordered("num_experts_per_tok", r.topK());
+          case TOPP -> ordered("top_p", r.topP(), "entropy_loss_weight", r.entropyWeight());
+          case NULL_EXPERTS ->
+              ordered(
+                  "num_experts_per_tok", r.topK(),
+                  "num_null_experts", r.nullExperts(),
+                  "aux_loss_weight_end", r.auxWeightEnd(),
+                  "aux_loss_anneal_steps", r.annealSteps());
+          case EVOMOE -> ordered("evomoe", evo(r.evo()));
+          case DENSE -> ordered(); // one always-on expert: nothing to configure
+        };
     m.put("aux_loss_weight", r.auxWeight());
+    return m;
+  }
+
+  /** A mutable map of {@code key, value, key, value...} in the order given. */
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
     return m;
   }
 
