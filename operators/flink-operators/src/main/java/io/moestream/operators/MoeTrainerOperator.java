@@ -2,6 +2,7 @@ package io.moestream.operators;
 
 import ai.djl.engine.Engine;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.tensor.DeviceChoice;
 import io.moestream.moe.tensor.TorchThreads;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
@@ -73,9 +74,18 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   public void open() throws Exception {
     super.open();
     configHash = settings.configHash();
-    // One trainer subtask per GPU, else the CPU (TrainerDevice).
+    // One trainer subtask per GPU, else the CPU, unless --device says otherwise (TrainerDevice).
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    var device = TrainerDevice.forSubtask(subtask, Engine.getInstance().getGpuCount());
+    var choice = settings.device();
+    ai.djl.Device device;
+    try {
+      device =
+          TrainerDevice.forSubtask(
+              choice, subtask, choice == DeviceChoice.CPU ? 0 : Engine.getInstance().getGpuCount());
+    } catch (DeviceChoice.NoGpuException e) {
+      // a restart finds the same TaskManager without a GPU: fail the job, do not loop
+      throw new org.apache.flink.runtime.execution.SuppressRestartsException(e);
+    }
     TorchThreads.set(settings.intraOpThreads()); // for the TaskManager JVM, which trains only
     models =
         new KeyedModelStore(
