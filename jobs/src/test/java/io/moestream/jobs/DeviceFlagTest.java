@@ -71,7 +71,8 @@ class DeviceFlagTest {
   void gpuWithoutAGpuIsOneLineAndExit1OnEveryCommand() {
     assumeNoGpu();
     assertNoGpuLine(CliRun.of("train-local", "--device", "gpu", "--steps", "1", "--no-progress"));
-    assertNoGpuLine(CliRun.of("bench", "train", "--device", "gpu", "--steps", "2"));
+    assertNoGpuLine(
+        CliRun.of("bench", "train", "--device", "gpu", "--steps", "3", "--warmup", "1"));
     assertNoGpuLine(CliRun.of("reference-check", "--device", "gpu", "--case", CASE));
     CliRun train =
         CliRun.of(

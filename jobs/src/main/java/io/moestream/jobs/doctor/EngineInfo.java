@@ -58,8 +58,11 @@ public record EngineInfo(
   private static final Pattern NATIVE =
       Pattern.compile("(/\\S*/(libtorch(_cpu|_cuda)?|libc10(_cuda)?|[^/\\s]*libdjl_torch)\\.so)$");
 
-  /** The JNI's cache directory: {@code <version>-<flavor>-<os>-<arch>}. */
-  private static final Pattern JNI_DIR = Pattern.compile("^[0-9][^-]*-([^-]+)-");
+  /**
+   * The JNI's cache directory: {@code <version>[-<build date>]-<flavor>-<os>-<arch>}, e.g. {@code
+   * 2.7.1-20250812-cpu-linux-x86_64} or {@code 2.11.0-cu130-linux-x86_64}.
+   */
+  private static final Pattern JNI_DIR = Pattern.compile("-([^-]+)-(linux|osx|win)[^/]*$");
 
   /**
    * One GPU as DJL sees it.

@@ -15,11 +15,13 @@ class DoctorCommandTest {
   @Test
   void doctorReportsTheEngineAndPassesOnTheCpu() {
     CliRun r = CliRun.of("doctor");
+    System.out.print(r.out()); // the build log then shows which engine the suite ran on
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out())
         .contains("engine:      PyTorch ", "(DJL 0.35.1)", "libtorch:", "threads:     intra-op ")
         .contains("gpus:        ")
+        .containsPattern("flavor (cpu|cu\\d+)")
         .containsPattern("(?m)^loaded: .*libtorch_cpu\\.so$")
         .containsPattern("(?m)^ok   cpu\\(\\)   train +3 steps of d=128 layers=2 ctx=128 batch=8")
         .containsPattern(

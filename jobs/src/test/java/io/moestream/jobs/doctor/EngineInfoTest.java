@@ -6,7 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EngineInfoTest {
-  private static final String DIR = "/root/.djl.ai/pytorch/2.7.1-cpu-linux-x86_64";
+  private static final String DIR = "/root/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64";
 
   @Test
   void readsTheLoadedLibrariesFromProcMaps() {
