@@ -97,7 +97,12 @@ public final class DoctorCommand implements Callable<Integer> {
       report(out, lines, DeviceChecks.conformance(gpu));
     }
     DoctorVerdict verdict =
-        DoctorVerdict.of(lines, engine.libtorchVersion(), engine.flavor(), engine.gpus().size());
+        DoctorVerdict.of(
+            lines,
+            engine.libtorchVersion(),
+            engine.flavor(),
+            engine.gpus().size(),
+            engine.ownLibtorch());
     if (json) {
       out.println(JSON.writeValueAsString(toJson(engine, lines, verdict)));
     } else {

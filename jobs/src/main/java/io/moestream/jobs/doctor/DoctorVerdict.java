@@ -62,8 +62,12 @@ public record DoctorVerdict(int exit, String summary, String whatToDo) {
    * What {@code lines} mean: all passed (exit 0); the CPU failed (the build or libtorch is broken
    * everywhere); or only a GPU failed or disagrees with the CPU, which in practice is DJL's JNI not
    * built for the installed libtorch (it loads, then fails or computes wrong numbers on the GPU).
+   * With a libtorch of the user's own ({@code ownLibtorch}) a CPU failure points at the JNI too:
+   * DJL's prebuilt JNI loads against another libtorch and then fails at the first tensor, on every
+   * device.
    */
-  static DoctorVerdict of(List<CheckLine> lines, String libtorchVersion, String flavor, int gpus) {
+  static DoctorVerdict of(
+      List<CheckLine> lines, String libtorchVersion, String flavor, int gpus, boolean ownLibtorch) {
     long failed = lines.stream().filter(l -> !l.ok()).count();
     String devices = gpus == 0 ? "cpu() only: DJL sees no GPU" : "cpu() and " + gpus + " GPU(s)";
     if (failed == 0) {
@@ -73,6 +77,17 @@ public record DoctorVerdict(int exit, String summary, String whatToDo) {
     String summary = "verdict: FAIL, " + failed + " of " + lines.size() + " checks failed";
     List<String> badDevices =
         lines.stream().filter(l -> !l.ok()).map(CheckLine::device).distinct().toList();
+    String rebuild =
+        "DJL's JNI does not match libtorch "
+            + libtorchVersion
+            + " ("
+            + flavor
+            + "); build the JNI for this libtorch as "
+            + GPU_SECTION
+            + " says, then rerun 'moe doctor'";
+    if (badDevices.contains("cpu()") && ownLibtorch) {
+      return new DoctorVerdict(1, summary, "the checks fail on the CPU too: " + rebuild);
+    }
     if (badDevices.contains("cpu()")) {
       return new DoctorVerdict(
           1,
@@ -84,15 +99,6 @@ public record DoctorVerdict(int exit, String summary, String whatToDo) {
               + ") is broken: rerun with -Dmoe.debug=true and report it");
     }
     return new DoctorVerdict(
-        1,
-        summary,
-        String.join(", ", badDevices)
-            + " does not match the CPU: DJL's JNI does not match libtorch "
-            + libtorchVersion
-            + " ("
-            + flavor
-            + "); build the JNI for this libtorch as "
-            + GPU_SECTION
-            + " says, then rerun 'moe doctor'");
+        1, summary, String.join(", ", badDevices) + " does not match the CPU: " + rebuild);
   }
 }

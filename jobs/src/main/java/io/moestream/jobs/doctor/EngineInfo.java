@@ -50,6 +50,9 @@ public record EngineInfo(
     String cuda,
     List<Gpu> gpus) {
 
+  /** The libtorch of the native jar this build ships, which DJL 0.35.1's prebuilt JNI matches. */
+  static final String BUNDLED_LIBTORCH = "2.7.1";
+
   /** The variables that choose which libtorch DJL loads (README "GPU"). */
   static final List<String> VARIABLES =
       List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "PYTORCH_PRECXX11");
@@ -172,6 +175,15 @@ public record EngineInfo(
       }
     }
     return "unknown";
+  }
+
+  /**
+   * Whether DJL loaded a libtorch other than the bundled one ({@code PYTORCH_LIBRARY_PATH} or
+   * another version): then a JNI built for the bundled one may not match it.
+   */
+  boolean ownLibtorch() {
+    return !"(unset)".equals(environment.getOrDefault("PYTORCH_LIBRARY_PATH", "(unset)"))
+        || !BUNDLED_LIBTORCH.equals(libtorchVersion());
   }
 
   /** The libtorch version the engine reports: {@code 2.7.1} of {@code PyTorch 2.7.1}. */

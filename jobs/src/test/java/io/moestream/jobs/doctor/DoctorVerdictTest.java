@@ -52,7 +52,8 @@ class DoctorVerdictTest {
             List.of(CheckLine.ok("cpu()", "train", "x"), CheckLine.ok("cpu()", "conformance", "y")),
             "2.7.1",
             "cpu",
-            0);
+            0,
+            false);
     assertThat(v.exit()).isZero();
     assertThat(v.whatToDo()).isNull();
     assertThat(v.summary())
@@ -69,7 +70,8 @@ class DoctorVerdictTest {
                 CheckLine.fail("gpu(0)", "train vs cpu", "max |loss - cpu loss| 3e-02")),
             "2.11.0",
             "cu130",
-            1);
+            1,
+            true);
     assertThat(v.exit()).isEqualTo(1);
     assertThat(v.summary()).isEqualTo("verdict: FAIL, 1 of 3 checks failed");
     assertThat(v.whatToDo())
@@ -80,8 +82,27 @@ class DoctorVerdictTest {
   @Test
   void aCpuFailureBlamesTheBuildNotTheJni() {
     DoctorVerdict v =
-        DoctorVerdict.of(List.of(CheckLine.fail("cpu()", "conformance", "x")), "2.7.1", "cpu", 0);
+        DoctorVerdict.of(
+            List.of(CheckLine.fail("cpu()", "conformance", "x")), "2.7.1", "cpu", 0, false);
     assertThat(v.exit()).isEqualTo(1);
     assertThat(v.whatToDo()).contains("fail on the CPU").doesNotContain("JNI");
+  }
+
+  @Test
+  void aCpuFailureOnTheUsersOwnLibtorchBlamesTheJni() {
+    // DJL's prebuilt JNI against libtorch 2.11 fails at the first tensor on every device
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(
+                CheckLine.fail("cpu()", "train", "Cannot access data pointer of Tensor"),
+                CheckLine.fail("gpu(0)", "train", "Cannot access data pointer of Tensor")),
+            "2.11.0",
+            "cu130",
+            1,
+            true);
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.whatToDo())
+        .startsWith("the checks fail on the CPU too: DJL's JNI does not match libtorch 2.11.0")
+        .contains("README \"GPU\"");
   }
 }
