@@ -1,5 +1,6 @@
 package io.moestream.operators;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.tensor.DeviceChoice;
@@ -13,6 +14,7 @@ import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -77,14 +79,14 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
     // One trainer subtask per GPU, else the CPU, unless --device says otherwise (TrainerDevice).
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     var choice = settings.device();
-    ai.djl.Device device;
+    Device device;
     try {
       device =
           TrainerDevice.forSubtask(
               choice, subtask, choice == DeviceChoice.CPU ? 0 : Engine.getInstance().getGpuCount());
     } catch (DeviceChoice.NoGpuException e) {
       // a restart finds the same TaskManager without a GPU: fail the job, do not loop
-      throw new org.apache.flink.runtime.execution.SuppressRestartsException(e);
+      throw new SuppressRestartsException(e);
     }
     TorchThreads.set(settings.intraOpThreads()); // for the TaskManager JVM, which trains only
     models =
