@@ -33,7 +33,8 @@ import picocli.CommandLine.ScopeType;
       io.moestream.jobs.kafka.ProduceCommand.class,
       io.moestream.jobs.kafka.RegistryCommand.class,
       io.moestream.jobs.snapshot.SnapshotCommand.class,
-      io.moestream.jobs.snapshot.InferCommand.class
+      io.moestream.jobs.snapshot.InferCommand.class,
+      io.moestream.jobs.doctor.DoctorCommand.class
     })
 public final class MoeCli {
   // Read by run() before parsing (its values become defaults); declared here so every command

@@ -1,9 +1,11 @@
 package io.moestream.jobs.bench;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.StepJsonWriter;
@@ -42,6 +44,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
+  @Mixin DeviceOptions device = new DeviceOptions();
 
   @Option(
       names = "--steps",
@@ -70,12 +73,13 @@ final class BenchTrainCommand implements Callable<Integer> {
           "--steps (" + steps + ") must be larger than --warmup (" + warmup + ")");
     }
     ModelConfig m = model.toConfig();
+    Device on = device.resolve();
     int batch = train.batch();
     TextCorpus corpus = TextCorpus.bundled();
     TextCorpus.BatchCursor cursor = corpus.cursor(batch, m.ctx());
     BenchResult res = new BenchResult(m.layers());
     int[][] last = null;
-    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig())) {
+    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(), on)) {
       for (int s = 0; s < steps; s++) {
         if (!cursor.hasNext()) {
           cursor = corpus.cursor(batch, m.ctx()); // cycle: a benchmark measures speed, not data
@@ -94,10 +98,10 @@ final class BenchTrainCommand implements Callable<Integer> {
       for (int l = 0; l < rows.length; l++) {
         rows[l] = routing.get(l).perExpert();
       }
-      res.experts = MatmulBench.experts(m.dModel(), m.dFf(), rows);
+      res.experts = MatmulBench.experts(on, m.dModel(), m.dFf(), rows);
     }
-    res.sgemm = MatmulBench.sgemmGflops(1024);
-    String line = JSON.writeValueAsString(report(m, batch, res));
+    res.sgemm = MatmulBench.sgemmGflops(on, 1024);
+    String line = JSON.writeValueAsString(report(m, batch, on, res));
     spec.commandLine().getOut().println(line);
     spec.commandLine().getOut().flush();
     if (jsonOut != null) {
@@ -115,7 +119,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ObjectNode report(ModelConfig m, int batch, BenchResult r) {
+  private ObjectNode report(ModelConfig m, int batch, Device on, BenchResult r) {
     ObjectNode o = JSON.createObjectNode();
     o.put("bench", "train");
     ObjectNode c = o.putObject("config");
@@ -129,7 +133,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     c.put("experts", m.router().experts());
     c.put("emax", m.router().maxExperts());
     c.put("vocab", m.vocabSize());
-    o.put("device", Engine.getInstance().defaultDevice().toString());
+    o.put("device", on.toString());
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     o.put("steps", steps);
     o.put("warmup", warmup);

@@ -1,5 +1,6 @@
 package io.moestream.jobs.bench;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -27,9 +28,11 @@ final class MatmulBench {
 
   private MatmulBench() {}
 
-  /** Best-of-5 GFLOP/s of an {@code n × n · n × n} float32 matmul after warm-up. */
-  static double sgemmGflops(int n) {
-    try (NDManager m = NDManager.newBaseManager()) {
+  /**
+   * Best-of-5 GFLOP/s, on {@code device}, of an {@code n × n · n × n} float32 matmul after warm-up.
+   */
+  static double sgemmGflops(Device device, int n) {
+    try (NDManager m = NDManager.newBaseManager(device)) {
       NDArray a = m.randomNormal(new Shape(n, n));
       NDArray b = m.randomNormal(new Shape(n, n));
       double seconds = best(m, s -> List.of(a.matMul(b)));
@@ -38,12 +41,12 @@ final class MatmulBench {
   }
 
   /**
-   * Times the routed expert work of one batch on random data.
+   * Times the routed expert work of one batch on random data, on {@code device}.
    *
    * @param rowsPerExpert tokens each expert slot took, per layer ({@code [layer][slot]})
    */
-  static ExpertResult experts(int d, int ff, long[][] rowsPerExpert) {
-    try (NDManager m = NDManager.newBaseManager()) {
+  static ExpertResult experts(Device device, int d, int ff, long[][] rowsPerExpert) {
+    try (NDManager m = NDManager.newBaseManager(device)) {
       List<NDArray[]> work = new ArrayList<>(); // {rows, w1, w2} per non-empty expert
       long pairs = 0;
       for (long[] layer : rowsPerExpert) {

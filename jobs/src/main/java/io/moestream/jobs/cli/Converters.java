@@ -3,6 +3,7 @@ package io.moestream.jobs.cli;
 import io.moestream.moe.config.AuxVariant;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
+import io.moestream.moe.tensor.DeviceChoice;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -41,6 +42,13 @@ final class Converters {
     @Override
     public SpawnPolicy convert(String value) {
       return Converters.convert(SpawnPolicy::parse, value);
+    }
+  }
+
+  static final class Device implements ITypeConverter<DeviceChoice> {
+    @Override
+    public DeviceChoice convert(String value) {
+      return Converters.convert(DeviceChoice::parse, value);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.moestream.jobs.local;
 
+import ai.djl.Device;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
@@ -25,6 +26,7 @@ import java.util.Locale;
  * @param progressBar whether to draw the progress bar
  * @param jsonFile per-step JSON Lines output, or null
  * @param task the progress bar's label
+ * @param device where the model trains; null for the engine's default (a GPU when DJL sees one)
  */
 public record LocalRun(
     ModelConfig model,
@@ -36,7 +38,34 @@ public record LocalRun(
     long maxNanos,
     boolean progressBar,
     Path jsonFile,
-    String task) {
+    String task,
+    Device device) {
+
+  /** A run on the engine's default device ({@code --device auto}). */
+  public LocalRun(
+      ModelConfig model,
+      TrainConfig train,
+      int batch,
+      List<Path> corpusFiles,
+      Long maxTokensPerDomain,
+      long maxSteps,
+      long maxNanos,
+      boolean progressBar,
+      Path jsonFile,
+      String task) {
+    this(
+        model,
+        train,
+        batch,
+        corpusFiles,
+        maxTokensPerDomain,
+        maxSteps,
+        maxNanos,
+        progressBar,
+        jsonFile,
+        task,
+        null);
+  }
 
   /** The bundled corpus when no file is given; otherwise one domain per file, in order. */
   static TextCorpus corpus(List<Path> files) {
@@ -55,7 +84,7 @@ public record LocalRun(
     TextCorpus.BatchCursor cursor =
         corpus.cursor(
             batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
-    try (MoeTrainer trainer = MoeTrainer.create(model, train)) {
+    try (MoeTrainer trainer = MoeTrainer.create(model, train, device)) {
       header(out, corpus, cursor, trainer);
       long barMax = Math.min(maxSteps, cursor.totalBatches());
       List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.moestream.jobs.local;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.jobs.cli.CliErrors;
+import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.moe.conformance.ConformanceReport;
 import io.moestream.moe.conformance.DynMoeConformance;
 import io.moestream.moe.conformance.FieldCheck;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,6 +45,7 @@ public final class ReferenceCheckCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
+  @Mixin DeviceOptions device = new DeviceOptions();
 
   @Option(
       names = "--case",
@@ -59,12 +63,13 @@ public final class ReferenceCheckCommand implements Callable<Integer> {
     for (Path file : cases) {
       loaded.add(load(file)); // read all first: a typo in the last path fails before any work
     }
+    Device on = device.resolve();
     PrintWriter out = spec.commandLine().getOut();
     boolean allPassed = true;
     for (Loaded c : loaded) {
       ConformanceReport report;
       try {
-        report = DynMoeConformance.check(c.name(), c.json());
+        report = DynMoeConformance.check(c.name(), c.json(), on);
       } catch (NullPointerException e) {
         throw new IllegalArgumentException(
             "case "
@@ -77,7 +82,7 @@ public final class ReferenceCheckCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             "case " + c.file() + " is not a valid conformance case: " + CliErrors.describe(e), e);
       }
-      out.println(toJson(report));
+      out.println(toJson(report, on));
       out.flush();
       allPassed &= report.passed();
     }
@@ -114,9 +119,10 @@ public final class ReferenceCheckCommand implements Callable<Integer> {
     return new Loaded(name, file, json);
   }
 
-  static String toJson(ConformanceReport report) {
+  static String toJson(ConformanceReport report, Device on) {
     ObjectNode o = JSON.createObjectNode();
     o.put("case", report.caseName());
+    o.put("device", on.toString());
     o.put("dtype", report.dtype());
     o.put("aux_variant", report.auxVariant());
     o.put("passed", report.passed());

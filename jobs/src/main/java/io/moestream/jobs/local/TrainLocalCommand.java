@@ -1,6 +1,7 @@
 package io.moestream.jobs.local;
 
 import io.moestream.jobs.cli.CorpusOptions;
+import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
@@ -24,6 +25,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
+  @Mixin DeviceOptions device = new DeviceOptions();
 
   @Mixin CorpusOptions corpus;
 
@@ -72,7 +74,8 @@ public final class TrainLocalCommand implements Callable<Integer> {
             Long.MAX_VALUE,
             !noProgress,
             json,
-            "train")
+            "train",
+            device.resolve())
         .execute(spec.commandLine().getOut());
     return 0;
   }

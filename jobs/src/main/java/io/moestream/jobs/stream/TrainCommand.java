@@ -2,6 +2,7 @@ package io.moestream.jobs.stream;
 
 import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
+import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.FlinkConfigOptions;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
@@ -10,6 +11,7 @@ import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.KafkaPreflight;
 import io.moestream.moe.config.ModalityMap;
+import io.moestream.moe.tensor.DeviceChoice;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;
@@ -57,6 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
+  @Mixin DeviceOptions device = new DeviceOptions();
   @Mixin StreamOptions stream;
   @Mixin KafkaClientProps kafka;
 
@@ -99,6 +102,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
+    // The embedded cluster trains in this JVM: a GPU it cannot see fails here, before Kafka/Flink
+    if (device.choice() == DeviceChoice.GPU) {
+      device.resolve();
+    }
     connectors(kafka).checkCheckpointInterval(stream.checkpoint.interval());
     String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
     FlinkSettings flink =
@@ -281,6 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--max-tokens",
             "--max-models",
             "--max-model-memory",
+            "--device",
             "-D"));
     m.put("Monitoring:", List.of("--metrics-port"));
     return m;
@@ -296,16 +304,20 @@ public final class TrainCommand implements Callable<Integer> {
    */
   MoeStreamingJob job(KafkaClientProps client, String groupId) {
     KafkaConnectors kafka = connectors(client);
-    TrainerSettings settings =
-        new TrainerSettings(
-                model.toConfig(),
-                train.toConfig(),
-                train.batch(),
-                stream.summaryEvery,
-                stream.threads,
-                ModalityMap.parse(stream.modalities))
-            .withMaxModels(stream.maxModels);
-    return kafka.job(stream.topics.names(), groupId, false, settings, stream.maxTokens);
+    return kafka.job(stream.topics.names(), groupId, false, settings(), stream.maxTokens);
+  }
+
+  /** What every trainer subtask is built with: the model, training and device flags. */
+  TrainerSettings settings() {
+    return new TrainerSettings(
+            model.toConfig(),
+            train.toConfig(),
+            train.batch(),
+            stream.summaryEvery,
+            stream.threads,
+            ModalityMap.parse(stream.modalities))
+        .withMaxModels(stream.maxModels)
+        .withDevice(device.choice());
   }
 
   /** Kafka connectors whose transactional ids are this job's own (its job name). */

@@ -38,7 +38,8 @@ class OptionConventionsTest {
           "--timeout",
           "-D",
           "--router",
-          "--spawn-policy");
+          "--spawn-policy",
+          "--device");
 
   private static List<CommandLine> allCommands() {
     List<CommandLine> all = new ArrayList<>();

@@ -69,6 +69,9 @@ class DefaultSizeEndToEndITCase {
             tmp.resolve("run"),
             "--threads",
             "1",
+            // the trainer subtask honours --device (TrainerSettings), here on a CPU-only runner
+            "--device",
+            "cpu",
             // Default model flags; recording windows early and often (training flags) so that
             // this short run prunes and spawns: the registry readers below see the job's events.
             "--window-start",

@@ -1,7 +1,9 @@
 package io.moestream.operators;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.tensor.DeviceChoice;
 import io.moestream.moe.tensor.TorchThreads;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
@@ -12,6 +14,7 @@ import io.moestream.schemas.TokenSequence;
 import io.moestream.schemas.TrainingSummary;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -73,9 +76,18 @@ public final class MoeTrainerOperator extends AbstractStreamOperator<ExpertLifec
   public void open() throws Exception {
     super.open();
     configHash = settings.configHash();
-    // One trainer subtask per GPU, else the CPU (TrainerDevice).
+    // One trainer subtask per GPU, else the CPU, unless --device says otherwise (TrainerDevice).
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    var device = TrainerDevice.forSubtask(subtask, Engine.getInstance().getGpuCount());
+    var choice = settings.device();
+    Device device;
+    try {
+      device =
+          TrainerDevice.forSubtask(
+              choice, subtask, choice == DeviceChoice.CPU ? 0 : Engine.getInstance().getGpuCount());
+    } catch (DeviceChoice.NoGpuException e) {
+      // a restart finds the same TaskManager without a GPU: fail the job, do not loop
+      throw new SuppressRestartsException(e);
+    }
     TorchThreads.set(settings.intraOpThreads()); // for the TaskManager JVM, which trains only
     models =
         new KeyedModelStore(

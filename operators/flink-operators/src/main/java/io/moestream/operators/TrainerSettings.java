@@ -3,6 +3,7 @@ package io.moestream.operators;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.tensor.DeviceChoice;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,6 +24,9 @@ import java.util.HexFormat;
  * @param modalities record label ({@code modality}, else {@code domain}) to DTR modality id
  * @param maxModels most models one trainer subtask holds; a record of one more model becomes a dead
  *     letter ({@code MODEL_CAP_EXCEEDED}) instead of a model that could exhaust the memory
+ * @param device where each subtask trains ({@link TrainerDevice}); not part of {@link #configHash}
+ *     nor of the restore check, since a model moves between CPU and GPU freely. Null (settings
+ *     serialised before the field existed) reads as {@link DeviceChoice#AUTO}, the old behaviour
  */
 public record TrainerSettings(
     ModelConfig model,
@@ -31,7 +35,8 @@ public record TrainerSettings(
     int summaryEvery,
     int intraOpThreads,
     ModalityMap modalities,
-    int maxModels)
+    int maxModels,
+    DeviceChoice device)
     implements Serializable {
 
   /**
@@ -58,10 +63,35 @@ public record TrainerSettings(
     this(model, train, batchSize, summaryEvery, intraOpThreads, modalities, DEFAULT_MAX_MODELS);
   }
 
+  public TrainerSettings(
+      ModelConfig model,
+      TrainConfig train,
+      int batchSize,
+      int summaryEvery,
+      int intraOpThreads,
+      ModalityMap modalities,
+      int maxModels) {
+    this(
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        DeviceChoice.AUTO);
+  }
+
   /** These settings with another {@link #maxModels}. */
   public TrainerSettings withMaxModels(int max) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max);
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device);
+  }
+
+  /** These settings with another {@link #device}. */
+  public TrainerSettings withDevice(DeviceChoice choice) {
+    return new TrainerSettings(
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, choice);
   }
 
   public TrainerSettings {
@@ -78,6 +108,8 @@ public record TrainerSettings(
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0");
     }
+    // Java deserialises a record through this constructor: an old stream has no device
+    device = device == null ? DeviceChoice.AUTO : device;
   }
 
   /** Tokens one training step consumes: batch × (ctx + 1) windows, non-overlapping. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import io.moestream.moe.tensor.DeviceChoice;
 import org.junit.jupiter.api.Test;
 
 class TrainerDeviceTest {
@@ -25,5 +26,14 @@ class TrainerDeviceTest {
   void aNegativeIndexIsRefused() {
     assertThatThrownBy(() -> TrainerDevice.forSubtask(-1, 2))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theDeviceFlagPinsTheCpuOrRequiresAGpu() {
+    assertThat(TrainerDevice.forSubtask(DeviceChoice.CPU, 1, 2)).isEqualTo(Device.cpu());
+    assertThat(TrainerDevice.forSubtask(DeviceChoice.GPU, 1, 2)).isEqualTo(Device.gpu(1));
+    assertThat(TrainerDevice.forSubtask(DeviceChoice.AUTO, 1, 2)).isEqualTo(Device.gpu(1));
+    assertThatThrownBy(() -> TrainerDevice.forSubtask(DeviceChoice.GPU, 0, 0))
+        .isInstanceOf(DeviceChoice.NoGpuException.class);
   }
 }

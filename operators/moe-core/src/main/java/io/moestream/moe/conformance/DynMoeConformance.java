@@ -1,5 +1,6 @@
 package io.moestream.moe.conformance;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -30,7 +31,16 @@ public final class DynMoeConformance {
 
   private DynMoeConformance() {}
 
+  /** {@link #check(String, JsonNode, Device)} on the engine's default device. */
   public static ConformanceReport check(String caseName, JsonNode c) {
+    return check(caseName, c, null);
+  }
+
+  /**
+   * Runs case {@code c} with every tensor on {@code device} (null: the engine's default), so the
+   * same case checks the CPU and each GPU.
+   */
+  public static ConformanceReport check(String caseName, JsonNode c, Device device) {
     JsonNode meta = c.get("meta");
     String dtypeName = meta.get("dtype").asText();
     DataType dtype = dtypeName.contains("64") ? DataType.FLOAT64 : DataType.FLOAT32;
@@ -40,7 +50,7 @@ public final class DynMoeConformance {
       throw new IllegalArgumentException("only logit_scale 1.0 is specified (DESIGN §2.1)");
     }
     FieldComparator cmp = new FieldComparator(Tolerance.forDtype(dtypeName));
-    try (NDManager root = NDManager.newBaseManager()) {
+    try (NDManager root = NDManager.newBaseManager(device)) {
       Case k = new Case(root, c.get("inputs"), dtype, variant, auxWeight);
       trainForward(k, c.get("train_forward"), cmp);
       grads(k, c.get("grads"), cmp);

@@ -1,0 +1,108 @@
+package io.moestream.jobs.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The doctor's judgement on hand-made numbers: no libtorch, no GPU needed. */
+class DoctorVerdictTest {
+  private static final double[] CPU = {5.6, 5.4, 5.1};
+
+  @Test
+  void lossesWithinTheToleranceAgree() {
+    CheckLine l =
+        DoctorVerdict.compareLosses("gpu(0)", CPU, new double[] {5.6, 5.4 + 2e-4, 5.1}, 1e-4);
+    // relative to max(1, |loss|): 2e-4 / 5.4 = 3.7e-5
+    assertThat(l.ok()).as(l.detail()).isTrue();
+    assertThat(l.detail()).contains("3.70e-05 at step 1 <= 1e-04");
+  }
+
+  @Test
+  void aLossOffByMoreThanTheToleranceIsAMismatch() {
+    CheckLine l =
+        DoctorVerdict.compareLosses("gpu(0)", CPU, new double[] {5.6, 5.4, 5.1 + 0.01}, 1e-4);
+    assertThat(l.ok()).isFalse();
+    assertThat(l.detail()).contains("at step 2 >");
+    assertThat(l.format()).startsWith("FAIL gpu(0)  train vs cpu");
+  }
+
+  @Test
+  void smallLossesAreComparedAbsolutely() {
+    double[] cpu = {0.01};
+    assertThat(DoctorVerdict.compareLosses("gpu(0)", cpu, new double[] {0.01 + 5e-5}, 1e-4).ok())
+        .isTrue();
+    assertThat(DoctorVerdict.compareLosses("gpu(0)", cpu, new double[] {0.01 + 5e-4}, 1e-4).ok())
+        .isFalse();
+  }
+
+  @Test
+  void aNonFiniteLossOrAShorterRunFails() {
+    assertThat(
+            DoctorVerdict.compareLosses("gpu(0)", CPU, new double[] {5.6, Double.NaN, 5.1}, 1e-4)
+                .ok())
+        .isFalse();
+    assertThat(DoctorVerdict.compareLosses("gpu(0)", CPU, new double[] {5.6}, 1e-4).ok()).isFalse();
+  }
+
+  @Test
+  void allPassingIsExitZeroWithNothingToDo() {
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(CheckLine.ok("cpu()", "train", "x"), CheckLine.ok("cpu()", "conformance", "y")),
+            "2.7.1",
+            "cpu",
+            0,
+            false);
+    assertThat(v.exit()).isZero();
+    assertThat(v.whatToDo()).isNull();
+    assertThat(v.summary())
+        .isEqualTo("verdict: ok, 2 checks passed on cpu() only: DJL sees no GPU");
+  }
+
+  @Test
+  void aGpuMismatchIsExitOneWithOneLineAboutTheJni() {
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(
+                CheckLine.ok("cpu()", "train", "x"),
+                CheckLine.ok("gpu(0)", "train", "x"),
+                CheckLine.fail("gpu(0)", "train vs cpu", "max |loss - cpu loss| 3e-02")),
+            "2.11.0",
+            "cu130",
+            1,
+            true);
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.summary()).isEqualTo("verdict: FAIL, 1 of 3 checks failed");
+    assertThat(v.whatToDo())
+        .doesNotContain("\n")
+        .contains("gpu(0) does not match the CPU", "libtorch 2.11.0 (cu130)", "README \"GPU\"");
+  }
+
+  @Test
+  void aCpuFailureBlamesTheBuildNotTheJni() {
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(CheckLine.fail("cpu()", "conformance", "x")), "2.7.1", "cpu", 0, false);
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.whatToDo()).contains("fail on the CPU").doesNotContain("JNI");
+  }
+
+  @Test
+  void aCpuFailureOnTheUsersOwnLibtorchBlamesTheJni() {
+    // DJL's prebuilt JNI against libtorch 2.11 fails at the first tensor on every device
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(
+                CheckLine.fail("cpu()", "train", "Cannot access data pointer of Tensor"),
+                CheckLine.fail("gpu(0)", "train", "Cannot access data pointer of Tensor")),
+            "2.11.0",
+            "cu130",
+            1,
+            true);
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.whatToDo())
+        .startsWith("the checks fail on the CPU too: DJL's JNI does not match libtorch 2.11.0")
+        .contains("README \"GPU\"");
+  }
+}
