@@ -29,6 +29,8 @@ Options:
   --steps N             bench train steps per configuration (default: 60 on a GPU, 6 with --cpu).
   --warmup N            Leading steps left out of the timing (default: 10 on a GPU, 2 with --cpu).
   --budget-s N          Stop starting new stages after N seconds (default: 470).
+  --cases DIR           Also run the conformance cases (*.json) under DIR; repeatable. Always run:
+                        the bundled cases and shared/conformance or ../shared/conformance.
   --jar-dir DIR         Directory holding moe-pipeline.jar and lib/ (default: jobs/target).
   --pack DIR            After the run, copy moe-pipeline.jar and only the lib/ jars the run loaded
                         (DJL's CPU libtorch jar left out) to DIR: a jar directory small enough to
@@ -51,6 +53,7 @@ warmup=""
 budget=470
 jar_dir="$root/jobs/target"
 pack=""
+case_dirs=("$root/operators/moe-core/src/test/resources/conformance" "$root/shared/conformance" "$root/../shared/conformance")
 need_value() { [[ $# -ge 2 && -n "$2" ]] || usage_error "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -61,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --steps) need_value "$@"; steps="$2"; shift 2 ;;
     --warmup) need_value "$@"; warmup="$2"; shift 2 ;;
     --budget-s) need_value "$@"; budget="$2"; shift 2 ;;
+    --cases) need_value "$@"; [[ -d "$2" ]] || usage_error "--cases $2 is not a directory"; case_dirs+=("$2"); shift 2 ;;
     --jar-dir) need_value "$@"; jar_dir="$2"; shift 2 ;;
     --pack) need_value "$@"; pack="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -156,9 +160,16 @@ fi
 
 # ---- 3. Conformance cases ----------------------------------------------------------------------
 cases=()
-for dir in "$root/operators/moe-core/src/test/resources/conformance" "$root/shared/conformance" "$root/../shared/conformance"; do
+seen=" "
+for dir in "${case_dirs[@]}"; do
   [[ -d "$dir" ]] || continue
-  while IFS= read -r -d '' f; do cases+=(--case "$f"); done < <(find "$dir" -name '*.json' -print0 | sort -z)
+  while IFS= read -r -d '' f; do
+    # The shared cases are also bundled: run each distinct case once.
+    sum="$(sha256sum "$f" | cut -c1-16)"
+    [[ "$seen" == *" $sum "* ]] && continue
+    seen+="$sum "
+    cases+=(--case "$f")
+  done < <(find "$dir" -name '*.json' -print0 | sort -z)
 done
 (( ${#cases[@]} > 0 )) || die "no conformance cases found under operators/moe-core/src/test/resources/conformance"
 device_flag=()
