@@ -23,7 +23,7 @@ Options:
                         tiny step counts and the small configuration only.
   --out DIR             Output directory (default: $OUT if set, else target/gpu-check).
   --djl-src DIR|TAR     DJL's sources at v0.35.1 for the JNI build (default: $DJL_SRC, else the
-                        first of docker/gpu/djl-src.tar.gz, shared/djl-0.35.1-src.tar.gz,
+                        first of target/djl-0.35.1-src.tar.gz, shared/djl-0.35.1-src.tar.gz,
                         ../shared/djl-0.35.1-src.tar.gz that exists).
   --python EXE          Python whose torch to build against (passed to build-djl-jni.sh).
   --steps N             bench train steps per configuration (default: 60 on a GPU, 6 with --cpu).
@@ -136,7 +136,7 @@ if [[ "$cpu" == 0 ]]; then
   command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
     > "$out/gpus.txt" 2>> "$log_file" && say "GPUs: $(paste -sd ';' "$out/gpus.txt")"
   if [[ -z "$djl_src" ]]; then
-    for candidate in "$here/djl-src.tar.gz" "$root/shared/djl-0.35.1-src.tar.gz" "$root/../shared/djl-0.35.1-src.tar.gz"; do
+    for candidate in "$root/target/djl-0.35.1-src.tar.gz" "$root/shared/djl-0.35.1-src.tar.gz" "$root/../shared/djl-0.35.1-src.tar.gz"; do
       [[ -e "$candidate" ]] && { djl_src="$candidate"; break; }
     done
   fi
@@ -144,7 +144,7 @@ if [[ "$cpu" == 0 ]]; then
   [[ -n "$djl_src" ]] && jni_args+=(--djl-src "$djl_src")
   t0=$SECONDS
   "$here/build-djl-jni.sh" "${jni_args[@]}" > "$out/build-djl-jni.txt" 2>> "$log_file" \
-    || die "the JNI build failed; see $log_file (its last lines say why)"
+    || die "the JNI build failed: $(grep -E '^error:' "$log_file" | tail -1 | cut -c8-) (log: $log_file)"
   say "JNI ready in $((SECONDS - t0)) s: $(paste -sd ' ' "$out/djl-env.sh")"
   # shellcheck disable=SC1091
   source "$out/djl-env.sh"
