@@ -331,8 +331,15 @@ if [[ "$mode" == djl ]]; then
   [[ -n "$pt_define" ]] && cmake_args+=(-DPT_VERSION="$pt_define")
   [[ -n "$use_cuda" ]] && cmake_args+=(-DUSE_CUDA=1)
   command -v ninja >/dev/null 2>&1 && cmake_args+=(-G Ninja)
-  (cd "$work/build" && JAVA_HOME="$java_home" cmake "${cmake_args[@]}") > "$build_dir/cmake-configure.log" 2>&1 \
-    || die "cmake configure failed (log: $build_dir/cmake-configure.log; a CUDA torch without the CUDA toolkit needs --cmake-mode plain)"
+  if ! (cd "$work/build" && JAVA_HOME="$java_home" cmake "${cmake_args[@]}") > "$build_dir/cmake-configure.log" 2>&1; then
+    [[ "$cmake_mode" == auto ]] \
+      || die "cmake configure failed (log: $build_dir/cmake-configure.log; a CUDA torch without a matching CUDA toolkit needs --cmake-mode plain)"
+    # find_package(Torch) wants a CUDA toolkit that matches torch's: compile without it instead.
+    log "note: DJL's CMake configure failed (log: $build_dir/cmake-configure.log); building with --cmake-mode plain"
+    mode=plain; use_cuda=""; stamp="$(stamp_of "$src_hash")"
+  fi
+fi
+if [[ "$mode" == djl ]]; then
   cmake --build "$work/build" --config Release -j "$jobs" > "$build_dir/cmake-build.log" 2>&1 \
     || die "compiling DJL's JNI failed (log: $build_dir/cmake-build.log; last error: $(grep -m1 -E 'error' "$build_dir/cmake-build.log" | cut -c1-200))"
   if [[ -n "$use_cuda" && -f "$work/build/CMakeFiles/djl_torch.dir/link.txt" ]]; then
