@@ -237,7 +237,7 @@ for line in open(sys.argv[1]):
     ms = 1000.0 * tokens / r["tokens_per_s"] if r["tokens_per_s"] else float("nan")
     name = "d%d L%d h%d ctx%d ff%d E %d/%d batch %d" % (
         c["d"], c["layers"], c["heads"], c["ctx"], c["ff"], c["experts"], c["emax"], c["batch"])
-    print("| %s | %s | %s | %.0f | %.1f | %.2f | %.0f%% |" % (
+    print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% |" % (
         name, r.get("precision", "fp32"), r["device"], r["tokens_per_s"], ms,
         r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"]))
 PY
