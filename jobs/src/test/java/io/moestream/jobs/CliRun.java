@@ -1,7 +1,12 @@
 package io.moestream.jobs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +75,27 @@ public record CliRun(int exit, String out, String err) {
   public static CliRun registryCheck(Path snapshots, String servers) {
     return of(
         "registry", "check", "--snapshot", snapshots.toString(), "--bootstrap-servers", servers);
+  }
+
+  /**
+   * The one standard-error line {@code error: ...} of a run that failed with {@code exit}, after
+   * checking that it is one line and no stack trace: what every failing command must print.
+   */
+  public static String oneErrorLine(CliRun r, int exit) {
+    assertThat(r.exit()).as(r.err()).isEqualTo(exit);
+    assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+    assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ");
+    return r.err().strip();
+  }
+
+  /**
+   * A loopback address nothing listens on (a port bound and closed again): connections are refused,
+   * so a Kafka client retries until its timeout.
+   */
+  public static String closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + s.getLocalPort();
+    }
   }
 
   /** The rest of the first line of standard output that starts with {@code prefix}. */

@@ -1,10 +1,9 @@
 package io.moestream.jobs;
 
+import static io.moestream.jobs.CliRun.oneErrorLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.cli.CliErrors;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,14 +21,6 @@ class ExitCodesTest {
   };
 
   @TempDir Path tmp;
-
-  /** {@code r} failed with {@code exit} and the one stderr line {@code error: ...}. */
-  private static String oneErrorLine(CliRun r, int exit) {
-    assertThat(r.exit()).as(r.err()).isEqualTo(exit);
-    assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
-    assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ");
-    return r.err().strip();
-  }
 
   private static String[] tiny(String command, String... more) {
     String[] all = new String[1 + TINY.length + more.length];
@@ -111,11 +102,7 @@ class ExitCodesTest {
 
   @Test
   void anUnreachableBrokerIsARuntimeFailure() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort(); // closed again: nothing listens there
-    }
-    String servers = "127.0.0.1:" + port;
+    String servers = CliRun.closedPort();
     CliRun r =
         CliRun.of(
             "produce",

@@ -1,5 +1,6 @@
 package io.moestream.jobs.kafka;
 
+import static io.moestream.jobs.CliRun.closedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
@@ -8,8 +9,6 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.serve.ModelExport;
 import io.moestream.moe.train.MoeTrainer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,15 +90,6 @@ class KafkaCommandsTest {
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).startsWith("error: cannot produce to topic tokens at 127.0.0.1:1");
     assertThat(r.err()).contains("is the broker reachable").doesNotContain("\tat ");
-  }
-
-  /**
-   * A loopback port nothing listens on: connections are refused, so Kafka retries until it stops.
-   */
-  private static String closedPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return "127.0.0.1:" + s.getLocalPort();
-    }
   }
 
   /** A real export of a tiny model: what {@code registry check} compares the registry with. */

@@ -1,11 +1,11 @@
 package io.moestream.jobs.stream;
 
+import static io.moestream.jobs.CliRun.closedPort;
+import static io.moestream.jobs.CliRun.oneErrorLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.jobs.CliRun;
 import io.moestream.jobs.cli.CliErrors;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -19,19 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainFailFastTest {
   @TempDir Path tmp;
-
-  private static String oneErrorLine(CliRun r, int exit) {
-    assertThat(r.exit()).as(r.err()).isEqualTo(exit);
-    assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
-    assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ");
-    return r.err().strip();
-  }
-
-  private static String closedPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return "127.0.0.1:" + s.getLocalPort(); // closed again: nothing listens there
-    }
-  }
 
   @Test
   void noAnswerFromKafkaStopsTrainWithinItsTimeout() throws Exception {
