@@ -25,7 +25,7 @@ public final class DeviceOptions {
       defaultValue = "auto",
       converter = Converters.Device.class,
       description =
-          "Where to train: cpu, gpu (fails when DJL sees no GPU) or auto (a GPU when DJL sees"
+          "Where to run: cpu, gpu (fails when DJL sees no GPU) or auto (a GPU when DJL sees"
               + " one, else the CPU) (default: ${DEFAULT-VALUE}).")
   DeviceChoice device = DeviceChoice.AUTO;
 

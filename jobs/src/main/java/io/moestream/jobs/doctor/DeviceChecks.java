@@ -44,9 +44,13 @@ final class DeviceChecks {
     try (MoeTrainer trainer = MoeTrainer.create(model, train, device)) {
       TextCorpus.BatchCursor cursor = TextCorpus.bundled().cursor(batch, model.ctx());
       for (int s = 0; s < steps; s++) {
+        if (!cursor.hasNext()) {
+          cursor = TextCorpus.bundled().cursor(batch, model.ctx()); // a long --steps cycles
+        }
         losses[s] = trainer.train(cursor.next()).prequentialLoss();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // LinkageError: a JNI built for another DJL or libtorch fails at its first native call
       return new TrainRun(null, CheckLine.fail(name, "train", CliErrors.describe(e)));
     }
     StringBuilder detail =
@@ -94,7 +98,7 @@ final class DeviceChecks {
       return r.passed()
           ? CheckLine.ok(name, "conformance", detail)
           : CheckLine.fail(name, "conformance", detail);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       return CheckLine.fail(name, "conformance", CliErrors.describe(e));
     }
   }

@@ -96,6 +96,12 @@ public final class DoctorCommand implements Callable<Integer> {
       }
       report(out, lines, DeviceChecks.conformance(gpu));
     }
+    int present = NvidiaDevices.count();
+    if (present > engine.gpus().size()) {
+      // A CPU libtorch, a flavor without "cu" or a cudart JNA cannot find: every check above
+      // passes on the CPU while the machine's GPUs sit idle; that is what the doctor is for.
+      report(out, lines, DoctorVerdict.unseenGpus(present, engine.gpus().size(), engine.flavor()));
+    }
     DoctorVerdict verdict =
         DoctorVerdict.of(
             lines,

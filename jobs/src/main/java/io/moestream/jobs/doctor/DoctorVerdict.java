@@ -58,6 +58,25 @@ public record DoctorVerdict(int exit, String summary, String whatToDo) {
         : CheckLine.fail(device, check, detail);
   }
 
+  /** The check name of {@link #unseenGpus}. */
+  static final String UNSEEN_GPUS = "visible";
+
+  /**
+   * The failed check of a machine with {@code present} NVIDIA GPUs of which DJL sees only {@code
+   * seen}.
+   */
+  static CheckLine unseenGpus(int present, int seen, String flavor) {
+    return CheckLine.fail(
+        "gpu",
+        UNSEEN_GPUS,
+        present
+            + " NVIDIA GPU(s) on this machine, DJL sees "
+            + seen
+            + " (libtorch flavor "
+            + flavor
+            + ")");
+  }
+
   /**
    * What {@code lines} mean: all passed (exit 0); the CPU failed (the build or libtorch is broken
    * everywhere); or only a GPU failed or disagrees with the CPU, which in practice is DJL's JNI not
@@ -75,6 +94,19 @@ public record DoctorVerdict(int exit, String summary, String whatToDo) {
           0, "verdict: ok, " + lines.size() + " checks passed on " + devices, null);
     }
     String summary = "verdict: FAIL, " + failed + " of " + lines.size() + " checks failed";
+    if (lines.stream().anyMatch(l -> !l.ok() && l.check().equals(UNSEEN_GPUS))) {
+      return new DoctorVerdict(
+          1,
+          summary,
+          "DJL does not see this machine's NVIDIA GPUs with libtorch "
+              + libtorchVersion
+              + " ("
+              + flavor
+              + "): point PYTORCH_LIBRARY_PATH at a CUDA build of torch, set PYTORCH_VERSION and"
+              + " PYTORCH_FLAVOR=cuXXX and build the JNI for it as "
+              + GPU_SECTION
+              + " says, then rerun 'moe doctor'");
+    }
     List<String> badDevices =
         lines.stream().filter(l -> !l.ok()).map(CheckLine::device).distinct().toList();
     String rebuild =

@@ -1,6 +1,7 @@
 package io.moestream.jobs.local;
 
 import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,6 +79,8 @@ public final class ReferenceCheckCommand implements Callable<Integer> {
                 + CliErrors.oneLine(e.getMessage())
                 + ")",
             e);
+      } catch (EngineException e) {
+        throw e; // libtorch failed to load or run: the machine's fault, not the case's (exit 1)
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
             "case " + c.file() + " is not a valid conformance case: " + CliErrors.describe(e), e);

@@ -102,10 +102,6 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
-    // The embedded cluster trains in this JVM: a GPU it cannot see fails here, before Kafka/Flink
-    if (device.choice() == DeviceChoice.GPU) {
-      device.resolve();
-    }
     connectors(kafka).checkCheckpointInterval(stream.checkpoint.interval());
     String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
     FlinkSettings flink =
@@ -128,6 +124,12 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--metrics-port configures the embedded cluster; a job submitted to a Flink cluster"
               + " reports through the cluster's reporters (its config.yaml, README \"Metrics\")");
+    }
+    // The embedded cluster trains in this JVM: a GPU it cannot see fails here, before Kafka and
+    // Flink. Submitted to a cluster, the client or JobManager running this need no GPU: the
+    // TaskManagers check their own (MoeTrainerOperator fails the job there, without restarts).
+    if (device.choice() == DeviceChoice.GPU && env instanceof LocalStreamEnvironment) {
+      device.resolve();
     }
     PrintWriter out = spec.commandLine().getOut();
     // Bad input first (it needs no broker), then Kafka, then Flink.

@@ -2,8 +2,11 @@ package io.moestream.jobs.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The doctor's judgement on hand-made numbers: no libtorch, no GPU needed. */
 class DoctorVerdictTest {
@@ -104,5 +107,42 @@ class DoctorVerdictTest {
     assertThat(v.whatToDo())
         .startsWith("the checks fail on the CPU too: DJL's JNI does not match libtorch 2.11.0")
         .contains("README \"GPU\"");
+  }
+
+  @Test
+  void gpusTheDriverHasButDjlDoesNotSeeFailTheDoctorEvenWhenTheCpuPasses() {
+    // a CPU libtorch on a GPU machine: every CPU check passes, the GPUs would sit idle
+    DoctorVerdict v =
+        DoctorVerdict.of(
+            List.of(
+                CheckLine.ok("cpu()", "train", "3 steps"),
+                CheckLine.ok("cpu()", "conformance", "ok"),
+                DoctorVerdict.unseenGpus(8, 0, "cpu")),
+            "2.7.1",
+            "cpu",
+            0,
+            false);
+    assertThat(v.exit()).isEqualTo(1);
+    assertThat(v.summary()).startsWith("verdict: FAIL, 1 of 3 checks failed");
+    assertThat(v.whatToDo())
+        .startsWith("DJL does not see this machine's NVIDIA GPUs with libtorch 2.7.1 (cpu)")
+        .contains("PYTORCH_FLAVOR=cuXXX", "README \"GPU\"");
+    assertThat(DoctorVerdict.unseenGpus(8, 0, "cpu").format())
+        .contains("8 NVIDIA GPU(s) on this machine, DJL sees 0");
+  }
+
+  @Test
+  void theDriversGpusAreCountedFromItsDirectoryOrItsDeviceNodes(@TempDir Path tmp)
+      throws Exception {
+    Path driver = Files.createDirectories(tmp.resolve("proc/driver/nvidia/gpus"));
+    Path dev = Files.createDirectories(tmp.resolve("dev"));
+    assertThat(NvidiaDevices.count(driver, dev)).isZero();
+    Files.createFile(dev.resolve("nvidia0"));
+    Files.createFile(dev.resolve("nvidia1"));
+    Files.createFile(dev.resolve("nvidiactl")); // the control node is not a GPU
+    assertThat(NvidiaDevices.count(driver, dev)).isEqualTo(2);
+    Files.createDirectories(driver.resolve("0000:18:00.0"));
+    assertThat(NvidiaDevices.count(driver, dev)).as("the driver's list wins").isEqualTo(1);
+    assertThat(NvidiaDevices.count(tmp.resolve("absent"), tmp.resolve("absent"))).isZero();
   }
 }
