@@ -9,8 +9,9 @@
 #
 # It never downloads. The DJL sources come from --djl-src: a directory or a .tar/.tar.gz holding
 # DJL's tree at v0.35.1 (at least engines/pytorch/pytorch-native, engines/pytorch/pytorch-engine
-# and api/src/main/native), e.g. from any clone of https://github.com/deepjavalibrary/djl:
-#   git -C djl archive -o djl-0.35.1-src.tar.gz v0.35.1 \
+# and api/src/main/native; gradle/libs.versions.toml, which states DJL's version, lets the script
+# refuse sources of another version), e.g. from any clone of https://github.com/deepjavalibrary/djl:
+#   git -C djl archive -o djl-0.35.1-src.tar.gz v0.35.1 gradle/libs.versions.toml \
 #       engines/pytorch/pytorch-native engines/pytorch/pytorch-engine/src/main/java api/src/main/native
 # Run with --help for the options; the last lines printed are the variables to export.
 set -euo pipefail
@@ -198,9 +199,13 @@ case "$(uname -m)" in
 esac
 [[ "$(uname -s)" == Linux ]] || die "this script builds the Linux library only (uname: $(uname -s))"
 classifier="linux-$arch"
+# Absolute: the exported ENGINE_CACHE_DIR must not depend on the directory it is sourced from, and
+# cmake runs from inside the build directory.
+[[ "$cache_dir" == /* ]] || cache_dir="$PWD/$cache_dir"
 dest_dir="$cache_dir/pytorch/$torch_version-$flavor-$classifier"
 dest="$dest_dir/$djl_version-libdjl_torch.so"
 build_dir="${build_dir:-${TMPDIR:-/tmp}/djl-jni-$torch_version-$flavor}"
+[[ "$build_dir" == /* ]] || build_dir="$PWD/$build_dir"
 
 # ---- 3. The build mode -------------------------------------------------------------------------
 nvcc_path="$(command -v nvcc 2>/dev/null || true)"
@@ -212,13 +217,27 @@ if [[ "$mode" == auto ]]; then
   # (its CUDA-only code is emptyCache and a separate inference stream, which this project never uses).
   if [[ -n "$torch_cuda" && -z "$nvcc_path" ]] || ! command -v cmake >/dev/null 2>&1; then mode=plain; else mode=djl; fi
 fi
+plan="$mode"
 use_cuda=""
 if [[ "$mode" == djl && -n "$torch_cuda" && "$flavor" == cu* ]]; then use_cuda=1; fi
 
-# Everything that decides the library's contents: the same stamp means nothing to rebuild.
+# Everything that decides the library's contents: the same stamp means nothing to rebuild. It holds
+# the mode asked for (--cmake-mode) and the one planned here, not the one a failed DJL configure fell
+# back to (recorded as built=, outside the match): else an auto build that fell back to plain would
+# never match again and rebuild on every run.
 stamp_of() {
-  printf 'torch=%s\nlib=%s\nflavor=%s\ncxx=%s\nmode=%s\ndjl=%s\nsrc=%s\n' "$torch_version_full" \
-    "$(readlink -f "$torch_lib")" "$flavor" "$cxx_std" "$mode" "$djl_version" "$1"
+  printf 'torch=%s\nlib=%s\nflavor=%s\ncxx=%s\nrequest=%s\nplan=%s\ndjl=%s\nsrc=%s\n' "$torch_version_full" \
+    "$(readlink -f "$torch_lib")" "$flavor" "$cxx_std" "$cmake_mode" "$plan" "$djl_version" "$1"
+}
+# Whether the installed library's stamp (less its built= line) matches; $1 = the sources' hash, or
+# empty to compare all but the sources.
+stamp_matches() {
+  [[ "$force" == 0 && -f "$dest" && -f "$dest.stamp" ]] || return 1
+  if [[ -n "$1" ]]; then
+    [[ "$(grep -v '^built=' "$dest.stamp")" == "$(stamp_of "$1")" ]]
+  else
+    [[ "$(grep -v -e '^built=' -e '^src=' "$dest.stamp")" == "$(stamp_of x | grep -v '^src=')" ]]
+  fi
 }
 
 print_plan() {
@@ -232,18 +251,22 @@ DJL version:  $djl_version
 build:        mode $mode, C++$cxx_std${pt_define:+, -D$pt_define}${use_cuda:+, -DUSE_CUDA}, $jobs jobs, in $build_dir
 nvcc:         ${nvcc_path:-none}
 install:      $dest
+installed:    $(if [[ ! -f "$dest" ]]; then echo "none"
+                elif stamp_matches ""; then echo "up to date for this torch and mode ($(grep -m1 '^built=' "$dest.stamp" || echo 'built=?')), if the sources are unchanged"
+                else echo "stale or built otherwise: would rebuild"; fi)
 EOF
 }
 
 print_env() {
   local lines
-  lines="export PYTORCH_LIBRARY_PATH=$torch_lib
-export PYTORCH_VERSION=$torch_version
-export PYTORCH_FLAVOR=$flavor"
+  # %q: a path with spaces or quotes survives `source`.
+  lines="$(printf 'export %s=%q\n' PYTORCH_LIBRARY_PATH "$torch_lib" PYTORCH_VERSION "$torch_version" \
+    PYTORCH_FLAVOR "$flavor")"
   # DJL finds the library in the default cache by itself; a chosen cache must be exported too.
   local default_cache="${HOME:-/nonexistent}/.djl.ai"
-  if [[ "$cache_dir" != "$default_cache" ]]; then lines+="
-export ENGINE_CACHE_DIR=$cache_dir"; fi
+  if [[ "$cache_dir" != "$default_cache" ]]; then
+    lines+=$'\n'"$(printf 'export %s=%q' ENGINE_CACHE_DIR "$cache_dir")"
+  fi
   echo "$lines"
   if [[ -n "$env_file" && "$dry_run" == 0 ]]; then
     mkdir -p "$(dirname "$env_file")" && echo "$lines" > "$env_file" || die "cannot write --env-file $env_file"
@@ -259,8 +282,7 @@ fi
 
 # ---- 4. The sources ----------------------------------------------------------------------------
 [[ -n "$djl_src" ]] || {
-  if [[ "$force" == 0 && -f "$dest" && -f "$dest.stamp" ]] && grep -q "^djl=$djl_version$" "$dest.stamp" \
-     && [[ "$(sed -n 1,5p "$dest.stamp")" == "$(stamp_of x | sed -n 1,5p)" ]]; then
+  if stamp_matches ""; then
     log "up to date (no --djl-src needed): $dest"
     print_env; exit 0
   fi
@@ -271,6 +293,7 @@ for tool in javac c++; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found: install a JDK 17 (javac generates the JNI header) and a C++ compiler (g++)"
 done
 if [[ "$mode" == djl ]]; then command -v cmake >/dev/null 2>&1 || die "cmake not found: install CMake >= 3.18 or use --cmake-mode plain"; fi
+if [[ -n "$use_cuda" ]]; then command -v make >/dev/null 2>&1 || die "make not found: the CUDA build needs CMake's Makefile generator (its relink reads link.txt)"; fi
 
 mkdir -p "$build_dir" || die "cannot create --build-dir $build_dir"
 src_root="$djl_src"
@@ -292,16 +315,23 @@ utils_dir="$src_root/api/src/main/native"
 [[ -f "$native/CMakeLists.txt" && -d "$native/src/main/native" ]] || die "no engines/pytorch/pytorch-native/CMakeLists.txt under $djl_src: is it DJL's source tree?"
 [[ -f "$java_lib" ]] || die "no engines/pytorch/pytorch-engine/src/main/java/.../PyTorchLibrary.java under $djl_src (it declares the JNI functions)"
 [[ -f "$utils_dir/djl/utils.h" ]] || die "no api/src/main/native/djl/utils.h under $djl_src"
-# The JNI declares what the Java side of the same DJL version calls: refuse other versions.
-props="$src_root/gradle.properties"
-if [[ -f "$props" ]] && grep -q '^djl_version=' "$props"; then
-  src_version="$(sed -n 's/^djl_version=//p' "$props" | tr -d '[:space:]')"
-  [[ "$src_version" == "$djl_version" ]] || die "DJL sources are version $src_version, the engine jar is $djl_version: check out tag v$djl_version"
+# The JNI declares what the Java side of the same DJL version calls: refuse other versions. DJL
+# states its version in gradle/libs.versions.toml (djl = "0.35.1"); older trees in gradle.properties.
+src_version=""
+if [[ -f "$src_root/gradle/libs.versions.toml" ]]; then
+  src_version="$(sed -n 's/^djl *= *"\([^"]*\)".*/\1/p' "$src_root/gradle/libs.versions.toml" | head -1)"
+elif [[ -f "$src_root/gradle.properties" ]]; then
+  src_version="$(sed -n 's/^djl_version=//p' "$src_root/gradle.properties" | tr -d '[:space:]' | head -1)"
+fi
+if [[ -z "$src_version" ]]; then
+  log "warning: no DJL version in $djl_src (no gradle/libs.versions.toml): cannot check that the sources are v$djl_version"
+elif [[ "$src_version" != "$djl_version" ]]; then
+  die "DJL sources are version $src_version, the engine jar is $djl_version: check out tag v$djl_version"
 fi
 src_hash="$( (cd "$src_root" && find engines/pytorch/pytorch-native/CMakeLists.txt engines/pytorch/pytorch-native/src/main/native \
   "${java_lib#"$src_root/"}" api/src/main/native -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)"
 stamp="$(stamp_of "$src_hash")"
-if [[ "$force" == 0 && -f "$dest" && -f "$dest.stamp" && "$(cat "$dest.stamp")" == "$stamp" ]]; then
+if stamp_matches "$src_hash"; then
   log "up to date: $dest"
   print_env; exit 0
 fi
@@ -330,23 +360,25 @@ if [[ "$mode" == djl ]]; then
   [[ -n "$torch_cmake_prefix" ]] && cmake_args+=(-DCMAKE_PREFIX_PATH="$torch_cmake_prefix")
   [[ -n "$pt_define" ]] && cmake_args+=(-DPT_VERSION="$pt_define")
   [[ -n "$use_cuda" ]] && cmake_args+=(-DUSE_CUDA=1)
-  command -v ninja >/dev/null 2>&1 && cmake_args+=(-G Ninja)
+  # Ninja only without CUDA: the relink below edits link.txt, which only the Makefile generator writes.
+  if [[ -z "$use_cuda" ]] && command -v ninja >/dev/null 2>&1; then cmake_args+=(-G Ninja); fi
   if ! (cd "$work/build" && JAVA_HOME="$java_home" cmake "${cmake_args[@]}") > "$build_dir/cmake-configure.log" 2>&1; then
     [[ "$cmake_mode" == auto ]] \
       || die "cmake configure failed (log: $build_dir/cmake-configure.log; a CUDA torch without a matching CUDA toolkit needs --cmake-mode plain)"
     # find_package(Torch) wants a CUDA toolkit that matches torch's: compile without it instead.
     log "note: DJL's CMake configure failed (log: $build_dir/cmake-configure.log); building with --cmake-mode plain"
-    mode=plain; use_cuda=""; stamp="$(stamp_of "$src_hash")"
+    mode=plain; use_cuda=""
   fi
 fi
 if [[ "$mode" == djl ]]; then
   cmake --build "$work/build" --config Release -j "$jobs" > "$build_dir/cmake-build.log" 2>&1 \
     || die "compiling DJL's JNI failed (log: $build_dir/cmake-build.log; last error: $(grep -m1 -E 'error' "$build_dir/cmake-build.log" | cut -c1-200))"
-  if [[ -n "$use_cuda" && -f "$work/build/CMakeFiles/djl_torch.dir/link.txt" ]]; then
+  if [[ -n "$use_cuda" ]]; then
     # As DJL's build.sh: do not link the toolkit's libcudart/libnvrtc (torch brings its own).
     link="$work/build/CMakeFiles/djl_torch.dir/link.txt"
-    if grep -qE '/lib64/lib(cudart|nvrtc)\.so' "$link"; then
-      sed -i -r "s#/usr/local/cuda(.{5})?/lib64/lib(cudart|nvrtc).so##g" "$link"
+    [[ -f "$link" ]] || die "no $link to relink without the toolkit's libcudart (not CMake's Makefile generator?)"
+    if grep -qE '/lib(cudart|nvrtc)\.so' "$link"; then
+      sed -i -r 's#[^ ]*/lib(cudart|nvrtc)\.so[.0-9]*( |$)#\2#g' "$link"
       rm -f "$built"
       (cd "$work/build" && bash "$link") > "$build_dir/relink.log" 2>&1 || die "relinking without libcudart failed (log: $build_dir/relink.log)"
     fi
@@ -369,6 +401,11 @@ else
     > "$build_dir/link.log" 2>&1 || die "linking libdjl_torch.so failed (log: $build_dir/link.log)"
 fi
 [[ -f "$built" ]] || die "the build produced no libdjl_torch.so in $work/build"
+if [[ -n "$use_cuda" ]]; then
+  command -v readelf >/dev/null 2>&1 || die "readelf (binutils) not found: cannot check that libdjl_torch.so does not need the toolkit's libcudart"
+  cuda_needed="$(readelf -d "$built" | sed -n 's/.*(NEEDED).*\[\(lib\(cudart\|nvrtc\)\.so[^]]*\)\]/\1/p' | paste -sd ' ')"
+  [[ -z "$cuda_needed" ]] || die "libdjl_torch.so still needs $cuda_needed after the relink (logs in $build_dir): it must use torch's own CUDA runtime"
+fi
 # A library whose own dependencies do not resolve against this torch would only fail later inside
 # the JVM. Only direct ones count: torch's libraries find theirs (CUDA wheels) through RUNPATHs
 # that DJL's loading order, not ldd, exercises.
@@ -385,6 +422,6 @@ fi
 mkdir -p "$dest_dir" || die "cannot create $dest_dir: choose --cache-dir"
 tmp="$(mktemp "$dest_dir/.jni.XXXXXX")"
 cp "$built" "$tmp" && chmod 0755 "$tmp" && mv -f "$tmp" "$dest" || { rm -f "$tmp"; die "cannot install $dest"; }
-echo "$stamp" > "$dest.stamp"
+printf '%s\nbuilt=%s\n' "$stamp" "$mode" > "$dest.stamp"
 log "built in $((SECONDS - started)) s, installed $dest"
 print_env

@@ -28,7 +28,8 @@ Options:
   --python EXE          Python whose torch to build against (passed to build-djl-jni.sh).
   --steps N             bench train steps per configuration (default: 60 on a GPU, 6 with --cpu).
   --warmup N            Leading steps left out of the timing (default: 10 on a GPU, 2 with --cpu).
-  --budget-s N          Stop starting new stages after N seconds (default: 470).
+  --budget-s N          Stop starting new stages after N seconds (default: 470); a stage left
+                        unrun for lack of time fails the check. The Maven and JNI builds count.
   --cases DIR           Also run the conformance cases (*.json) under DIR; repeatable. Always run:
                         the bundled cases and shared/conformance or ../shared/conformance.
   --jar-dir DIR         Directory holding moe-pipeline.jar and lib/ (default: jobs/target).
@@ -38,7 +39,9 @@ Options:
   -h, --help            Show this help and exit.
 
 Needs: java 17 on PATH; moe-pipeline.jar with its lib/ (jobs/target, or --jar-dir), or mvn to
-build them. Exit: 0 every stage that ran passed; 1 a stage failed or a tool is missing; 2 bad usage.
+build them. Exit: 0 every stage ran and passed (what this build of moe lacks, and --cpu's medium and
+large configurations, are listed as skipped); 1 a stage failed, a stage did not run because the
+budget was spent, or a tool is missing; 2 bad usage.
 EOF
 }
 
@@ -92,8 +95,13 @@ if [[ ! -f "$jar" ]]; then
   [[ "$jar_dir" == "$root/jobs/target" ]] || die "no moe-pipeline.jar in --jar-dir $jar_dir"
   command -v mvn >/dev/null 2>&1 \
     || die "no $jar and no mvn to build it: build it elsewhere (mvn -DskipTests package) and carry jobs/target/moe-pipeline.jar and jobs/target/lib (or a --pack directory)"
-  say "building $jar with Maven"
-  (cd "$root" && mvn -B -q -o -DskipTests package) >> "$log_file" 2>&1 || die "Maven build failed (log: $log_file)"
+  say "building $jar with Maven (within the budget of $budget s)"
+  t="$(left)"
+  (( t >= 10 )) || die "no time left for the Maven build (budget $budget s, --budget-s)"
+  rc=0
+  (cd "$root" && timeout "$t" mvn -B -q -o -DskipTests package) >> "$log_file" 2>&1 || rc=$?
+  [[ "$rc" != 124 ]] || die "the Maven build did not finish within the budget of $budget s (--budget-s; log: $log_file)"
+  [[ "$rc" == 0 ]] || die "Maven build failed (log: $log_file)"
 fi
 [[ -d "$jar_dir/lib" ]] || die "no lib/ next to $jar: carry it with the jar"
 # The same JVM options as ./moe (kept in step with it), with the jar directory made a choice so a
@@ -117,14 +125,15 @@ device="gpu"; [[ "$cpu" == 1 ]] && device="cpu"
 say "mode: $device; output: $out; java: $(java -version 2>&1 | head -1)"
 
 failures=()
-skipped=()
+skipped=()   # what this build of moe lacks, or --cpu leaves out: reported, not a failure
+unrun=()     # stages not started because the budget was spent: a failure
 record() { # stage, rc
   if [[ "$2" == 0 ]]; then say "$1: ok"; else say "$1: FAILED (exit $2)"; failures+=("$1 (exit $2)"); fi
 }
 run_stage() { # name, file, command...: run within the budget, stdout to file, stderr to the log
   local name="$1" file="$2"; shift 2
   local t; t="$(left)"
-  if (( t < 10 )); then say "$name: not started, the budget of $budget s is spent"; skipped+=("$name: budget spent"); return 0; fi
+  if (( t < 10 )); then say "$name: NOT RUN, the budget of $budget s is spent"; unrun+=("$name"); return 0; fi
   local rc=0
   timeout "$t" "$@" >> "$file" 2>> "$log_file" || rc=$?
   [[ "$rc" == 124 ]] && say "$name: stopped at the budget of $budget s"
@@ -143,8 +152,12 @@ if [[ "$cpu" == 0 ]]; then
   jni_args=(--env-file "$out/djl-env.sh" "${python_arg[@]}")
   [[ -n "$djl_src" ]] && jni_args+=(--djl-src "$djl_src")
   t0=$SECONDS
-  "$here/build-djl-jni.sh" "${jni_args[@]}" > "$out/build-djl-jni.txt" 2>> "$log_file" \
-    || die "the JNI build failed: $(grep -E '^error:' "$log_file" | tail -1 | cut -c8-) (log: $log_file)"
+  t="$(left)"
+  (( t >= 10 )) || die "no time left for the JNI build (budget $budget s, --budget-s)"
+  rc=0
+  timeout "$t" "$here/build-djl-jni.sh" "${jni_args[@]}" > "$out/build-djl-jni.txt" 2>> "$log_file" || rc=$?
+  [[ "$rc" != 124 ]] || die "the JNI build did not finish within the budget of $budget s (--budget-s; log: $log_file)"
+  [[ "$rc" == 0 ]] || die "the JNI build failed: $(grep -E '^error:' "$log_file" | tail -1 | cut -c8-) (log: $log_file)"
   say "JNI ready in $((SECONDS - t0)) s: $(paste -sd ' ' "$out/djl-env.sh")"
   # shellcheck disable=SC1091
   source "$out/djl-env.sh"
@@ -225,27 +238,38 @@ done
   echo "# gpu-check ($device) $(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - started)) s"
   [[ -f "$out/gpus.txt" ]] && echo "GPUs: $(paste -sd ';' "$out/gpus.txt")"
   echo
+  # A line the table cannot read (a null field, a line that is not JSON) is shown as such; should
+  # python fail anyway, the summary, the pack and the exit status still follow.
   if [[ -s "$out/bench-train.jsonl" ]] && command -v python3 >/dev/null 2>&1; then
-    python3 - "$out/bench-train.jsonl" <<'PY'
+    if ! python3 - "$out/bench-train.jsonl" <<'PY'
 import json, sys
 print("| config | precision | device | tok/s | ms/step | TFLOP/s | vs sgemm |")
 print("|---|---|---|---|---|---|---|")
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    c = r["config"]
-    tokens = c["batch"] * c["ctx"]
-    ms = 1000.0 * tokens / r["tokens_per_s"] if r["tokens_per_s"] else float("nan")
-    name = "d%d L%d h%d ctx%d ff%d E %d/%d batch %d" % (
-        c["d"], c["layers"], c["heads"], c["ctx"], c["ff"], c["experts"], c["emax"], c["batch"])
-    print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% |" % (
-        name, r.get("precision", "fp32"), r["device"], r["tokens_per_s"], ms,
-        r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"]))
+for n, line in enumerate(open(sys.argv[1]), 1):
+    if not line.strip():
+        continue
+    try:
+        r = json.loads(line)
+        c = r["config"]
+        tokens = c["batch"] * c["ctx"]
+        ms = 1000.0 * tokens / r["tokens_per_s"] if r["tokens_per_s"] else float("nan")
+        name = "d%d L%d h%d ctx%d ff%d E %d/%d batch %d" % (
+            c["d"], c["layers"], c["heads"], c["ctx"], c["ff"], c["experts"], c["emax"], c["batch"])
+        print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% |" % (
+            name, r.get("precision", "fp32"), r["device"], r["tokens_per_s"], ms,
+            r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"]))
+    except Exception as e:
+        print("| (line %d of bench-train.jsonl unreadable: %s: %s) | | | | | | |" % (n, type(e).__name__, e))
 PY
+    then
+      echo "(the table could not be made, see gpu-check.log: the JSON lines are in bench-train.jsonl)"
+    fi
   elif [[ -s "$out/bench-train.jsonl" ]]; then
     echo "(no python3 for the table: the JSON lines are in bench-train.jsonl)"
   fi
   echo
   for f in "${failures[@]}"; do echo "FAILED: $f"; done
+  for u in "${unrun[@]}"; do echo "NOT RUN (the budget of $budget s was spent): $u"; done
   for s in "${skipped[@]}"; do echo "skipped: $s"; done
 } > "$out/summary.md" 2>> "$log_file"
 cat "$out/summary.md"
@@ -254,12 +278,21 @@ if [[ -n "$pack" ]]; then
   cp "$jar" "$pack/" || die "cannot copy $jar to $pack"
   # Jars the runs loaded a class from; DJL's CPU libtorch jar is not needed where
   # PYTORCH_LIBRARY_PATH points at a local torch.
-  grep -ho 'source: .*' "$out"/classload/*.log | sed -n 's#^source: \(file:\)\{0,1\}\(/.*\.jar\)$#\2#p' | sort -u \
-    | grep -F "$jar_dir/lib/" | grep -v '/pytorch-native-' | while IFS= read -r j; do cp "$j" "$pack/lib/"; done
+  used="$(grep -ho 'source: .*' "$out"/classload/*.log 2>/dev/null | sed -n 's#^source: \(file:\)\{0,1\}\(/.*\.jar\)$#\2#p' \
+    | sort -u | grep -F "$jar_dir/lib/" | grep -v '/pytorch-native-' || true)"
+  if [[ -z "$used" ]]; then
+    say "warning: --pack: no class-load log names a jar of $jar_dir/lib (did any stage run?): $pack/lib is empty"
+  else
+    while IFS= read -r j; do cp "$j" "$pack/lib/" || die "cannot copy $j to $pack/lib"; done <<<"$used"
+  fi
   say "packed $(ls "$pack/lib" | wc -l) jars, $(du -sh "$pack" | cut -f1), in $pack"
 fi
-if (( ${#failures[@]} > 0 )); then
-  echo "gpu-check: ${#failures[@]} stage(s) failed: ${failures[*]} (details in $log_file)" >&2
+if (( ${#failures[@]} + ${#unrun[@]} > 0 )); then
+  (( ${#failures[@]} == 0 )) || echo "gpu-check: ${#failures[@]} stage(s) failed: ${failures[*]} (details in $log_file)" >&2
+  if (( ${#unrun[@]} > 0 )); then
+    printf -v list '%s, ' "${unrun[@]}"
+    echo "gpu-check: ${#unrun[@]} stage(s) not run, the budget of $budget s was spent (--budget-s): ${list%, }" >&2
+  fi
   exit 1
 fi
-echo "gpu-check: every stage that ran passed ($((SECONDS - started)) s); results in $out" >&2
+echo "gpu-check: every stage ran and passed ($((SECONDS - started)) s; skipped for lack of a feature: ${#skipped[@]}, see summary.md); results in $out" >&2

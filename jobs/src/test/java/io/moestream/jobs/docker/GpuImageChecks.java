@@ -101,6 +101,11 @@ final class GpuImageChecks {
     if (!text.contains("RUN ls " + jni)) {
       problems.add("Dockerfile: does not check that the JNI is at " + jni);
     }
+    if (!text.lines().anyMatch(GpuImageChecks::namesCudart)) {
+      problems.add(
+          "Dockerfile: does not give the wheel's CUDA runtime the name libcudart.so in the loader's"
+              + " cache (DJL counts GPUs through JNA's Native.load(\"cudart\"))");
+    }
     for (String copied : copiedFromContext(text)) {
       Path file = repoRoot.resolve(copied);
       if (!Files.isRegularFile(file)) {
@@ -159,6 +164,14 @@ final class GpuImageChecks {
       problems.add(GPU_DOCKERFILE + " does not exist");
     }
     return problems;
+  }
+
+  /** A RUN that names the CUDA runtime libcudart.so and puts its directory in ld.so's cache. */
+  private static boolean namesCudart(String line) {
+    return line.startsWith("RUN ")
+        && line.contains(" libcudart.so ")
+        && line.contains("/etc/ld.so.conf.d/")
+        && line.contains("ldconfig");
   }
 
   private static void expect(
