@@ -70,7 +70,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--no-progress",
-      description = "Do not draw the progress bar (default: ${DEFAULT-VALUE}).")
+      description =
+          "Do not draw the progress bar or redraw the progress line; print each new progress"
+              + " state on its own line instead, for logs (default: ${DEFAULT-VALUE}).")
   boolean noProgress;
 
   @Option(
@@ -130,6 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
             work.toAbsolutePath(),
             spec.commandLine().getOut())
         .withMetrics(metrics)
+        .withLiveLine(!noProgress)
         .withFlinkConfig(flinkConfig)
         .run();
   }

@@ -42,6 +42,8 @@ public final class StreamingDemo {
   private final PrintWriter out;
   private String metricsPorts;
   private String metricsLine;
+  private boolean liveLine = true;
+  private String lastLine = "";
   private FlinkConfigOptions flinkConfig = FlinkConfigOptions.of(Map.of());
 
   public StreamingDemo(
@@ -68,6 +70,15 @@ public final class StreamingDemo {
   public StreamingDemo withMetrics(MetricsOptions metrics) {
     this.metricsPorts = metrics.reporterPorts();
     this.metricsLine = metrics.startedLine();
+    return this;
+  }
+
+  /**
+   * Whether the progress line is redrawn in place ({@code \r}, for a terminal) or printed once per
+   * change on its own line ({@code --no-progress}, for logs and pipes).
+   */
+  public StreamingDemo withLiveLine(boolean live) {
+    this.liveLine = live;
     return this;
   }
 
@@ -187,12 +198,18 @@ public final class StreamingDemo {
     for (ConsumerRecord<byte[], byte[]> r : registry.poll(wait)) {
       ExpertLifecycleEvent e = ExpertLifecycleEvent.getDecoder().decode(r.value());
       progress.event(e);
-      out.println("\r[registry] " + EventFormat.text(e));
+      out.println((liveLine ? "\r" : "") + "[registry] " + EventFormat.text(e));
     }
     for (ConsumerRecord<byte[], byte[]> r : metrics.poll(Duration.ofMillis(10))) {
       progress.summary(TrainingSummary.getDecoder().decode(r.value()));
     }
-    out.print("\r" + progress.line());
+    String line = progress.line();
+    if (liveLine) {
+      out.print("\r" + line); // redrawn in place on a terminal
+    } else if (!line.equals(lastLine)) {
+      out.println(line); // a log gets each new state once, not a redraw every 200 ms
+    }
+    lastLine = line;
     out.flush();
   }
 
