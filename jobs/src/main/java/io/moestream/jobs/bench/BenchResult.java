@@ -13,6 +13,11 @@ final class BenchResult {
   long timedTokens;
   long timedNanos;
   long timedPairs;
+  int timedSteps;
+
+  /** Every step's prequential loss, warm-up included, to compare two dispatches' runs. */
+  final java.util.List<Double> losses = new java.util.ArrayList<>();
+
   int spawns;
   int prunes;
   double rssAt1000 = Double.NaN;
@@ -30,7 +35,9 @@ final class BenchResult {
       timedTokens += r.tokens();
       timedNanos += r.nanos();
       timedPairs += r.expertPairs();
+      timedSteps++;
     }
+    losses.add(r.prequentialLoss());
     for (ExpertChange c : r.changes()) {
       if (c.kind() == ChangeKind.SPAWNED) {
         spawns++;
@@ -42,6 +49,19 @@ final class BenchResult {
 
   double tokensPerSecond() {
     return timedNanos == 0 ? 0 : timedTokens * 1e9 / timedNanos;
+  }
+
+  double msPerStep() {
+    return timedSteps == 0 ? Double.NaN : timedNanos / 1e6 / timedSteps;
+  }
+
+  /** The largest |loss difference| at the same step of two runs (NaN when a loss is not finite). */
+  static double maxLossDiff(BenchResult a, BenchResult b) {
+    double max = 0;
+    for (int i = 0; i < Math.min(a.losses.size(), b.losses.size()); i++) {
+      max = Math.max(max, Math.abs(a.losses.get(i) - b.losses.get(i)));
+    }
+    return max;
   }
 
   /** Measured (token, expert) pairs per token, summed over layers. */

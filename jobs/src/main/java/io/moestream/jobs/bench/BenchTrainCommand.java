@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.jobs.cli.DeviceOptions;
+import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.StepJsonWriter;
 import io.moestream.jobs.stream.Rss;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.model.LayerStats;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
@@ -45,6 +47,18 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
+  @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
+
+  @Option(
+      names = "--compare-dispatch",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Also train a twin model with the other --expert-dispatch from the same seed on the same"
+              + " batches, steps interleaved, and report both timings under expert_dispatch"
+              + " (default: ${DEFAULT-VALUE}).")
+  boolean compareDispatch;
 
   @Option(
       names = "--steps",
@@ -78,15 +92,32 @@ final class BenchTrainCommand implements Callable<Integer> {
     TextCorpus corpus = TextCorpus.bundled();
     TextCorpus.BatchCursor cursor = corpus.cursor(batch, m.ctx());
     BenchResult res = new BenchResult(m.layers());
+    ExpertDispatch main = dispatch.dispatch();
+    ExpertDispatch other =
+        main == ExpertDispatch.GROUPED ? ExpertDispatch.PER_EXPERT : ExpertDispatch.GROUPED;
+    BenchResult twinRes = compareDispatch ? new BenchResult(m.layers()) : null;
     int[][] last = null;
-    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(), on)) {
+    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(), on).expertDispatch(main);
+        MoeTrainer twin =
+            compareDispatch
+                ? MoeTrainer.create(m, train.toConfig(), on).expertDispatch(other)
+                : null) {
       for (int s = 0; s < steps; s++) {
         if (!cursor.hasNext()) {
           cursor = corpus.cursor(batch, m.ctx()); // cycle: a benchmark measures speed, not data
         }
         last = cursor.next();
+        boolean timed = s >= warmup;
+        // The twin goes first on every other step, so neither dispatch always finds the caches
+        // warmed (or the allocator grown) by the other.
+        if (twin != null && s % 2 == 1) {
+          twinRes.add(twin.train(last), timed);
+        }
         StepResult r = trainer.train(last);
-        res.add(r, s >= warmup);
+        res.add(r, timed);
+        if (twin != null && s % 2 == 0) {
+          twinRes.add(twin.train(last), timed);
+        }
         if (s + 1 == RSS_STEP) {
           res.rssAt1000 = Rss.megabytes();
         }
@@ -101,7 +132,9 @@ final class BenchTrainCommand implements Callable<Integer> {
       res.experts = MatmulBench.experts(on, m.dModel(), m.dFf(), rows);
     }
     res.sgemm = MatmulBench.sgemmGflops(on, 1024);
-    String line = JSON.writeValueAsString(report(m, batch, on, res));
+    ObjectNode o = report(m, batch, on, res);
+    putDispatch(o, main, res, other, twinRes);
+    String line = JSON.writeValueAsString(o);
     spec.commandLine().getOut().println(line);
     spec.commandLine().getOut().flush();
     if (jsonOut != null) {
@@ -164,6 +197,31 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("spawns", r.spawns);
     o.put("prunes", r.prunes);
     return o;
+  }
+
+  /**
+   * {@code expert_dispatch}: each dispatch's speed on the same batches, and how far the two models'
+   * losses drifted apart (rounding compounding through the steps; not a speed figure).
+   */
+  private static void putDispatch(
+      ObjectNode o, ExpertDispatch main, BenchResult r, ExpertDispatch other, BenchResult twin) {
+    ObjectNode d = o.putObject("expert_dispatch");
+    d.put("timed", main.cliName());
+    putSpeed(d.putObject(main.cliName()), r);
+    if (twin == null) {
+      return;
+    }
+    putSpeed(d.putObject(other.cliName()), twin);
+    BenchResult perExpert = main == ExpertDispatch.PER_EXPERT ? r : twin;
+    BenchResult grouped = main == ExpertDispatch.PER_EXPERT ? twin : r;
+    StepJsonWriter.putFinite(
+        d, "grouped_speedup", grouped.tokensPerSecond() / perExpert.tokensPerSecond());
+    StepJsonWriter.putFinite(d, "max_abs_loss_diff", BenchResult.maxLossDiff(r, twin));
+  }
+
+  private static void putSpeed(ObjectNode o, BenchResult r) {
+    StepJsonWriter.putFinite(o, "tokens_per_s", r.tokensPerSecond());
+    StepJsonWriter.putFinite(o, "ms_per_step", r.msPerStep());
   }
 
   private static void putMb(ObjectNode o, String field, double v) {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
+import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.train.MoeTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.Locale;
  * @param jsonFile per-step JSON Lines output, or null
  * @param task the progress bar's label
  * @param device where the model trains; null for the engine's default (a GPU when DJL sees one)
+ * @param dispatch how each layer's tokens reach its experts
  */
 public record LocalRun(
     ModelConfig model,
@@ -39,7 +41,36 @@ public record LocalRun(
     boolean progressBar,
     Path jsonFile,
     String task,
-    Device device) {
+    Device device,
+    ExpertDispatch dispatch) {
+
+  /** A run with the default {@link ExpertDispatch#PER_EXPERT} dispatch. */
+  public LocalRun(
+      ModelConfig model,
+      TrainConfig train,
+      int batch,
+      List<Path> corpusFiles,
+      Long maxTokensPerDomain,
+      long maxSteps,
+      long maxNanos,
+      boolean progressBar,
+      Path jsonFile,
+      String task,
+      Device device) {
+    this(
+        model,
+        train,
+        batch,
+        corpusFiles,
+        maxTokensPerDomain,
+        maxSteps,
+        maxNanos,
+        progressBar,
+        jsonFile,
+        task,
+        device,
+        ExpertDispatch.PER_EXPERT);
+  }
 
   /** A run on the engine's default device ({@code --device auto}). */
   public LocalRun(
@@ -84,7 +115,7 @@ public record LocalRun(
     TextCorpus.BatchCursor cursor =
         corpus.cursor(
             batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
-    try (MoeTrainer trainer = MoeTrainer.create(model, train, device)) {
+    try (MoeTrainer trainer = MoeTrainer.create(model, train, device).expertDispatch(dispatch)) {
       header(out, corpus, cursor, trainer);
       long barMax = Math.min(maxSteps, cursor.totalBatches());
       List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.moestream.jobs.local;
 import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
+import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
+  @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
 
   @Mixin CorpusOptions corpus;
 
@@ -75,7 +77,8 @@ public final class TrainLocalCommand implements Callable<Integer> {
             !noProgress,
             json,
             "train",
-            device.resolve())
+            device.resolve(),
+            dispatch.dispatch())
         .execute(spec.commandLine().getOut());
     return 0;
   }

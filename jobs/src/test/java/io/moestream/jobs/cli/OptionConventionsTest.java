@@ -39,7 +39,8 @@ class OptionConventionsTest {
           "-D",
           "--router",
           "--spawn-policy",
-          "--device");
+          "--device",
+          "--expert-dispatch");
 
   private static List<CommandLine> allCommands() {
     List<CommandLine> all = new ArrayList<>();

@@ -37,10 +37,23 @@ public final class CausalLm {
 
   private final ModelConfig config;
   private final Router router;
+  private ExpertDispatch dispatch = ExpertDispatch.PER_EXPERT;
 
   public CausalLm(ModelConfig config, Router router) {
     this.config = config;
     this.router = router;
+  }
+
+  /**
+   * How each layer's tokens reach its experts from the next forward on; a speed choice, not part of
+   * the model (both compute the same function to float rounding), so it is never saved.
+   */
+  public void expertDispatch(ExpertDispatch dispatch) {
+    this.dispatch = java.util.Objects.requireNonNull(dispatch, "dispatch");
+  }
+
+  public ExpertDispatch expertDispatch() {
+    return dispatch;
   }
 
   public ModelConfig config() {
@@ -134,14 +147,7 @@ public final class CausalLm {
         records[l].record(h, selected);
       }
       stats.add(stats(selected));
-      final int layer = l;
-      NDArray y =
-          RoutedExperts.combine(
-              h,
-              r.weights(),
-              selected,
-              d,
-              (e, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, e), rows)); // (N, d)
+      NDArray y = GroupedExperts.combine(dispatch, h, r.weights(), selected, p, l); // (N, d)
       x = x.add(y.reshape(b, t, d));
       if (r.auxWeight() != 0) {
         aux = aux.add(r.aux().mul(Scalars.like(r.aux(), r.auxWeight())));

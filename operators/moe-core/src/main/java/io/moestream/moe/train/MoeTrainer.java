@@ -12,6 +12,7 @@ import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.Lifecycle;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.model.CausalLm;
+import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.model.ExpertUniformity;
 import io.moestream.moe.model.LayerStats;
 import io.moestream.moe.model.ModelInit;
@@ -91,6 +92,20 @@ public final class MoeTrainer implements AutoCloseable {
 
   public static MoeTrainer create(ModelConfig model, TrainConfig train, Device device) {
     return new MoeTrainer(model, train, device);
+  }
+
+  /**
+   * How each layer's tokens reach its experts from the next step on ({@link
+   * ExpertDispatch#PER_EXPERT} unless set). A speed choice, not part of the model or its snapshot:
+   * both dispatches compute the same function to float rounding.
+   */
+  public MoeTrainer expertDispatch(ExpertDispatch dispatch) {
+    lm.expertDispatch(dispatch);
+    return this;
+  }
+
+  public ExpertDispatch expertDispatch() {
+    return lm.expertDispatch();
   }
 
   /** One prequential training step on {@code batch} (B, T+1) token ids, all of modality 0. */

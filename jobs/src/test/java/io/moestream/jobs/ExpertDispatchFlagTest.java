@@ -1,0 +1,66 @@
+package io.moestream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --expert-dispatch} on {@code train-local} and {@code bench train}, in-process with real
+ * libtorch and the CLI's default model flags, and {@code bench train}'s comparison of both
+ * dispatches on the same batches. (That both compute the same model: {@code GroupedExpertsTest}.)
+ */
+class ExpertDispatchFlagTest {
+  @Test
+  void trainLocalTrainsWithTheGroupedDispatch() {
+    CliRun r =
+        CliRun.of("train-local", "--expert-dispatch", "grouped", "--steps", "3", "--no-progress");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("steps:            3").containsPattern("digest: +[0-9a-f]{64}");
+  }
+
+  @Test
+  void benchTrainReportsBothDispatchesOfTheSameRun() throws Exception {
+    CliRun r = CliRun.of("bench", "train", "--steps", "4", "--warmup", "1");
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode d = new ObjectMapper().readTree(r.out()).path("expert_dispatch");
+    assertThat(d.path("timed").asText()).isEqualTo("per-expert");
+    for (String name : new String[] {"per-expert", "grouped"}) {
+      assertThat(d.path(name).path("tokens_per_s").asDouble()).as(name).isPositive();
+      assertThat(d.path(name).path("ms_per_step").asDouble()).as(name).isPositive();
+    }
+    assertThat(d.path("grouped_speedup").asDouble()).isPositive();
+    // Same seed, same batches: the two models differ by rounding only (GroupedExpertsTest).
+    assertThat(d.path("max_abs_loss_diff").asDouble()).isBetween(0.0, 1e-3);
+  }
+
+  @Test
+  void benchTrainTimesOneDispatchWhenAsked() throws Exception {
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "train",
+            "--expert-dispatch",
+            "grouped",
+            "--no-compare-dispatch",
+            "--steps",
+            "3",
+            "--warmup",
+            "1");
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode d = new ObjectMapper().readTree(r.out()).path("expert_dispatch");
+    assertThat(d.path("timed").asText()).isEqualTo("grouped");
+    assertThat(d.path("grouped").path("tokens_per_s").asDouble()).isPositive();
+    assertThat(d.has("per-expert")).isFalse();
+    assertThat(d.has("grouped_speedup")).isFalse();
+  }
+
+  @Test
+  void anUnknownDispatchIsOneErrorLine() {
+    CliRun r = CliRun.of("train-local", "--expert-dispatch", "dense");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("error: ").contains("per-expert or grouped");
+  }
+}
