@@ -44,35 +44,10 @@ public record LocalRun(
     Device device,
     ExpertDispatch dispatch) {
 
-  /** A run with the default {@link ExpertDispatch#PER_EXPERT} dispatch. */
-  public LocalRun(
-      ModelConfig model,
-      TrainConfig train,
-      int batch,
-      List<Path> corpusFiles,
-      Long maxTokensPerDomain,
-      long maxSteps,
-      long maxNanos,
-      boolean progressBar,
-      Path jsonFile,
-      String task,
-      Device device) {
-    this(
-        model,
-        train,
-        batch,
-        corpusFiles,
-        maxTokensPerDomain,
-        maxSteps,
-        maxNanos,
-        progressBar,
-        jsonFile,
-        task,
-        device,
-        ExpertDispatch.PER_EXPERT);
-  }
-
-  /** A run on the engine's default device ({@code --device auto}). */
+  /**
+   * A run on the engine's default device ({@code --device auto}) with the default {@link
+   * ExpertDispatch#PER_EXPERT} dispatch; {@link #on} and {@link #dispatching} choose otherwise.
+   */
   public LocalRun(
       ModelConfig model,
       TrainConfig train,
@@ -95,7 +70,42 @@ public record LocalRun(
         progressBar,
         jsonFile,
         task,
-        null);
+        null,
+        ExpertDispatch.PER_EXPERT);
+  }
+
+  /** This run on {@code device} (null: the engine's default). */
+  public LocalRun on(Device device) {
+    return new LocalRun(
+        model,
+        train,
+        batch,
+        corpusFiles,
+        maxTokensPerDomain,
+        maxSteps,
+        maxNanos,
+        progressBar,
+        jsonFile,
+        task,
+        device,
+        dispatch);
+  }
+
+  /** This run with the experts reached by {@code dispatch}. */
+  public LocalRun dispatching(ExpertDispatch dispatch) {
+    return new LocalRun(
+        model,
+        train,
+        batch,
+        corpusFiles,
+        maxTokensPerDomain,
+        maxSteps,
+        maxNanos,
+        progressBar,
+        jsonFile,
+        task,
+        device,
+        dispatch);
   }
 
   /** The bundled corpus when no file is given; otherwise one domain per file, in order. */

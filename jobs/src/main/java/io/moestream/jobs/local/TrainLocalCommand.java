@@ -76,9 +76,9 @@ public final class TrainLocalCommand implements Callable<Integer> {
             Long.MAX_VALUE,
             !noProgress,
             json,
-            "train",
-            device.resolve(),
-            dispatch.dispatch())
+            "train")
+        .on(device.resolve())
+        .dispatching(dispatch.dispatch())
         .execute(spec.commandLine().getOut());
     return 0;
   }
