@@ -76,23 +76,15 @@ public record LocalRun(
 
   /** This run on {@code device} (null: the engine's default). */
   public LocalRun on(Device device) {
-    return new LocalRun(
-        model,
-        train,
-        batch,
-        corpusFiles,
-        maxTokensPerDomain,
-        maxSteps,
-        maxNanos,
-        progressBar,
-        jsonFile,
-        task,
-        device,
-        dispatch);
+    return with(device, dispatch);
   }
 
   /** This run with the experts reached by {@code dispatch}. */
   public LocalRun dispatching(ExpertDispatch dispatch) {
+    return with(device, dispatch);
+  }
+
+  private LocalRun with(Device device, ExpertDispatch dispatch) {
     return new LocalRun(
         model,
         train,

@@ -20,19 +20,24 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainFailFastTest {
   @TempDir Path tmp;
 
+  /** {@code train} against {@code servers} with {@code workDir}, then {@code more} flags. */
+  private static CliRun train(String servers, String workDir, String... more) {
+    String[] args = new String[5 + more.length];
+    System.arraycopy(
+        new String[] {"train", "--bootstrap-servers", servers, "--work-dir", workDir},
+        0,
+        args,
+        0,
+        5);
+    System.arraycopy(more, 0, args, 5, more.length);
+    return CliRun.of(args);
+  }
+
   @Test
   void noAnswerFromKafkaStopsTrainWithinItsTimeout() throws Exception {
     String servers = closedPort();
     long started = System.nanoTime();
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--bootstrap-servers",
-            servers,
-            "--work-dir",
-            tmp.resolve("w").toString(),
-            "--timeout",
-            "2");
+    CliRun r = train(servers, tmp.resolve("w").toString(), "--timeout", "2");
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertThat(oneErrorLine(r, CliErrors.RUNTIME))
         .isEqualTo(
@@ -47,8 +52,7 @@ class TrainFailFastTest {
   void theDefaultTimeoutIsAFewSeconds() throws Exception {
     String servers = closedPort();
     long started = System.nanoTime();
-    CliRun r =
-        CliRun.of("train", "--bootstrap-servers", servers, "--work-dir", tmp.toString() + "/w");
+    CliRun r = train(servers, tmp.toString() + "/w");
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertThat(oneErrorLine(r, CliErrors.RUNTIME))
         .isEqualTo(
@@ -61,13 +65,7 @@ class TrainFailFastTest {
   void aMistypedFlinkSettingIsRefusedWithASuggestionBeforeKafkaIsAsked() throws Exception {
     // the broker does not exist: the -D line proves the setting is checked first
     CliRun r =
-        CliRun.of(
-            "train",
-            "--bootstrap-servers",
-            closedPort(),
-            "--work-dir",
-            tmp.resolve("w").toString(),
-            "-Dtaskmanager.memory.proces.size=4g");
+        train(closedPort(), tmp.resolve("w").toString(), "-Dtaskmanager.memory.proces.size=4g");
     assertThat(oneErrorLine(r, CliErrors.USAGE))
         .startsWith(
             "error: -D taskmanager.memory.proces.size is not a Flink configuration option; did you"
@@ -80,79 +78,30 @@ class TrainFailFastTest {
     String work = tmp.resolve("w").toString();
     assertThat(
             oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "-D",
-                    "execution.checkpointing.timeout=soon"),
+                train(servers, work, "-D", "execution.checkpointing.timeout=soon"),
                 CliErrors.USAGE))
         .isEqualTo(
             "error: -D execution.checkpointing.timeout needs a Duration, the value given does not"
                 + " parse as one");
-    assertThat(
-            oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "-Dparallelism.default=4"),
-                CliErrors.USAGE))
+    assertThat(oneErrorLine(train(servers, work, "-Dparallelism.default=4"), CliErrors.USAGE))
         .isEqualTo("error: -D parallelism.default is not allowed: set by --parallelism");
-    assertThat(
-            oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "-Drest.bind-address=0.0.0.0"),
-                CliErrors.USAGE))
+    assertThat(oneErrorLine(train(servers, work, "-Drest.bind-address=0.0.0.0"), CliErrors.USAGE))
         .startsWith("error: -D rest.bind-address is not allowed: the embedded cluster listens on");
     // fewer slots than --parallelism would leave the job waiting for slots, silently
     assertThat(
             oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "-Dtaskmanager.numberOfTaskSlots=1"),
-                CliErrors.USAGE))
+                train(servers, work, "-Dtaskmanager.numberOfTaskSlots=1"), CliErrors.USAGE))
         .startsWith("error: -D taskmanager.numberOfTaskSlots is not allowed: set by --parallelism");
     // the reporter --metrics-port configures, by any of its keys
     assertThat(
             oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "--metrics-port",
-                    "9250",
-                    "-Dmetrics.reporter.prom.port=9300"),
+                train(servers, work, "--metrics-port", "9250", "-Dmetrics.reporter.prom.port=9300"),
                 CliErrors.USAGE))
         .startsWith(
             "error: -D metrics.reporter.prom.port is not allowed: the reporter named prom is set"
                 + " by --metrics-port");
     // a JVM property after the command is a Flink setting to picocli: say where it belongs
-    assertThat(
-            oneErrorLine(
-                CliRun.of(
-                    "train",
-                    "--bootstrap-servers",
-                    servers,
-                    "--work-dir",
-                    work,
-                    "-Dmoe.debug=true"),
-                CliErrors.USAGE))
+    assertThat(oneErrorLine(train(servers, work, "-Dmoe.debug=true"), CliErrors.USAGE))
         .startsWith("error: -D moe.debug is a Java system property, not a Flink option")
         .contains("MOE_JAVA_OPTS=-Dmoe.debug=");
   }
