@@ -9,6 +9,7 @@ import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
+import io.moestream.jobs.local.FlopCounter;
 import io.moestream.jobs.local.StepJsonWriter;
 import io.moestream.jobs.stream.Rss;
 import io.moestream.moe.config.ModelConfig;

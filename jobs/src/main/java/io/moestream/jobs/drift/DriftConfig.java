@@ -5,21 +5,22 @@ import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * One contender of the drift benchmark: a name used on the command line and in every report, its
- * router, and how much wider than {@code --ff} its expert is. The list is fixed here, in one place,
- * so that "the grid" always means the DynMoE paper's kind of (E, k) sweep and the report can tell
- * grid points from the other baselines.
+ * router, and how much wider than {@code --ff} its expert is. The lists are fixed here, in one
+ * place, so that "the grid" always means the DynMoE paper's kind of (E, k) sweep and the report can
+ * tell grid points (the frontier) from the other routers (points against it).
  *
  * @param name the name {@code --configs} selects and the report prints
  * @param router the router
- * @param ffMultiplier expert hidden width in units of {@code --ff}: 2 for dense, so that its one
- *     FFN costs what top-2's two active experts cost per token
+ * @param ffMultiplier expert hidden width in units of {@code --ff}: 2 for the from-scratch dense,
+ *     so that its one FFN costs what top-2's two active experts cost per token; 1 for the upcycled
+ *     dense, which keeps the warm-up's own FFN
  * @param grid true for the softmax top-k (E, k) grid points
  * @param spawnPolicy DynMoE's spawn initialisation ({@code copy-nearest} unless a variant says
  *     otherwise)
@@ -27,6 +28,7 @@ import java.util.Map;
 record DriftConfig(
     String name, RouterConfig router, int ffMultiplier, boolean grid, SpawnPolicy spawnPolicy) {
   static final String DYNMOE = "dynmoe";
+  static final String DYNMOE_BUDGET = "dynmoe-budget";
   static final String TOP2_REFERENCE = "top-k-E8-k2";
   static final String TOP_P = "top-p";
   static final String NULL_EXPERTS = "null-experts";
@@ -37,32 +39,65 @@ record DriftConfig(
   static final String MOE_TUNING = "moe-tuning";
   static final String EVOMOE_UNFROZEN = "evomoe-unfrozen";
 
-  /** {@code --quick}'s contenders: enough for every plot and verdict line to be drawn. */
+  /**
+   * The from-scratch preset's default contenders: the two DynMoE variants, a 2 × 3 grid (the E = 16
+   * row of the first benchmark never changed the frontier — E16 k4 was its best point by 0.028 nats
+   * over E8 k4 at the same expert FLOPs — and cost the most wall time), top-p and dense. The other
+   * baselines of the first benchmark stay selectable with {@code --configs}.
+   */
+  static final List<String> SCRATCH_DEFAULT =
+      List.of(
+          DYNMOE,
+          DYNMOE_BUDGET,
+          gridName(4, 1),
+          gridName(4, 2),
+          gridName(4, 4),
+          gridName(8, 1),
+          gridName(8, 2),
+          gridName(8, 4),
+          TOP_P,
+          DENSE);
+
+  /** The upcycled preset's default contenders: every configuration it has. */
+  static final List<String> UPCYCLED_DEFAULT =
+      List.of(
+          DYNMOE,
+          DYNMOE_BUDGET,
+          gridName(4, 1),
+          gridName(4, 2),
+          gridName(4, 3),
+          gridName(4, 4),
+          TOP_P,
+          DENSE);
+
+  /**
+   * {@code --quick}'s contenders (in whichever preset has them): enough for every table, plot and
+   * verdict line to be drawn, EvoMoE's pair included for the uniformity table.
+   */
   static final List<String> QUICK =
       List.of(
           DYNMOE,
-          DYNMOE_EVOLVE,
-          "top-k-E4-k1",
+          DYNMOE_BUDGET,
+          gridName(4, 1),
+          gridName(4, 2),
           TOP2_REFERENCE,
-          TOP_P,
-          NULL_EXPERTS,
           DENSE,
           EVOMOE,
-          EVOMOE_REPLICATED,
-          MOE_TUNING);
+          EVOMOE_REPLICATED);
 
   DriftConfig(String name, RouterConfig router, int ffMultiplier, boolean grid) {
     this(name, router, ffMultiplier, grid, SpawnPolicy.COPY_NEAREST);
   }
 
-  private static final int[] GRID_E = {4, 8, 16};
-  private static final int[] GRID_K = {1, 2, 4};
+  private static final int[] SCRATCH_E = {4, 8, 16};
+  private static final int[] SCRATCH_K = {1, 2, 4};
+  private static final int[] UPCYCLED_K = {1, 2, 3, 4};
 
   /**
-   * Every configuration, in report order: DynMoE (and its {@code evolve} spawn variant), the grid,
-   * the other baselines, then EvoMoE and its two replicated-expert references. The EvoMoE stage
-   * lengths are placeholders here; {@link DriftSettings#model} applies {@code --evo-warmup} and
-   * {@code --evo-evolution}.
+   * Every from-scratch configuration, in report order: DynMoE (and its variants), the grid, the
+   * other baselines, then EvoMoE and its two replicated-expert references. The EvoMoE stage lengths
+   * are placeholders here; {@link DriftSettings#model} applies {@code --evo-warmup} and {@code
+   * --evo-evolution}.
    *
    * <ul>
    *   <li>{@code evomoe}: warm-up → evolution → DTR, training what the paper trains per stage;
@@ -74,13 +109,13 @@ record DriftConfig(
    *       the effect of the evolution from that of the paper's freezing).
    * </ul>
    */
-  static List<DriftConfig> all() {
+  static List<DriftConfig> scratch() {
     List<DriftConfig> all = new ArrayList<>();
     all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(4, 16), 1, false));
     all.add(
         new DriftConfig(DYNMOE_EVOLVE, RouterConfig.dynMoe(4, 16), 1, false, SpawnPolicy.EVOLVE));
-    for (int e : GRID_E) {
-      for (int k : GRID_K) {
+    for (int e : SCRATCH_E) {
+      for (int k : SCRATCH_K) {
         all.add(new DriftConfig(gridName(e, k), RouterConfig.topK(e, k), 1, true));
       }
     }
@@ -104,43 +139,48 @@ record DriftConfig(
     return all;
   }
 
+  /**
+   * Every upcycled configuration, in report order: the paper's DynMoE (E_init 2, E_max 4), the grid
+   * at E = 4 (k = 3 too, so the frontier has a point between top-2 and top-4), top-p over 4
+   * experts, and the dense warm-up model trained on as it is (its FFN is one expert wide: the width
+   * every expert slot copies).
+   */
+  static List<DriftConfig> upcycled() {
+    List<DriftConfig> all = new ArrayList<>();
+    all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(2, 4), 1, false));
+    for (int k : UPCYCLED_K) {
+      all.add(new DriftConfig(gridName(4, k), RouterConfig.topK(4, k), 1, true));
+    }
+    all.add(new DriftConfig(TOP_P, RouterConfig.topP(4, 0.4), 1, false));
+    all.add(new DriftConfig(DENSE, RouterConfig.dense(), 1, false));
+    return all;
+  }
+
   static String gridName(int experts, int k) {
     return "top-k-E" + experts + "-k" + k;
   }
 
   /**
-   * The configurations named in {@code names} (case-insensitive), in report order.
+   * Checks that every name in {@code names} belongs to at least one of {@code presets}.
    *
    * @throws IllegalArgumentException naming an unknown name and listing the known ones
    */
-  static List<DriftConfig> select(List<String> names) {
-    Map<String, DriftConfig> byName = new LinkedHashMap<>();
-    for (DriftConfig c : all()) {
-      byName.put(c.name().toLowerCase(Locale.ROOT), c);
+  static void requireKnown(List<String> names, List<DriftPreset> presets) {
+    Set<String> known = new LinkedHashSet<>();
+    for (DriftPreset p : presets) {
+      p.all().forEach(c -> known.add(c.name()));
     }
-    List<String> wanted = new ArrayList<>();
+    Set<String> lower = new LinkedHashSet<>();
+    known.forEach(k -> lower.add(k.toLowerCase(Locale.ROOT)));
     for (String n : names) {
-      String key = n.strip().toLowerCase(Locale.ROOT);
-      if (!byName.containsKey(key)) {
+      if (!lower.contains(n.strip().toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(
-            "unknown configuration '" + n + "' (expected one of " + knownNames() + ")");
-      }
-      wanted.add(key);
-    }
-    List<DriftConfig> out = new ArrayList<>();
-    for (Map.Entry<String, DriftConfig> e : byName.entrySet()) {
-      if (wanted.contains(e.getKey())) {
-        out.add(e.getValue());
+            "unknown configuration '" + n + "' (expected one of " + String.join(", ", known) + ")");
       }
     }
-    return out;
   }
 
-  private static List<String> knownNames() {
-    return all().stream().map(DriftConfig::name).toList();
-  }
-
-  /** DynMoE, whatever its spawn policy: spawn timings and final gates are reported. */
+  /** DynMoE, whatever its spawn policy or budget: spawn timings and final gates are reported. */
   boolean isDynMoe() {
     return router.kind() == RouterKind.DYNMOE;
   }

@@ -44,7 +44,8 @@ final class DriftGatePlots {
     return Math.max(-1, Math.min(v, 1 - 1e-9));
   }
 
-  static List<String> write(DriftRun dyn, Path dir) throws IOException {
+  /** The three panels of {@code dyn}, file names starting with {@code prefix}. */
+  static List<String> write(DriftRun dyn, Path dir, String prefix) throws IOException {
     List<HeatMapChart> freq = new ArrayList<>();
     List<CategoryChart> thresholds = new ArrayList<>();
     List<HeatMapChart> cosine = new ArrayList<>();
@@ -54,9 +55,9 @@ final class DriftGatePlots {
       cosine.add(cosine(dyn.gates().get(l), dyn.seed()));
     }
     return List.of(
-        DriftCharts.saveColumn(freq, dir, "dynmoe-activation.png"),
-        DriftCharts.saveColumn(thresholds, dir, "dynmoe-thresholds.png"),
-        DriftCharts.saveColumn(cosine, dir, "dynmoe-gate-cosine.png"));
+        DriftCharts.saveColumn(freq, dir, prefix + "dynmoe-activation.png"),
+        DriftCharts.saveColumn(thresholds, dir, prefix + "dynmoe-thresholds.png"),
+        DriftCharts.saveColumn(cosine, dir, prefix + "dynmoe-gate-cosine.png"));
   }
 
   /**

@@ -9,10 +9,11 @@ import java.util.Optional;
 import org.knowm.xchart.XYChart;
 
 /**
- * The plots over the stream, each with the domain switches marked: (a) prequential loss of DynMoE
- * against the grid's best and worst point and the other baselines, (b) DynMoE's active experts per
- * layer, (c) average k per layer of the adaptive routers — the streaming analogue of the DynMoE
- * paper's Figures 4 and 5. Curves are means over seeds.
+ * A preset's plots over the stream, each with the domain switches marked: (a) prequential loss of
+ * DynMoE (and DynMoE + budget) against the grid's best and worst point and the other baselines, (b)
+ * the DynMoE configurations' active experts per layer, (c) average k per layer of the adaptive
+ * routers — the streaming analogue of the DynMoE paper's Figures 4 and 5. Curves are means over
+ * seeds; file names start with the preset's id.
  */
 final class DriftLinePlots {
   private DriftLinePlots() {}
@@ -23,21 +24,28 @@ final class DriftLinePlots {
   }
 
   /** Draws whichever of (a)–(c) the configurations allow; returns the file names written. */
-  static List<String> write(List<DriftSummary> all, Path dir) throws IOException {
+  static List<String> write(DriftResults r, Path dir) throws IOException {
+    List<DriftSummary> all = r.summaries();
+    String prefix = r.preset().id() + "-";
     List<String> files = new ArrayList<>();
-    DriftRun ref = all.get(0).runs().get(0);
+    DriftRun ref = r.reference();
     int window = smoothing(ref.steps());
-    files.add(loss(all, dir, ref, window));
-    Optional<DriftSummary> dyn = find(all, DriftConfig.DYNMOE);
-    if (dyn.isPresent()) {
-      files.add(active(dyn.get(), dir, ref));
+    files.add(loss(all, dir, ref, window, prefix, r.preset().title()));
+    List<DriftSummary> dyn = all.stream().filter(s -> s.config().isDynMoe()).toList();
+    if (!dyn.isEmpty()) {
+      files.add(active(dyn, dir, ref, prefix));
     }
     List<DriftSummary> adaptive = new ArrayList<>();
-    for (String n : List.of(DriftConfig.DYNMOE, DriftConfig.TOP_P, DriftConfig.NULL_EXPERTS)) {
+    for (String n :
+        List.of(
+            DriftConfig.DYNMOE,
+            DriftConfig.DYNMOE_BUDGET,
+            DriftConfig.TOP_P,
+            DriftConfig.NULL_EXPERTS)) {
       find(all, n).ifPresent(adaptive::add);
     }
     if (!adaptive.isEmpty()) {
-      files.add(avgK(adaptive, dir, ref, window));
+      files.add(avgK(adaptive, dir, ref, window, prefix));
     }
     return files;
   }
@@ -46,11 +54,13 @@ final class DriftLinePlots {
     return all.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
-  private static String loss(List<DriftSummary> all, Path dir, DriftRun ref, int window)
+  private static String loss(
+      List<DriftSummary> all, Path dir, DriftRun ref, int window, String prefix, String title)
       throws IOException {
     List<DriftSummary> shown = new ArrayList<>();
     List<String> labels = new ArrayList<>();
     find(all, DriftConfig.DYNMOE).ifPresent(s -> add(shown, labels, s, "DynMoE"));
+    find(all, DriftConfig.DYNMOE_BUDGET).ifPresent(s -> add(shown, labels, s, "DynMoE + budget"));
     List<DriftSummary> grid = all.stream().filter(s -> s.config().grid()).toList();
     Comparator<DriftSummary> byLoss = Comparator.comparingDouble(s -> s.overallLoss().mean());
     grid.stream().min(byLoss).ifPresent(s -> add(shown, labels, s, "best grid: " + s.name()));
@@ -70,7 +80,7 @@ final class DriftLinePlots {
     }
     XYChart c =
         DriftCharts.lines(
-            "Prequential loss over the drifting stream (trailing mean of " + window + " steps)",
+            title + ": prequential loss over the stream (trailing mean of " + window + " steps)",
             "training step",
             "prequential loss (nats/token)");
     List<double[]> curves = new ArrayList<>();
@@ -88,7 +98,7 @@ final class DriftLinePlots {
       tails.add(java.util.Arrays.copyOfRange(y, Math.min(skip, y.length), y.length));
     }
     mark(c, ref, tails);
-    return DriftCharts.save(c, dir, "loss.png");
+    return DriftCharts.save(c, dir, prefix + "loss.png");
   }
 
   private static void add(List<DriftSummary> shown, List<String> labels, DriftSummary s, String l) {
@@ -96,23 +106,27 @@ final class DriftLinePlots {
     labels.add(l);
   }
 
-  private static String active(DriftSummary dyn, Path dir, DriftRun ref) throws IOException {
+  private static String active(List<DriftSummary> dyn, Path dir, DriftRun ref, String prefix)
+      throws IOException {
     XYChart c =
         DriftCharts.lines(
             "DynMoE active experts per layer (mean over seeds)", "training step", "active experts");
     List<double[]> curves = new ArrayList<>();
-    for (int l = 0; l < ref.layers(); l++) {
-      final int layer = l;
-      double[] y = dyn.meanSeries(r -> r.layerSeries(layer, true));
-      curves.add(y);
-      DriftCharts.addLine(c, "layer " + l, y);
+    for (DriftSummary s : dyn) {
+      for (int l = 0; l < ref.layers(); l++) {
+        final int layer = l;
+        double[] y = s.meanSeries(r -> r.layerSeries(layer, true));
+        curves.add(y);
+        DriftCharts.addLine(c, s.name() + " layer " + l, y);
+      }
     }
     curves.add(new double[] {0});
     mark(c, ref, curves);
-    return DriftCharts.save(c, dir, "active-experts.png");
+    return DriftCharts.save(c, dir, prefix + "active-experts.png");
   }
 
-  private static String avgK(List<DriftSummary> adaptive, Path dir, DriftRun ref, int window)
+  private static String avgK(
+      List<DriftSummary> adaptive, Path dir, DriftRun ref, int window, String prefix)
       throws IOException {
     XYChart c =
         DriftCharts.lines(
@@ -130,7 +144,7 @@ final class DriftLinePlots {
     }
     curves.add(new double[] {0});
     mark(c, ref, curves);
-    return DriftCharts.save(c, dir, "avg-k.png");
+    return DriftCharts.save(c, dir, prefix + "avg-k.png");
   }
 
   private static void mark(XYChart c, DriftRun ref, List<double[]> curves) {

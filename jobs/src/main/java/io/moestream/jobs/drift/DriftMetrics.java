@@ -130,4 +130,88 @@ final class DriftMetrics {
     }
     return out;
   }
+
+  /**
+   * Forgetting after domain {@code i}: the mean, over the domains {@code j < i} already left
+   * behind, of how much their held-out loss rose from when their own training ended ({@code
+   * heldOut[j][j]}) to after domain {@code i} ({@code heldOut[i][j]}) — backward transfer
+   * (Lopez-Paz and Ranzato, 2017) with the sign turned so that positive means forgotten, in nats.
+   *
+   * @return NaN for {@code i = 0} (nothing earlier) or when no pair is finite
+   */
+  static double forgettingAfter(double[][] heldOut, int i) {
+    double[] rise = new double[i];
+    for (int j = 0; j < i; j++) {
+      rise[j] = heldOut[i][j] - heldOut[j][j];
+    }
+    return mean(rise);
+  }
+
+  /** {@link #forgettingAfter} at the end of the stream: the run's forgetting. */
+  static double forgetting(double[][] heldOut) {
+    return forgettingAfter(heldOut, heldOut.length - 1);
+  }
+
+  /**
+   * Whether a spawn falls within {@code span} steps of each switch: in {@code [switch, switch +
+   * span)}, cut at the next switch and at the end of the stream (a spawn after the next switch
+   * belongs to that one).
+   */
+  static boolean[] spawnNear(long[] spawnSteps, int[] switches, int steps, long span) {
+    boolean[] out = new boolean[switches.length];
+    for (int i = 0; i < switches.length; i++) {
+      long end = Math.min(switches[i] + span, steps);
+      if (i + 1 < switches.length) {
+        end = Math.min(end, switches[i + 1]);
+      }
+      for (long s : spawnSteps) {
+        out[i] |= s >= switches[i] && s < end;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The chance that a window of {@code span} steps holds a spawn if the switch fell at a random
+   * step, given the run's own spawn steps: the share of start steps {@code t} in {@code [0, steps -
+   * span]} whose window {@code [t, t + span)} contains one. It keeps the run's overall spawn
+   * frequency and its window schedule (spawns only come at window ends), which a rate per step
+   * would not.
+   */
+  static double spawnChance(long[] spawnSteps, int steps, long span) {
+    long starts = steps - span + 1;
+    if (starts < 1) {
+      return spawnSteps.length > 0 ? 1 : 0;
+    }
+    long hit = 0;
+    for (long t = 0; t < starts; t++) {
+      for (long s : spawnSteps) {
+        if (s >= t && s < t + span) {
+          hit++;
+          break;
+        }
+      }
+    }
+    return (double) hit / starts;
+  }
+
+  /**
+   * P(X ≥ {@code x}) for X ~ Binomial({@code n}, {@code p}): how often chance alone would put a
+   * spawn near at least {@code x} of {@code n} switches.
+   */
+  static double binomialUpperTail(int n, int x, double p) {
+    double sum = 0;
+    for (int k = Math.max(x, 0); k <= n; k++) {
+      sum += Math.exp(logChoose(n, k)) * Math.pow(p, k) * Math.pow(1 - p, n - k);
+    }
+    return Math.min(1, sum);
+  }
+
+  private static double logChoose(int n, int k) {
+    double s = 0;
+    for (int i = 1; i <= k; i++) {
+      s += Math.log(n - k + i) - Math.log(i);
+    }
+    return s;
+  }
 }

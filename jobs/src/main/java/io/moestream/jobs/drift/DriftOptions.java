@@ -10,7 +10,9 @@ import io.moestream.moe.data.TextCorpus;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,9 +20,9 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The flags of {@code bench drift}. Its defaults differ from {@link ModelOptions}' on purpose: they
- * are sized so that all 18 configurations × 3 seeds run in 15–17 minutes on a 2-core CPU (two runs
- * at a time), well inside the 30-minute budget, and {@code --quick} shrinks every value the user
- * did not set to a seconds-long pipeline check.
+ * are sized so that both presets' default configurations × 5 seeds fit the 30-minute budget on a
+ * 2-core CPU (two runs at a time; the arithmetic is in docs/decisions.md, "Issue 16 point 4"), and
+ * {@code --quick} shrinks every value the user did not set to a seconds-long pipeline check.
  */
 final class DriftOptions {
   @Mixin CorpusOptions corpus;
@@ -28,9 +30,37 @@ final class DriftOptions {
   @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(200_000);
 
   @Option(
+      names = "--presets",
+      paramLabel = "NAME",
+      split = ",",
+      defaultValue = "scratch,upcycled",
+      description =
+          "scratch (random init), upcycled (every configuration starts from a dense warm-up, each"
+              + " expert a copy of its FFN), or both (default: ${DEFAULT-VALUE}).")
+  List<String> presets;
+
+  @Option(
+      names = "--warmup-tokens-per-domain",
+      paramLabel = "N",
+      defaultValue = "100000",
+      description =
+          "The upcycled preset's dense warm-up: N tokens of each domain right after the stream's,"
+              + " domains interleaved (default: ${DEFAULT-VALUE}).")
+  long warmUpTokens;
+
+  @Option(
+      names = "--held-out-tokens",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description =
+          "The last N tokens of each domain, never trained on, scored after each domain for"
+              + " forgetting (default: ${DEFAULT-VALUE}).")
+  long heldOutTokens;
+
+  @Option(
       names = "--seeds",
       paramLabel = "N",
-      defaultValue = "3",
+      defaultValue = "5",
       description =
           "Seeds 1..N per configuration; mean ± std over them (default: ${DEFAULT-VALUE}).")
   int seeds;
@@ -40,8 +70,11 @@ final class DriftOptions {
       paramLabel = "NAME",
       split = ",",
       description =
-          "Subset to run: dynmoe, dynmoe-evolve, top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense,"
-              + " evomoe, evomoe-replicated, moe-tuning, evomoe-unfrozen (default: all 18).")
+          "Subset to run in each preset that has it. scratch: dynmoe, dynmoe-budget, dynmoe-evolve,"
+              + " top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense, evomoe, evomoe-replicated,"
+              + " moe-tuning, evomoe-unfrozen; upcycled: dynmoe, dynmoe-budget,"
+              + " top-k-E4-k{1,2,3,4}, top-p, dense (default: dynmoe, dynmoe-budget, the E4/E8 grid,"
+              + " top-p and dense; upcycled: all).")
   List<String> configs;
 
   @Option(
@@ -53,7 +86,8 @@ final class DriftOptions {
   @Option(
       names = "--quick",
       description =
-          "Pipeline check for CI: tiny model, 1 seed, 10 configurations, short domains (seconds, not the claim).")
+          "Pipeline check for CI: tiny model, 2 seeds, a few configurations per preset, short"
+              + " domains (seconds, not the claim).")
   boolean quick;
 
   @Option(
@@ -158,6 +192,11 @@ final class DriftOptions {
               + " (default: ${DEFAULT-VALUE}).")
   String modalities;
 
+  /**
+   * Whether --quick chose the configurations ({@link DriftConfig#QUICK}, where a preset has them).
+   */
+  private boolean quickConfigs;
+
   /** Applies --quick's values to every option the user did not give explicitly. */
   void applyQuick(ParseResult given) {
     if (!quick) {
@@ -168,17 +207,21 @@ final class DriftOptions {
     ctx = given.hasMatchedOption("--ctx") ? ctx : 16;
     ff = given.hasMatchedOption("--ff") ? ff : 32;
     batch = given.hasMatchedOption("--batch") ? batch : 4;
-    // 20 steps per domain: 20 batches of 4 windows of ctx + 1 = 17 tokens
+    // 10 steps per domain: 10 batches of 4 windows of ctx + 1 = 17 tokens (2 seeds, 2 presets)
     if (!DomainTokensOptions.given(given)) {
-      tokensPerDomain.use(20 * 4 * 17);
+      tokensPerDomain.use(10 * 4 * 17);
     }
-    seeds = given.hasMatchedOption("--seeds") ? seeds : 1;
+    seeds = given.hasMatchedOption("--seeds") ? seeds : 2;
+    // 10 warm-up batches of each domain, 2 held-out batches
+    warmUpTokens =
+        given.hasMatchedOption("--warmup-tokens-per-domain") ? warmUpTokens : 10 * 4 * 17;
+    heldOutTokens = given.hasMatchedOption("--held-out-tokens") ? heldOutTokens : 2 * 4 * 17;
     windowStart = given.hasMatchedOption("--window-start") ? windowStart : 4;
     windowLength = given.hasMatchedOption("--window-length") ? windowLength : 4;
     windowPeriod = given.hasMatchedOption("--window-period") ? windowPeriod : 8;
     evo.warmup = given.hasMatchedOption("--evo-warmup") ? evo.warmup : 10;
     evo.evolution = given.hasMatchedOption("--evo-evolution") ? evo.evolution : 10;
-    configs = configs != null ? configs : DriftConfig.QUICK;
+    quickConfigs = configs == null;
   }
 
   /** The shared settings; throws IllegalArgumentException naming a bad value. */
@@ -196,6 +239,8 @@ final class DriftOptions {
         lr,
         new RecordingWindow(windowStart, windowLength, windowPeriod),
         tokensPerDomain.tokens(),
+        warmUpTokens,
+        heldOutTokens,
         LongStream.rangeClosed(1, seeds).boxed().toList(),
         evo.warmup,
         evo.evolution,
@@ -218,8 +263,26 @@ final class DriftOptions {
     return threads == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
   }
 
-  List<DriftConfig> configs() {
-    return configs == null ? DriftConfig.all() : DriftConfig.select(configs);
+  /**
+   * Per preset asked for, the configurations to run: {@code --configs} (each name must belong to
+   * one of the presets; a preset that has none of them is left out), else the preset's defaults.
+   */
+  Map<DriftPreset, List<DriftConfig>> configs() {
+    List<DriftPreset> ps = DriftPreset.parse(presets);
+    if (configs != null) {
+      DriftConfig.requireKnown(configs, ps);
+    }
+    Map<DriftPreset, List<DriftConfig>> out = new LinkedHashMap<>();
+    for (DriftPreset p : ps) {
+      List<DriftConfig> chosen =
+          quickConfigs
+              ? p.select(DriftConfig.QUICK)
+              : configs == null ? p.defaults() : p.select(configs);
+      if (!chosen.isEmpty()) {
+        out.put(p, chosen);
+      }
+    }
+    return out;
   }
 
   TextCorpus corpus() {

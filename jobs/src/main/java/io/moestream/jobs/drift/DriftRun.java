@@ -10,6 +10,7 @@ import java.util.List;
  * Everything one (configuration, seed) run recorded, step by step, as host values. Kept raw so the
  * metrics, the CSV/JSON and the plots are all computed from the same numbers.
  *
+ * @param preset the preset it ran in
  * @param config the configuration's name
  * @param seed the seed
  * @param model the model it trained (its expert width gives FLOPs per expert application)
@@ -21,6 +22,8 @@ import java.util.List;
  * @param avgK per step and layer, experts per token
  * @param active per step and layer, active experts after the step
  * @param expertTokens per step, layer and slot, tokens the slot processed
+ * @param heldOut {@code heldOut[i][j]}: mean held-out loss of domain j after the last step of
+ *     domain i, for j ≤ i (NaN above the diagonal: a domain is scored once it has been trained on)
  * @param changes DynMoE's spawns and prunes, in order
  * @param gates DynMoE's final gate per layer; empty for other routers
  * @param uniformity per layer, at the end: mean pairwise cosine similarity of the active experts'
@@ -29,6 +32,7 @@ import java.util.List;
  * @param trainNanos time inside the trainer's steps
  */
 record DriftRun(
+    DriftPreset preset,
     String config,
     long seed,
     ModelConfig model,
@@ -40,6 +44,7 @@ record DriftRun(
     double[][] avgK,
     int[][] active,
     long[][][] expertTokens,
+    double[][] heldOut,
     List<ExpertChange> changes,
     List<GateView> gates,
     double[] uniformity,

@@ -1,5 +1,6 @@
 package io.moestream.jobs.drift;
 
+import io.moestream.jobs.local.FlopCounter;
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 
@@ -11,6 +12,8 @@ import io.moestream.moe.lifecycle.ExpertChange;
  * @param domainLoss per domain, mean prequential loss
  * @param recovery per switch (domain 1, 2, ...), steps to recover, or {@link DriftMetrics#NEVER}
  * @param flopsPerToken expert FLOPs per token, counted: pairs / tokens × FLOPs of one expert
+ * @param totalFlopsPerToken model training FLOPs per token, attention and output head included
+ *     ({@link FlopCounter#trainPerToken} with the counted pairs)
  * @param domainFlopsPerToken the same per domain
  * @param avgK per layer, mean experts per token over the stream
  * @param domainAvgK per domain, mean experts per token over steps and layers
@@ -20,6 +23,11 @@ import io.moestream.moe.lifecycle.ExpertChange;
  * @param prunes experts pruned (all layers)
  * @param spawnDelay per switch, steps to the first spawn in that domain, or {@link
  *     DriftMetrics#NEVER}
+ * @param spawnNear per switch, whether a spawn fell within two recording periods of it
+ * @param spawnChance the chance of that for a switch at a random step ({@link
+ *     DriftMetrics#spawnChance})
+ * @param forgettingAfter entry i: {@link DriftMetrics#forgettingAfter} domain i + 1, the forgetting
+ *     of domains 0..i once domain i + 1 has been trained on; the last entry is the run's forgetting
  * @param wallSeconds wall time of the run
  * @param tokensPerSecond training throughput
  * @param uniformity per layer, the final mean pairwise cosine of expert parameter vectors (NaN with
@@ -30,6 +38,7 @@ record DriftRunMetrics(
     double[] domainLoss,
     int[] recovery,
     double flopsPerToken,
+    double totalFlopsPerToken,
     double[] domainFlopsPerToken,
     double[] avgK,
     double[] domainAvgK,
@@ -38,11 +47,14 @@ record DriftRunMetrics(
     int spawns,
     int prunes,
     int[] spawnDelay,
+    boolean[] spawnNear,
+    double spawnChance,
+    double[] forgettingAfter,
     double wallSeconds,
     double tokensPerSecond,
     double[] uniformity) {
 
-  static DriftRunMetrics of(DriftRun run) {
+  static DriftRunMetrics of(DriftRun run, long windowPeriod) {
     int domains = run.domainNames().size();
     double[] domainLoss = new double[domains];
     double[] domainFlops = new double[domains];
@@ -70,6 +82,13 @@ record DriftRunMetrics(
       recovery[i] = DriftMetrics.recoverySteps(run.loss(), switches[i], end);
       spawnDelay[i] = DriftMetrics.firstEventDelay(spawnSteps, switches[i], end);
     }
+    long span = 2 * windowPeriod;
+    boolean[] near = DriftMetrics.spawnNear(spawnSteps, switches, run.steps(), span);
+    double chance = DriftMetrics.spawnChance(spawnSteps, run.steps(), span);
+    double[] forgetting = new double[switches.length];
+    for (int i = 0; i < forgetting.length; i++) {
+      forgetting[i] = DriftMetrics.forgettingAfter(run.heldOut(), i + 1);
+    }
     int layers = run.layers();
     double[] avgK = new double[layers];
     double[] meanActive = new double[layers];
@@ -84,6 +103,7 @@ record DriftRunMetrics(
         domainLoss,
         recovery,
         flopsPerToken(run, 0, run.steps()),
+        totalFlopsPerToken(run),
         domainFlops,
         avgK,
         domainK,
@@ -92,6 +112,9 @@ record DriftRunMetrics(
         spawnSteps.length,
         (int) run.changes().stream().filter(c -> c.kind() == ChangeKind.PRUNED).count(),
         spawnDelay,
+        near,
+        chance,
+        forgetting,
         run.wallNanos() / 1e9,
         run.tokensPerSecond(),
         run.uniformity().clone());
@@ -100,6 +123,29 @@ record DriftRunMetrics(
   /** Mean over layers of {@link #uniformity}; NaN when no layer has two experts. */
   double meanUniformity() {
     return DriftMetrics.mean(uniformity);
+  }
+
+  /** The run's forgetting: {@link #forgettingAfter}'s last entry (NaN with one domain). */
+  double forgetting() {
+    return forgettingAfter.length == 0 ? Double.NaN : forgettingAfter[forgettingAfter.length - 1];
+  }
+
+  /** Switches with a spawn within two recording periods. */
+  int spawnsNearSwitches() {
+    int n = 0;
+    for (boolean b : spawnNear) {
+      n += b ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static double totalFlopsPerToken(DriftRun run) {
+    long pairs = 0;
+    long tokens = run.totalTokens();
+    for (long p : run.expertPairs()) {
+      pairs += p;
+    }
+    return FlopCounter.trainPerToken(run.model(), tokens == 0 ? 0 : (double) pairs / tokens);
   }
 
   /** Counted expert FLOPs per token over steps {@code [from, to)}. */

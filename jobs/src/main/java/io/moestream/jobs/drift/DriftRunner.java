@@ -1,48 +1,61 @@
 package io.moestream.jobs.drift;
 
 import io.moestream.moe.config.ModelConfig;
-import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.train.EvalResult;
 import io.moestream.moe.train.GateView;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Trains one configuration from one seed over the whole drifting stream and keeps every step's
- * numbers. Each run gets a fresh cursor over the same corpus, so every contender sees exactly the
+ * numbers. Each run gets a fresh cursor over the same stream, so every contender sees exactly the
  * same batches in the same order; the loss recorded is {@link StepResult#prequentialLoss()}, the
  * batch scored before the model trained on it, which is what makes a single pass over a stream a
- * fair test set.
+ * fair test set. After the last batch of each domain the run also scores the held-out slice of that
+ * domain and of every earlier one (inference mode, the model unchanged): the forgetting matrix.
  */
 final class DriftRunner {
   private final DriftSettings settings;
-  private final TextCorpus corpus;
+  private final DriftSlices slices;
+  private final List<List<int[][]>> heldOut;
 
-  DriftRunner(DriftSettings settings, TextCorpus corpus) {
+  DriftRunner(DriftSettings settings, DriftSlices slices) {
     this.settings = settings;
-    this.corpus = corpus;
+    this.slices = slices;
+    this.heldOut = slices.heldOutBatches(settings.batch(), settings.ctx());
   }
 
   /** Steps in the stream: the same for every configuration. */
   long steps() {
-    return corpus
-        .cursor(settings.batch(), settings.ctx(), settings.tokensPerDomain())
-        .totalBatches();
+    return cursor().totalBatches();
   }
 
   List<String> domainNames() {
-    return corpus.domains().stream().map(TextCorpus.Domain::name).toList();
+    return slices.stream().domains().stream().map(d -> d.name()).toList();
   }
 
-  DriftRun run(DriftConfig config, long seed) {
+  private io.moestream.moe.data.TextCorpus.BatchCursor cursor() {
+    return slices.stream().cursor(settings.batch(), settings.ctx());
+  }
+
+  DriftRun run(DriftPreset preset, DriftConfig config, long seed, DriftStart start)
+      throws IOException {
     long started = System.nanoTime();
     ModelConfig model = settings.model(config);
-    TextCorpus.BatchCursor cursor =
-        corpus.cursor(settings.batch(), settings.ctx(), settings.tokensPerDomain());
+    var cursor = cursor();
     int n = Math.toIntExact(cursor.totalBatches());
+    int domains = domainNames().size();
+    int[] lastStepOf = new int[domains];
+    long end = 0;
+    for (int d = 0; d < domains; d++) {
+      end += cursor.batchesInDomain(d);
+      lastStepOf[d] = Math.toIntExact(end - 1);
+    }
     double[] loss = new double[n];
     int[] domain = new int[n];
     int[] tokens = new int[n];
@@ -50,16 +63,18 @@ final class DriftRunner {
     double[][] avgK = new double[n][];
     int[][] active = new int[n][];
     long[][][] expertTokens = new long[n][][];
+    double[][] held = new double[domains][domains];
+    for (double[] row : held) {
+      Arrays.fill(row, Double.NaN);
+    }
     List<ExpertChange> changes = new ArrayList<>();
     List<GateView> gates = new ArrayList<>();
     long trainNanos = 0;
     double[] uniformity;
-    try (MoeTrainer trainer = MoeTrainer.create(model, settings.train(config, seed))) {
+    try (MoeTrainer trainer = start.trainer(model, settings.train(config, seed))) {
       for (int i = 0; i < n; i++) {
         int[][] batch = cursor.next();
-        int[] modality = new int[batch.length]; // every row of a batch comes from one domain
-        Arrays.fill(modality, settings.modalities().of(cursor.domainName()));
-        StepResult r = trainer.train(batch, modality);
+        StepResult r = trainer.train(batch, modality(batch.length, cursor.domainName()));
         loss[i] = r.prequentialLoss();
         domain[i] = cursor.domainIndex();
         tokens[i] = r.tokens();
@@ -69,6 +84,11 @@ final class DriftRunner {
         expertTokens[i] = r.expertTokens();
         changes.addAll(r.changes());
         trainNanos += r.nanos();
+        if (i == lastStepOf[domain[i]]) {
+          for (int j = 0; j <= domain[i]; j++) {
+            held[domain[i]][j] = score(trainer, j);
+          }
+        }
       }
       if (config.isDynMoe()) {
         for (int l = 0; l < model.layers(); l++) {
@@ -78,6 +98,7 @@ final class DriftRunner {
       uniformity = trainer.expertUniformity();
     }
     return new DriftRun(
+        preset,
         config.name(),
         seed,
         model,
@@ -89,10 +110,33 @@ final class DriftRunner {
         avgK,
         active,
         expertTokens,
+        held,
         List.copyOf(changes),
         List.copyOf(gates),
         uniformity,
         System.nanoTime() - started,
         trainNanos);
+  }
+
+  /** Every row of a batch comes from one domain: its DTR modality id, for EvoMoE. */
+  private int[] modality(int rows, String domainName) {
+    int[] m = new int[rows];
+    Arrays.fill(m, settings.modalities().of(domainName));
+    return m;
+  }
+
+  /** Mean held-out loss of domain {@code d} (every batch has the same number of tokens). */
+  private double score(MoeTrainer trainer, int d) {
+    String name = domainNames().get(d);
+    double sum = 0;
+    int count = 0;
+    for (int[][] b : heldOut.get(d)) {
+      EvalResult r = trainer.evaluate(b, modality(b.length, name));
+      if (Double.isFinite(r.loss())) {
+        sum += r.loss();
+        count++;
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
   }
 }

@@ -22,7 +22,10 @@ import java.util.List;
  * @param batch sequences per step
  * @param learningRate AdamW learning rate
  * @param window DynMoE's recording window (ignored by the other routers)
- * @param tokensPerDomain tokens taken from the start of each domain
+ * @param tokensPerDomain tokens taken from the start of each domain: the stream
+ * @param warmUpTokensPerDomain tokens of each domain, right after the stream's, that the upcycled
+ *     preset's dense warm-up trains on
+ * @param heldOutTokens tokens at the end of each domain, never trained on, scored for forgetting
  * @param seeds one run per configuration per seed
  * @param evoWarmup EvoMoE's warm-up steps
  * @param evoEvolution EvoMoE's expert-evolution steps (the DTR stage follows)
@@ -44,6 +47,8 @@ record DriftSettings(
     double learningRate,
     RecordingWindow window,
     long tokensPerDomain,
+    long warmUpTokensPerDomain,
+    long heldOutTokens,
     List<Long> seeds,
     long evoWarmup,
     long evoEvolution,
@@ -69,6 +74,12 @@ record DriftSettings(
     }
     if (tokensPerDomain < 1) {
       throw new IllegalArgumentException("--tokens-per-domain must be >= 1");
+    }
+    if (warmUpTokensPerDomain < 1) {
+      throw new IllegalArgumentException("--warmup-tokens-per-domain must be >= 1");
+    }
+    if (heldOutTokens < 1) {
+      throw new IllegalArgumentException("--held-out-tokens must be >= 1");
     }
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("--seeds must be >= 1");

@@ -28,16 +28,29 @@ record DriftSummary(DriftConfig config, List<DriftRun> runs, List<DriftRunMetric
     }
   }
 
-  static DriftSummary of(DriftConfig config, List<DriftRun> runs) {
+  static DriftSummary of(DriftConfig config, List<DriftRun> runs, long windowPeriod) {
     List<DriftRunMetrics> metrics = new ArrayList<>();
     for (DriftRun r : runs) {
-      metrics.add(DriftRunMetrics.of(r));
+      metrics.add(DriftRunMetrics.of(r, windowPeriod));
     }
     return new DriftSummary(config, List.copyOf(runs), List.copyOf(metrics));
   }
 
   String name() {
     return config.name();
+  }
+
+  DriftPreset preset() {
+    return runs.get(0).preset();
+  }
+
+  /** One value per seed, in seed order: the unit every paired comparison works on. */
+  double[] perSeed(ToDoubleFunction<DriftRunMetrics> f) {
+    return metrics.stream().mapToDouble(f).toArray();
+  }
+
+  List<Long> seeds() {
+    return runs.stream().map(DriftRun::seed).toList();
   }
 
   Stat stat(ToDoubleFunction<DriftRunMetrics> f) {

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,26 +30,28 @@ import picocli.CommandLine;
  */
 class BenchDriftTest {
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  private static final List<String> PRESETS = List.of("scratch");
   private static final List<String> PLOTS =
       List.of(
+          "frontier.png",
+          "forgetting.png",
           "loss.png",
           "active-experts.png",
           "avg-k.png",
           "dynmoe-activation.png",
           "dynmoe-thresholds.png",
           "dynmoe-gate-cosine.png");
-  private static final List<String> QUICK_CONFIGS =
+  private static final List<String> SCRATCH_QUICK =
       List.of(
           "dynmoe",
-          "dynmoe-evolve",
           "top-k-E4-k1",
+          "top-k-E4-k2",
           "top-k-E8-k2",
-          "top-p",
-          "null-experts",
           "dense",
           "evomoe",
-          "evomoe-replicated",
-          "moe-tuning");
+          "evomoe-replicated");
+  private static final List<String> DOMAINS =
+      List.of("english-prose", "source-code", "german-prose", "french-prose");
 
   @Test
   void quickRunWritesTheWholeReport(@TempDir Path out) throws Exception {
@@ -57,65 +60,93 @@ class BenchDriftTest {
     cli.setOut(new PrintWriter(new StringWriter(), true));
     cli.setErr(new PrintWriter(err, true));
 
-    int exit = cli.execute("bench", "drift", "--quick", "--out", out.toString());
+    int exit =
+        cli.execute(
+            "bench", "drift", "--quick", "--presets", String.join(",", PRESETS), "--out", "" + out);
 
     assertThat(exit).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("[10/10] ");
-    for (String c : QUICK_CONFIGS) {
-      assertThat(err.toString()).contains("] " + c + " seed 1: loss");
+    int runs = SCRATCH_QUICK.size() * 2;
+    assertThat(err.toString()).contains("[" + runs + "/" + runs + "] ");
+    for (String c : SCRATCH_QUICK) {
+      for (int seed = 1; seed <= 2; seed++) {
+        assertThat(err.toString()).contains("] scratch " + c + " seed " + seed + ": loss");
+      }
     }
-    for (String f : List.of("report.md", "results.csv", "results.json")) {
+    for (String f : List.of("report.md", "results.csv", "results.json.gz")) {
       assertThat(Files.size(out.resolve(f))).as(f).isPositive();
     }
-    for (String png : PLOTS) {
-      assertValidPng(out.resolve(png));
+    for (String preset : PRESETS) {
+      for (String png : PLOTS) {
+        assertValidPng(out.resolve(preset + "-" + png));
+      }
     }
     try (var files = Files.list(out)) {
-      assertThat(files.filter(f -> f.toString().endsWith(".png")).count()).isEqualTo(PLOTS.size());
+      assertThat(files.filter(f -> f.toString().endsWith(".png")).count())
+          .isEqualTo(PLOTS.size() * PRESETS.size());
     }
     String report = Files.readString(out.resolve("report.md"), StandardCharsets.UTF_8);
     assertThat(report)
         .contains(
             "## Verdict",
-            "top-k-E8-k2",
-            "dense",
-            "(loss.png)",
-            "## Expert uniformity",
-            "## Per seed",
+            "### From scratch",
+            "dynmoe: overall loss on or below the grid's frontier at equal expert FLOPs?",
+            "dynmoe: forgetting no worse than top-2's (top-k-E8-k2)?",
+            "Goal: DynMoE + budget at K = 1.7",
+            "### Loss against compute",
+            "| top-k-E4-k1 | frontier member |",
+            "### Paired comparisons",
+            "### Forgetting",
+            "### Spawns near switches",
+            "(scratch-frontier.png)",
+            "### Expert uniformity",
+            "### Per seed",
             "| dynmoe | ");
 
     List<String> rows = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
-    assertThat(rows.get(0)).startsWith("config,seed,domain_index,domain,");
+    assertThat(rows.get(0)).startsWith("preset,config,seed,domain_index,domain,");
     Set<String> keys = new HashSet<>();
     for (String row : rows.subList(1, rows.size())) {
       String[] cells = row.split(",", -1);
       assertThat(cells).hasSize(rows.get(0).split(",").length);
-      keys.add(cells[0] + "/" + cells[1] + "/" + cells[3]);
+      keys.add(cells[0] + "/" + cells[1] + "/" + cells[2] + "/" + cells[4]);
     }
-    assertThat(rows).hasSize(1 + QUICK_CONFIGS.size() * 4);
-    for (String c : QUICK_CONFIGS) {
-      for (String d : List.of("english-prose", "source-code", "german-prose", "french-prose")) {
-        assertThat(keys).contains(c + "/1/" + d);
+    assertThat(rows).hasSize(1 + runs * DOMAINS.size());
+    for (String c : SCRATCH_QUICK) {
+      for (String d : DOMAINS) {
+        assertThat(keys).contains("scratch/" + c + "/2/" + d);
       }
     }
 
-    JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
-    assertThat(json.get("configs")).hasSize(QUICK_CONFIGS.size());
-    assertThat(json.get("verdict")).hasSize(4);
-    JsonNode run = json.get("configs").get(0).get("runs").get(0);
-    assertThat(run.get("series").get("prequential_loss")).hasSize(80);
+    JsonNode json;
+    try (var in = new GZIPInputStream(Files.newInputStream(out.resolve("results.json.gz")))) {
+      json = new ObjectMapper().readTree(in);
+    }
+    JsonNode scratch = json.get("presets").get(0);
+    assertThat(scratch.get("preset").asText()).isEqualTo("scratch");
+    assertThat(scratch.get("configs")).hasSize(SCRATCH_QUICK.size());
+    assertThat(scratch.get("verdict")).hasSize(7);
+    JsonNode run = scratch.get("configs").get(0).get("runs").get(0);
+    assertThat(run.get("series").get("prequential_loss")).hasSize(40);
     assertThat(run.get("final_gates")).hasSize(2);
+    // held-out: scored after each domain for it and every earlier one, never for later ones
+    JsonNode held = run.get("held_out_loss");
+    assertThat(held).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < 4; j++) {
+        assertThat(held.get(i).get(j).isNull()).as("after %d, domain %d", i, j).isEqualTo(j > i);
+      }
+    }
 
     // EvoMoE: two stage changes (after warm-up's and evolution's last steps, --quick: 10 + 10),
     // and experts less uniform than the plain replicated ones, which stay identical (cosine 1).
-    JsonNode evo = config(json, "evomoe").get("runs").get(0);
+    JsonNode evo = config(scratch, "evomoe").get("runs").get(0);
     assertThat(evo.get("events")).hasSize(2);
     assertThat(evo.get("events").get(0).get("kind").asText()).isEqualTo("stage_changed");
     assertThat(evo.get("events").get(0).get("stage").asText()).isEqualTo("EVOLUTION");
     assertThat(evo.get("events").get(0).get("step").asLong()).isEqualTo(9);
     assertThat(evo.get("events").get(1).get("stage").asText()).isEqualTo("DTR");
     assertThat(evo.get("events").get(1).get("step").asLong()).isEqualTo(19);
-    JsonNode replicated = config(json, "evomoe-replicated").get("runs").get(0);
+    JsonNode replicated = config(scratch, "evomoe-replicated").get("runs").get(0);
     for (int l = 0; l < 2; l++) {
       double evolved = evo.get("metrics").get("uniformity").get(l).asDouble();
       double copies = replicated.get("metrics").get("uniformity").get(l).asDouble();
@@ -153,7 +184,7 @@ class BenchDriftTest {
   void parallelRunsGiveTheSameNumbersAsOneAtATime(@TempDir Path out) throws Exception {
     List<String> one = quickCsv(out.resolve("one"), "1");
     List<String> two = quickCsv(out.resolve("two"), "2");
-    assertThat(one).hasSize(1 + 2 * 2 * 4);
+    assertThat(one).hasSize(1 + PRESETS.size() * 2 * 2 * 4);
     assertThat(two).containsExactlyElementsOf(one);
   }
 
@@ -168,6 +199,8 @@ class BenchDriftTest {
             "bench",
             "drift",
             "--quick",
+            "--presets",
+            String.join(",", PRESETS),
             "--configs",
             "dynmoe,top-k-E4-k1",
             "--seeds",
@@ -207,12 +240,28 @@ class BenchDriftTest {
   }
 
   @Test
-  void configsAreSelectedCaseInsensitivelyInReportOrder() {
-    assertThat(DriftConfig.all()).hasSize(18);
-    assertThat(DriftConfig.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
+  void configsAreSelectedCaseInsensitivelyInReportOrderPerPreset() {
+    assertThat(DriftPreset.SCRATCH.all()).hasSize(18);
+    assertThat(DriftPreset.SCRATCH.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
         .extracting(DriftConfig::name)
         .containsExactly("dynmoe", "top-k-E8-k2", "dense");
-    assertThatThrownBy(() -> DriftConfig.select(List.of("top-k")))
+    // the upcycled preset has no E = 8 grid: a name it lacks is simply not run there
+    assertThat(DriftPreset.UPCYCLED.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
+        .extracting(DriftConfig::name)
+        .containsExactly("dynmoe", "dense");
+    assertThat(DriftPreset.UPCYCLED.select(List.of("dynmoe")).get(0).router().maxExperts())
+        .isEqualTo(4);
+    assertThatThrownBy(
+            () -> DriftConfig.requireKnown(List.of("top-k"), List.of(DriftPreset.values())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown configuration 'top-k'");
+    // an E = 8 point is known to the scratch preset only
+    assertThatThrownBy(
+            () -> DriftConfig.requireKnown(List.of("top-k-E8-k1"), List.of(DriftPreset.UPCYCLED)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(DriftPreset.parse(List.of("upcycled", "SCRATCH", "upcycled")))
+        .containsExactly(DriftPreset.SCRATCH, DriftPreset.UPCYCLED);
+    assertThatThrownBy(() -> DriftPreset.parse(List.of("warm")))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -1,4 +1,4 @@
-package io.moestream.jobs.bench;
+package io.moestream.jobs.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.moestream.jobs.bench;
+package io.moestream.jobs.local;
 
 import io.moestream.moe.config.ModelConfig;
 
@@ -8,7 +8,7 @@ import io.moestream.moe.config.ModelConfig;
  * per token. Training is taken as 3 × forward (backward ≈ 2 × forward); layer norms, softmaxes,
  * biases and the router's own small matmul are left out, as in the usual 6N count.
  */
-final class FlopCounter {
+public final class FlopCounter {
   private FlopCounter() {}
 
   /**
@@ -16,7 +16,7 @@ final class FlopCounter {
    *
    * @param expertPairsPerToken (token, expert) pairs per token summed over layers, measured
    */
-  static double forwardPerToken(ModelConfig m, double expertPairsPerToken) {
+  public static double forwardPerToken(ModelConfig m, double expertPairsPerToken) {
     double d = m.dModel();
     double t = m.ctx();
     double attentionParams = d * 3 * d + d * d; // qkv and output projections
@@ -28,7 +28,7 @@ final class FlopCounter {
   }
 
   /** Forward + backward FLOPs of one trained token. */
-  static double trainPerToken(ModelConfig m, double expertPairsPerToken) {
+  public static double trainPerToken(ModelConfig m, double expertPairsPerToken) {
     return 3 * forwardPerToken(m, expertPairsPerToken);
   }
 }

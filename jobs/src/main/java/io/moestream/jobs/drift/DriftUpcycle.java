@@ -1,0 +1,20 @@
+package io.moestream.jobs.drift;
+
+import io.moestream.moe.config.ModelConfig;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.train.MoeTrainer;
+import java.nio.file.Path;
+
+/**
+ * The one call the upcycled preset makes into the MoE library's upcycling (issue 16 point 3): the
+ * same path {@code --init-from SNAPSHOT_DIR} takes, so the benchmark measures what users get.
+ */
+final class DriftUpcycle {
+  private DriftUpcycle() {}
+
+  static MoeTrainer trainer(Path snapshot, ModelConfig model, TrainConfig train) {
+    throw new IllegalStateException(
+        "the upcycled preset needs the library's upcycling (issue 16 point 3), which this build"
+            + " does not have yet; run --presets scratch");
+  }
+}
