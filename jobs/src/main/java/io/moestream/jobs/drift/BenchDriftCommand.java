@@ -198,8 +198,8 @@ public final class BenchDriftCommand implements Callable<Integer> {
       double elapsed = (System.nanoTime() - started) / 1e9;
       double eta = elapsed / done * (total - done);
       err.printf(
-          "[%d/%d] %s %s seed %d: loss %s (per domain %s), forgetting %s, %s tok/s, %s s,"
-              + " spawns %d, prunes %d; ETA %s min%n",
+          "[%d/%d] %s %s seed %d: loss %s (per domain %s), forgetting %s, %s tok/s, %s s"
+              + " (CPU %s s), spawns %d, prunes %d; ETA %s min%n",
           done,
           total,
           run.preset().id(),
@@ -210,6 +210,7 @@ public final class BenchDriftCommand implements Callable<Integer> {
           Format.fixed(m.forgetting(), 4),
           Format.fixed(m.tokensPerSecond(), 0),
           Format.fixed(m.wallSeconds(), 1),
+          Format.fixed(m.cpuSeconds(), 1),
           m.spawns(),
           m.prunes(),
           Format.fixed(eta / 60, 1));

@@ -26,7 +26,7 @@ final class DriftDataWriter {
       "preset,config,seed,domain_index,domain,steps,tokens,prequential_loss,"
           + "expert_flops_per_token,avg_k,recovery_steps,first_spawn_delay,held_out_loss_after_own,"
           + "held_out_loss_at_end,overall_loss,overall_expert_flops_per_token,"
-          + "train_flops_per_token,forgetting,spawns,prunes,wall_s,tokens_per_s,expert_uniformity";
+          + "train_flops_per_token,forgetting,spawns,prunes,wall_s,cpu_s,tokens_per_s,expert_uniformity";
 
   private DriftDataWriter() {}
 
@@ -126,6 +126,7 @@ final class DriftDataWriter {
         o.put("train_flops_per_token", w.trainFlopsPerToken());
         o.put("last_loss", w.lastLoss());
         o.put("wall_s", w.wallNanos() / 1e9);
+        o.put("cpu_s", w.cpuNanos() / 1e9);
       }
       configs(p.putArray("configs"), r.summaries());
     }

@@ -73,8 +73,8 @@ final class DriftOptions {
           "Subset to run in each preset that has it. scratch: dynmoe, dynmoe-budget, dynmoe-evolve,"
               + " top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense, evomoe, evomoe-replicated,"
               + " moe-tuning, evomoe-unfrozen; upcycled: dynmoe, dynmoe-budget,"
-              + " top-k-E4-k{1,2,3,4}, top-p, dense (default: dynmoe, dynmoe-budget, the E4/E8 grid,"
-              + " top-p and dense; upcycled: all).")
+              + " top-k-E4-k{1,2,3,4}, top-p, dense (default: dynmoe, dynmoe-budget, the grid (scratch:"
+              + " E4 and E8) and dense, and top-p from scratch).")
   List<String> configs;
 
   @Option(

@@ -26,7 +26,7 @@ final class DriftPresetTables {
   private static void points(StringBuilder b, List<DriftSummary> all, List<DriftSummary> members) {
     b.append("\n### Loss against compute\n\n");
     b.append("| config | role | overall loss | expert FLOPs/token | train FLOPs/token ");
-    b.append("| tokens/s | wall s |\n").append(DriftReportWriter.separator(7));
+    b.append("| tokens/s | wall s | CPU s |\n").append(DriftReportWriter.separator(8));
     for (DriftSummary sum : all) {
       String role =
           members.contains(sum) ? "frontier member" : sum.config().grid() ? "grid" : "point";
@@ -35,7 +35,8 @@ final class DriftPresetTables {
       b.append(" | ").append(sum.flopsPerToken().format(0));
       b.append(" | ").append(sum.stat(DriftRunMetrics::totalFlopsPerToken).format(0));
       b.append(" | ").append(sum.stat(DriftRunMetrics::tokensPerSecond).format(0));
-      b.append(" | ").append(sum.stat(DriftRunMetrics::wallSeconds).format(1)).append(" |\n");
+      b.append(" | ").append(sum.stat(DriftRunMetrics::wallSeconds).format(1));
+      b.append(" | ").append(sum.stat(DriftRunMetrics::cpuSeconds).format(1)).append(" |\n");
     }
   }
 

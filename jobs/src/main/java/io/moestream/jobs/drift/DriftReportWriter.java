@@ -105,8 +105,16 @@ final class DriftReportWriter {
         b.append("every configuration from random weights.\n");
       }
     }
+    double cpu = 0;
+    for (DriftResults r : results) {
+      for (DriftSummary sum : r.summaries()) {
+        cpu += sum.metrics().stream().mapToDouble(DriftRunMetrics::cpuSeconds).sum();
+      }
+      cpu += r.warmUps().stream().mapToDouble(w -> w.cpuNanos() / 1e9).sum();
+    }
     b.append("\nSeeds ").append(s.seeds());
-    b.append(" (every configuration trains from each seed on the same batches). Total wall time ");
+    b.append(" (every configuration trains from each seed on the same batches). The runs' CPU ");
+    b.append("time adds up to ").append(Format.fixed(cpu / 60, 1)).append(" min. Total wall time ");
     b.append(Format.fixed(secs / 60, 1)).append(" min, ").append(parallel);
     b.append(parallel == 1 ? " run at a time" : " runs at a time (per-run wall times and tokens/s");
     b.append(parallel == 1 ? ".\n\n" : " are measured while the others share the machine).\n\n");

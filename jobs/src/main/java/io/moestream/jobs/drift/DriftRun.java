@@ -30,6 +30,8 @@ import java.util.List;
  *     parameter vectors (EvoMoE's "expert uniformity"); NaN with one expert
  * @param wallNanos wall time of the run, model creation included
  * @param trainNanos time inside the trainer's steps
+ * @param cpuNanos CPU time of the run's thread (with one libtorch thread the ops run on it): what
+ *     the run costs on a quiet machine, whatever else shared the cores
  */
 record DriftRun(
     DriftPreset preset,
@@ -49,7 +51,8 @@ record DriftRun(
     List<GateView> gates,
     double[] uniformity,
     long wallNanos,
-    long trainNanos) {
+    long trainNanos,
+    long cpuNanos) {
 
   int steps() {
     return loss.length;

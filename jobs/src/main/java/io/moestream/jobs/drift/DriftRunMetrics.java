@@ -30,6 +30,7 @@ import io.moestream.moe.lifecycle.ExpertChange;
  *     of domains 0..i once domain i + 1 has been trained on; the last entry is the run's forgetting
  * @param wallSeconds wall time of the run
  * @param tokensPerSecond training throughput
+ * @param cpuSeconds CPU time of the run's thread
  * @param uniformity per layer, the final mean pairwise cosine of expert parameter vectors (NaN with
  *     one expert)
  */
@@ -52,6 +53,7 @@ record DriftRunMetrics(
     double[] forgettingAfter,
     double wallSeconds,
     double tokensPerSecond,
+    double cpuSeconds,
     double[] uniformity) {
 
   static DriftRunMetrics of(DriftRun run, long windowPeriod) {
@@ -117,6 +119,7 @@ record DriftRunMetrics(
         forgetting,
         run.wallNanos() / 1e9,
         run.tokensPerSecond(),
+        run.cpuNanos() / 1e9,
         run.uniformity().clone());
   }
 

@@ -7,6 +7,8 @@ import io.moestream.moe.train.GateView;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +48,7 @@ final class DriftRunner {
   DriftRun run(DriftPreset preset, DriftConfig config, long seed, DriftStart start)
       throws IOException {
     long started = System.nanoTime();
+    long cpuStarted = cpuNanos();
     ModelConfig model = settings.model(config);
     var cursor = cursor();
     int n = Math.toIntExact(cursor.totalBatches());
@@ -115,7 +118,14 @@ final class DriftRunner {
         List.copyOf(gates),
         uniformity,
         System.nanoTime() - started,
-        trainNanos);
+        trainNanos,
+        cpuNanos() - cpuStarted);
+  }
+
+  /** CPU time of the calling thread, or 0 where the JVM cannot measure it. */
+  static long cpuNanos() {
+    ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+    return bean.isCurrentThreadCpuTimeSupported() ? bean.getCurrentThreadCpuTime() : 0;
   }
 
   /** Every row of a batch comes from one domain: its DTR modality id, for EvoMoE. */

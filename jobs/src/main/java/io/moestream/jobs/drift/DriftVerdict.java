@@ -61,7 +61,7 @@ final class DriftVerdict {
     return all.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
-  /** "[lo, hi]" with the mean, in the units of the difference. */
+  /** "mean (95% CI lower to upper, n seeds)", in the units of the difference. */
   static String interval(DriftBootstrap.Interval i, int decimals) {
     if (i.n() == 0) {
       return "n/a";
@@ -69,11 +69,12 @@ final class DriftVerdict {
     String f = "%+." + decimals + "f";
     return String.format(
         Locale.ROOT,
-        f + " (95%% CI " + f + " to " + f + ", %d seeds)",
+        f + " (95%% CI " + f + " to " + f + ", %d seed%s)",
         i.mean(),
         i.lower(),
         i.upper(),
-        i.n());
+        i.n(),
+        i.n() == 1 ? "" : "s");
   }
 
   /** Below / not distinguishable / above, for an interval of "contender minus reference". */

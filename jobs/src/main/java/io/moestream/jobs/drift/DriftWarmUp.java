@@ -31,6 +31,7 @@ final class DriftWarmUp {
    *     included)
    * @param lastLoss mean prequential loss of its last {@link DriftMetrics#PRE_SWITCH_STEPS} steps
    * @param wallNanos its wall time, export included
+   * @param cpuNanos CPU time of its thread
    */
   record Result(
       long seed,
@@ -39,7 +40,8 @@ final class DriftWarmUp {
       long tokens,
       double trainFlopsPerToken,
       double lastLoss,
-      long wallNanos) {
+      long wallNanos,
+      long cpuNanos) {
 
     /**
      * Its whole training compute: counted once, since every configuration of the seed shares it.
@@ -61,6 +63,7 @@ final class DriftWarmUp {
 
   static Result train(DriftSettings s, DriftSlices slices, long seed, Path dir) throws IOException {
     long started = System.nanoTime();
+    long cpuStarted = DriftRunner.cpuNanos();
     ModelConfig model = model(s);
     List<int[][]> batches = slices.warmUpBatches(s.batch(), s.ctx());
     double[] loss = new double[batches.size()];
@@ -84,6 +87,14 @@ final class DriftWarmUp {
     }
     double flops = FlopCounter.trainPerToken(model, tokens == 0 ? 0 : (double) pairs / tokens);
     double last = DriftMetrics.mean(loss, loss.length - DriftMetrics.PRE_SWITCH_STEPS, loss.length);
-    return new Result(seed, dir, batches.size(), tokens, flops, last, System.nanoTime() - started);
+    return new Result(
+        seed,
+        dir,
+        batches.size(),
+        tokens,
+        flops,
+        last,
+        System.nanoTime() - started,
+        DriftRunner.cpuNanos() - cpuStarted);
   }
 }
