@@ -77,6 +77,7 @@ final class DriftDataWriter {
                     Integer.toString(m.spawns()),
                     Integer.toString(m.prunes()),
                     num(m.wallSeconds()),
+                    num(m.cpuSeconds()),
                     num(m.tokensPerSecond()),
                     num(m.meanUniformity())))
             .append('\n');
