@@ -192,9 +192,7 @@ final class DriftOptions {
               + " (default: ${DEFAULT-VALUE}).")
   String modalities;
 
-  /**
-   * Whether --quick chose the configurations ({@link DriftConfig#QUICK}, where a preset has them).
-   */
+  /** Whether --quick chose the configurations ({@link DriftPreset#quick}). */
   private boolean quickConfigs;
 
   /** Applies --quick's values to every option the user did not give explicitly. */
@@ -275,9 +273,7 @@ final class DriftOptions {
     Map<DriftPreset, List<DriftConfig>> out = new LinkedHashMap<>();
     for (DriftPreset p : ps) {
       List<DriftConfig> chosen =
-          quickConfigs
-              ? p.select(DriftConfig.QUICK)
-              : configs == null ? p.defaults() : p.select(configs);
+          quickConfigs ? p.quick() : configs == null ? p.defaults() : p.select(configs);
       if (!chosen.isEmpty()) {
         out.put(p, chosen);
       }

@@ -57,6 +57,11 @@ enum DriftPreset {
     return select(this == SCRATCH ? DriftConfig.SCRATCH_DEFAULT : DriftConfig.UPCYCLED_DEFAULT);
   }
 
+  /** What {@code --quick} runs without {@code --configs}. */
+  List<DriftConfig> quick() {
+    return select(this == SCRATCH ? DriftConfig.SCRATCH_QUICK : DriftConfig.UPCYCLED_QUICK);
+  }
+
   /** The names of {@code wanted} this preset knows (case-insensitive), in report order. */
   List<DriftConfig> select(List<String> wanted) {
     List<String> keys = wanted.stream().map(n -> n.strip().toLowerCase(Locale.ROOT)).toList();

@@ -42,14 +42,7 @@ class BenchDriftTest {
           "dynmoe-thresholds.png",
           "dynmoe-gate-cosine.png");
   private static final List<String> SCRATCH_QUICK =
-      List.of(
-          "dynmoe",
-          "top-k-E4-k1",
-          "top-k-E4-k2",
-          "top-k-E8-k2",
-          "dense",
-          "evomoe",
-          "evomoe-replicated");
+      List.of("dynmoe", "top-k-E4-k1", "top-k-E8-k2", "evomoe", "evomoe-replicated");
   private static final List<String> DOMAINS =
       List.of("english-prose", "source-code", "german-prose", "french-prose");
 
