@@ -61,7 +61,8 @@ public final class MoeTrainer implements AutoCloseable {
    */
   private Consumer<ParameterStore> afterNextBackward;
 
-  private MoeTrainer(ModelConfig model, TrainConfig train, Device device) {
+  private MoeTrainer(
+      ModelConfig model, TrainConfig train, Device device, Consumer<ParameterStore> initialValues) {
     this.model = model;
     this.train = train;
     this.root = NDManager.newBaseManager(device);
@@ -70,6 +71,10 @@ public final class MoeTrainer implements AutoCloseable {
     this.lm = new CausalLm(model, router);
     this.rng = new Rng(train.seed());
     ModelInit.register(model, router, store, rng);
+    if (initialValues != null) {
+      // Before the policy starts: EvoMoE's start may replicate experts from these values.
+      Autograd.noGrad(() -> initialValues.accept(store));
+    }
     this.optimizer = new AdamW(train, store, model.layers(), router.slots());
     this.active = new boolean[model.layers()][router.slots()];
     for (boolean[] layer : active) {
@@ -87,11 +92,21 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** A fresh model on the engine's default device (a GPU when one is visible, else the CPU). */
   public static MoeTrainer create(ModelConfig model, TrainConfig train) {
-    return new MoeTrainer(model, train, null);
+    return new MoeTrainer(model, train, null, null);
   }
 
   public static MoeTrainer create(ModelConfig model, TrainConfig train, Device device) {
-    return new MoeTrainer(model, train, device);
+    return new MoeTrainer(model, train, device, null);
+  }
+
+  /**
+   * A fresh model whose registered values (drawn from the seed as by {@link #create}) are then
+   * overwritten by {@code initialValues}, before the optimizer and the expert-set policy start: the
+   * hook of {@link Upcycling}. Step 0, zero AdamW moments, as any fresh model.
+   */
+  static MoeTrainer create(
+      ModelConfig model, TrainConfig train, Device device, Consumer<ParameterStore> initialValues) {
+    return new MoeTrainer(model, train, device, initialValues);
   }
 
   /**
