@@ -40,7 +40,8 @@ class OptionConventionsTest {
           "--router",
           "--spawn-policy",
           "--device",
-          "--expert-dispatch");
+          "--expert-dispatch",
+          "--init-from");
 
   private static List<CommandLine> allCommands() {
     List<CommandLine> all = new ArrayList<>();

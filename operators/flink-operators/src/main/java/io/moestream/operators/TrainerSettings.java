@@ -27,6 +27,9 @@ import java.util.HexFormat;
  * @param device where each subtask trains ({@link TrainerDevice}); not part of {@link #configHash}
  *     nor of the restore check, since a model moves between CPU and GPU freely. Null (settings
  *     serialised before the field existed) reads as {@link DeviceChoice#AUTO}, the old behaviour
+ * @param initFrom where a model without state starts from ({@code --init-from}), or null for the
+ *     seed's random draw. Not part of {@link #configHash} nor of the restore check: it decides only
+ *     how a model that has no state yet begins, never what a restored model is
  */
 public record TrainerSettings(
     ModelConfig model,
@@ -36,7 +39,8 @@ public record TrainerSettings(
     int intraOpThreads,
     ModalityMap modalities,
     int maxModels,
-    DeviceChoice device)
+    DeviceChoice device,
+    InitFrom initFrom)
     implements Serializable {
 
   /**
@@ -79,19 +83,34 @@ public record TrainerSettings(
         intraOpThreads,
         modalities,
         maxModels,
-        DeviceChoice.AUTO);
+        DeviceChoice.AUTO,
+        null);
   }
 
   /** These settings with another {@link #maxModels}. */
   public TrainerSettings withMaxModels(int max) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device);
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device, initFrom);
   }
 
   /** These settings with another {@link #device}. */
   public TrainerSettings withDevice(DeviceChoice choice) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, choice);
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        choice,
+        initFrom);
+  }
+
+  /** These settings with models without state upcycled from {@code init} (null: from the seed). */
+  public TrainerSettings withInitFrom(InitFrom init) {
+    return new TrainerSettings(
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, device, init);
   }
 
   public TrainerSettings {
