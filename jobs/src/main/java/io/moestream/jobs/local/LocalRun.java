@@ -56,6 +56,9 @@ public record LocalRun(
     Upcycling.Source initFrom,
     Path exportDir) {
 
+  /** The model id an exported local run carries (a local run trains one unnamed model). */
+  public static final String EXPORT_MODEL_ID = "train-local";
+
   /**
    * A run on the engine's default device ({@code --device auto}) with the default {@link
    * ExpertDispatch#PER_EXPERT} dispatch; {@link #on} and {@link #dispatching} choose otherwise.
@@ -236,9 +239,6 @@ public record LocalRun(
       throw new UncheckedIOException("cannot write --export directory " + exportDir, e);
     }
   }
-
-  /** The model id an exported local run carries (a local run trains one unnamed model). */
-  public static final String EXPORT_MODEL_ID = "train-local";
 
   private void header(
       PrintWriter out, TextCorpus corpus, TextCorpus.BatchCursor cursor, MoeTrainer trainer) {
