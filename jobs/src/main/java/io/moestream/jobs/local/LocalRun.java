@@ -5,6 +5,8 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
+import io.moestream.moe.tensor.Bf16Kernels;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,6 +31,7 @@ import java.util.Locale;
  * @param task the progress bar's label
  * @param device where the model trains; null for the engine's default (a GPU when DJL sees one)
  * @param dispatch how each layer's tokens reach its experts
+ * @param precision of the model's dense matmuls ({@code --precision})
  */
 public record LocalRun(
     ModelConfig model,
@@ -42,11 +45,13 @@ public record LocalRun(
     Path jsonFile,
     String task,
     Device device,
-    ExpertDispatch dispatch) {
+    ExpertDispatch dispatch,
+    Precision precision) {
 
   /**
    * A run on the engine's default device ({@code --device auto}) with the default {@link
-   * ExpertDispatch#PER_EXPERT} dispatch; {@link #on} and {@link #dispatching} choose otherwise.
+   * ExpertDispatch#PER_EXPERT} dispatch in fp32; {@link #on}, {@link #dispatching} and {@link
+   * #computing} choose otherwise.
    */
   public LocalRun(
       ModelConfig model,
@@ -71,20 +76,26 @@ public record LocalRun(
         jsonFile,
         task,
         null,
-        ExpertDispatch.PER_EXPERT);
+        ExpertDispatch.PER_EXPERT,
+        Precision.FP32);
   }
 
   /** This run on {@code device} (null: the engine's default). */
   public LocalRun on(Device device) {
-    return with(device, dispatch);
+    return with(device, dispatch, precision);
   }
 
   /** This run with the experts reached by {@code dispatch}. */
   public LocalRun dispatching(ExpertDispatch dispatch) {
-    return with(device, dispatch);
+    return with(device, dispatch, precision);
   }
 
-  private LocalRun with(Device device, ExpertDispatch dispatch) {
+  /** This run with its dense matmuls in {@code precision}. */
+  public LocalRun computing(Precision precision) {
+    return with(device, dispatch, precision);
+  }
+
+  private LocalRun with(Device device, ExpertDispatch dispatch, Precision precision) {
     return new LocalRun(
         model,
         train,
@@ -97,7 +108,8 @@ public record LocalRun(
         jsonFile,
         task,
         device,
-        dispatch);
+        dispatch,
+        precision);
   }
 
   /** The bundled corpus when no file is given; otherwise one domain per file, in order. */
@@ -117,7 +129,8 @@ public record LocalRun(
     TextCorpus.BatchCursor cursor =
         corpus.cursor(
             batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
-    try (MoeTrainer trainer = MoeTrainer.create(model, train, device).expertDispatch(dispatch)) {
+    try (MoeTrainer trainer =
+        MoeTrainer.create(model, train, device).expertDispatch(dispatch).precision(precision)) {
       header(out, corpus, cursor, trainer);
       long barMax = Math.min(maxSteps, cursor.totalBatches());
       List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();
@@ -192,6 +205,10 @@ public record LocalRun(
         cursor.totalBatches(),
         batch,
         model.ctx() + 1);
+    if (precision != Precision.FP32) { // fp32 runs print what they always printed
+      out.printf(
+          Locale.ROOT, "precision: %s, %s%n", precision.cliName(), Bf16Kernels.status().describe());
+    }
     out.flush();
   }
 }

@@ -5,6 +5,7 @@ import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,6 +29,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
   @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
 
   @Mixin CorpusOptions corpus;
 
@@ -79,6 +81,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
             "train")
         .on(device.resolve())
         .dispatching(dispatch.dispatch())
+        .computing(precision.choice())
         .execute(spec.commandLine().getOut());
     return 0;
   }

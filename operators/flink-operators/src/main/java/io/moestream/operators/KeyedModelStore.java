@@ -215,6 +215,7 @@ final class KeyedModelStore implements AutoCloseable {
         fresh
             ? MoeTrainer.create(settings.model(), settings.train(), device)
             : TrainerSnapshots.restore(ModelEntries.of(entries), device);
+    trainer.precision(settings.precision()); // not stored: snapshots are float32 either way
     if (!fresh) {
       LOG.info("model {} restored from keyed state at step {}", id, trainer.step());
       faults.restored(id, trainer.step());

@@ -4,6 +4,7 @@ import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.tensor.DeviceChoice;
+import io.moestream.moe.tensor.Precision;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,6 +28,10 @@ import java.util.HexFormat;
  * @param device where each subtask trains ({@link TrainerDevice}); not part of {@link #configHash}
  *     nor of the restore check, since a model moves between CPU and GPU freely. Null (settings
  *     serialised before the field existed) reads as {@link DeviceChoice#AUTO}, the old behaviour
+ * @param precision of the model's dense matmuls ({@link Precision}); like {@link #device} a way of
+ *     computing, not part of the model: not in {@link #configHash} nor the restore check (weights
+ *     and snapshots are float32 either way). Null (settings serialised before the field existed)
+ *     reads as {@link Precision#FP32}, the old behaviour
  */
 public record TrainerSettings(
     ModelConfig model,
@@ -36,7 +41,8 @@ public record TrainerSettings(
     int intraOpThreads,
     ModalityMap modalities,
     int maxModels,
-    DeviceChoice device)
+    DeviceChoice device,
+    Precision precision)
     implements Serializable {
 
   /**
@@ -82,16 +88,51 @@ public record TrainerSettings(
         DeviceChoice.AUTO);
   }
 
+  public TrainerSettings(
+      ModelConfig model,
+      TrainConfig train,
+      int batchSize,
+      int summaryEvery,
+      int intraOpThreads,
+      ModalityMap modalities,
+      int maxModels,
+      DeviceChoice device) {
+    this(
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        device,
+        Precision.FP32);
+  }
+
   /** These settings with another {@link #maxModels}. */
   public TrainerSettings withMaxModels(int max) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device);
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device, precision);
   }
 
   /** These settings with another {@link #device}. */
   public TrainerSettings withDevice(DeviceChoice choice) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, choice);
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        choice,
+        precision);
+  }
+
+  /** These settings with another {@link #precision}. */
+  public TrainerSettings withPrecision(Precision p) {
+    return new TrainerSettings(
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, device, p);
   }
 
   public TrainerSettings {
@@ -110,6 +151,7 @@ public record TrainerSettings(
     }
     // Java deserialises a record through this constructor: an old stream has no device
     device = device == null ? DeviceChoice.AUTO : device;
+    precision = precision == null ? Precision.FP32 : precision;
   }
 
   /** Tokens one training step consumes: batch × (ctx + 1) windows, non-overlapping. */
