@@ -225,7 +225,7 @@ if [[ "$mode" == djl && -n "$torch_cuda" && "$flavor" == cu* ]]; then use_cuda=1
 # the mode asked for (--cmake-mode) and the one planned here, not the one a failed DJL configure fell
 # back to (recorded as built=, outside the match): else an auto build that fell back to plain would
 # never match again and rebuild on every run.
-bf16_marker="moestream-djl-bf16-patch-v1"  # see patch_bf16 below
+bf16_marker="moestream-djl-bf16-patch-v2"  # see patch_bf16 below
 stamp_of() {
   printf 'torch=%s\nlib=%s\nflavor=%s\ncxx=%s\nrequest=%s\nplan=%s\ndjl=%s\npatch=%s\nsrc=%s\n' "$torch_version_full" \
     "$(readlink -f "$torch_lib")" "$flavor" "$cxx_std" "$cmake_mode" "$plan" "$djl_version" "$bf16_marker" "$1"
@@ -297,7 +297,16 @@ patch_bf16() {
     return 11;\
 &/' "$h"
   fi
-  if ! grep -q "$bf16_marker" "$cc"; then
+  # torchTo runs every cast under a NoGradGuard, so a bf16 cast would cut the autograd graph and
+  # the weights before it would get no gradient (measured: native bf16 training did not learn).
+  # Casts to or from bfloat16 stay differentiable, as a mixed-precision cast must; every other
+  # cast keeps DJL's guard, so nothing else changes.
+  if ! grep -q "bf16 casts stay differentiable" "$cc"; then
+    perl -0pi -e 's/(PyTorchLibrary_torchTo\(\n.*?API_BEGIN\(\)\n)  torch::NoGradGuard NoGradGuard;\n  const auto\* tensor_ptr = reinterpret_cast<torch::Tensor\*>\(jhandle\);\n/$1  const auto* tensor_ptr = reinterpret_cast<torch::Tensor*>(jhandle);\n  \/\/ '"$bf16_marker"': bf16 casts stay differentiable\n  const bool bf16_cast = utils::GetScalarTypeFromDType(jdtype) == torch::kBFloat16 || tensor_ptr->scalar_type() == torch::kBFloat16;\n  c10::AutoGradMode grad_mode(bf16_cast \&\& c10::GradMode::is_enabled());  \/\/ else DJL\x27s NoGradGuard\n/s' "$cc"
+    grep -q "bf16 casts stay differentiable" "$cc" \
+      || die "DJL's torchTo in $(basename "$cc") is not as expected (no NoGradGuard to relax): update this script's bf16 patch"
+  fi
+  if ! grep -q "moestream_djl_bf16_patch\[\]" "$cc"; then
     printf '\n// %s: read by the project to know this JNI maps bfloat16\nextern "C" __attribute__((visibility("default"), used)) const char moestream_djl_bf16_patch[] = "%s";\n' \
       "$bf16_marker" "$bf16_marker" >> "$cc"
   fi

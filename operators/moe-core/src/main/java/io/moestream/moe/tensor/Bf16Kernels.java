@@ -26,7 +26,7 @@ public final class Bf16Kernels {
   private static final Logger LOG = LoggerFactory.getLogger(Bf16Kernels.class);
 
   /** The string the patched JNI carries; see {@code docker/gpu/build-djl-jni.sh}. */
-  public static final String MARKER = "moestream-djl-bf16-patch-v1";
+  public static final String MARKER = "moestream-djl-bf16-patch-v2";
 
   /** System property: {@code true} makes bf16 emulated even on a patched JNI. */
   public static final String EMULATE_PROPERTY = "moe.bf16.emulate";
