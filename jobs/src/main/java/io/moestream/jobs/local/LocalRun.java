@@ -8,6 +8,8 @@ import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.serve.Manifest;
 import io.moestream.moe.serve.ModelExport;
+import io.moestream.moe.tensor.Bf16Kernels;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.Upcycling;
 import java.io.IOException;
@@ -39,6 +41,7 @@ import java.util.Locale;
  * @param dispatch how each layer's tokens reach its experts
  * @param initFrom the model's start: upcycled from this source, or null for the seed's random draw
  * @param exportDir where the trained model is exported at the end ({@link ModelExport}), or null
+ * @param precision of the model's dense matmuls ({@code --precision})
  */
 public record LocalRun(
     ModelConfig model,
@@ -54,14 +57,16 @@ public record LocalRun(
     Device device,
     ExpertDispatch dispatch,
     Upcycling.Source initFrom,
-    Path exportDir) {
+    Path exportDir,
+    Precision precision) {
 
   /** The model id an exported local run carries (a local run trains one unnamed model). */
   public static final String EXPORT_MODEL_ID = "train-local";
 
   /**
    * A run on the engine's default device ({@code --device auto}) with the default {@link
-   * ExpertDispatch#PER_EXPERT} dispatch; {@link #on} and {@link #dispatching} choose otherwise.
+   * ExpertDispatch#PER_EXPERT} dispatch in fp32; {@link #on}, {@link #dispatching} and {@link
+   * #computing} choose otherwise.
    */
   public LocalRun(
       ModelConfig model,
@@ -88,31 +93,41 @@ public record LocalRun(
         null,
         ExpertDispatch.PER_EXPERT,
         null,
-        null);
+        null,
+        Precision.FP32);
   }
 
   /** This run on {@code device} (null: the engine's default). */
   public LocalRun on(Device device) {
-    return with(device, dispatch, initFrom, exportDir);
+    return with(device, dispatch, initFrom, exportDir, precision);
   }
 
   /** This run with the experts reached by {@code dispatch}. */
   public LocalRun dispatching(ExpertDispatch dispatch) {
-    return with(device, dispatch, initFrom, exportDir);
+    return with(device, dispatch, initFrom, exportDir, precision);
   }
 
   /** This run's model upcycled from {@code source} (null: from the seed). */
   public LocalRun initialisedFrom(Upcycling.Source source) {
-    return with(device, dispatch, source, exportDir);
+    return with(device, dispatch, source, exportDir, precision);
   }
 
   /** This run exporting its trained model to {@code dir} at the end (null: no export). */
   public LocalRun exportingTo(Path dir) {
-    return with(device, dispatch, initFrom, dir);
+    return with(device, dispatch, initFrom, dir, precision);
+  }
+
+  /** This run with its dense matmuls in {@code precision}. */
+  public LocalRun computing(Precision precision) {
+    return with(device, dispatch, initFrom, exportDir, precision);
   }
 
   private LocalRun with(
-      Device device, ExpertDispatch dispatch, Upcycling.Source initFrom, Path exportDir) {
+      Device device,
+      ExpertDispatch dispatch,
+      Upcycling.Source initFrom,
+      Path exportDir,
+      Precision precision) {
     return new LocalRun(
         model,
         train,
@@ -127,7 +142,8 @@ public record LocalRun(
         device,
         dispatch,
         initFrom,
-        exportDir);
+        exportDir,
+        precision);
   }
 
   /** The bundled corpus when no file is given; otherwise one domain per file, in order. */
@@ -148,7 +164,7 @@ public record LocalRun(
     TextCorpus.BatchCursor cursor =
         corpus.cursor(
             batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
-    try (MoeTrainer trainer = newTrainer().expertDispatch(dispatch)) {
+    try (MoeTrainer trainer = newTrainer().expertDispatch(dispatch).precision(precision)) {
       header(out, corpus, cursor, trainer);
       long barMax = Math.min(maxSteps, cursor.totalBatches());
       List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();
@@ -267,6 +283,10 @@ public record LocalRun(
         cursor.totalBatches(),
         batch,
         model.ctx() + 1);
+    if (precision != Precision.FP32) { // fp32 runs print what they always printed
+      out.printf(
+          Locale.ROOT, "precision: %s, %s%n", precision.cliName(), Bf16Kernels.status().describe());
+    }
     out.flush();
   }
 }

@@ -6,6 +6,7 @@ import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.InitFromOption;
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.moe.config.ModelConfig;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
   @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
 
   @Mixin CorpusOptions corpus;
   @Mixin InitFromOption initFrom = new InitFromOption();
@@ -93,6 +95,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
         .dispatching(dispatch.dispatch())
         .initialisedFrom(initFrom.read(config))
         .exportingTo(export)
+        .computing(precision.choice())
         .execute(spec.commandLine().getOut());
     return 0;
   }

@@ -8,6 +8,7 @@ import io.moestream.jobs.cli.InitFromOption;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.OptionSections;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.KafkaPreflight;
@@ -63,6 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
   @Mixin StreamOptions stream;
   @Mixin KafkaClientProps kafka;
 
@@ -345,7 +347,7 @@ public final class TrainCommand implements Callable<Integer> {
     return kafka.job(stream.topics.names(), groupId, false, settings(), stream.maxTokens);
   }
 
-  /** What every trainer subtask is built with: the model, training and device flags. */
+  /** What every trainer subtask is built with: the model, training, device and precision flags. */
   TrainerSettings settings() {
     return new TrainerSettings(
             model.toConfig(),
@@ -356,7 +358,8 @@ public final class TrainCommand implements Callable<Integer> {
             ModalityMap.parse(stream.modalities))
         .withMaxModels(stream.maxModels)
         .withDevice(device.choice())
-        .withInitFrom(init);
+        .withInitFrom(init)
+        .withPrecision(precision.choice());
   }
 
   /** Kafka connectors whose transactional ids are this job's own (its job name). */

@@ -221,6 +221,7 @@ final class KeyedModelStore implements AutoCloseable {
     // starts from the init, so a restart rebuilds it exactly as the undisturbed run built it.
     MoeTrainer trainer =
         fresh ? fresh(id) : TrainerSnapshots.restore(ModelEntries.of(entries), device);
+    trainer.precision(settings.precision()); // not stored: snapshots are float32 either way
     if (!fresh) {
       LOG.info("model {} restored from keyed state at step {}", id, trainer.step());
       faults.restored(id, trainer.step());

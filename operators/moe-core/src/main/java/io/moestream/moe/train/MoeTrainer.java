@@ -22,6 +22,7 @@ import io.moestream.moe.router.Routers;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rng;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -121,6 +122,21 @@ public final class MoeTrainer implements AutoCloseable {
 
   public ExpertDispatch expertDispatch() {
     return lm.expertDispatch();
+  }
+
+  /**
+   * Computes the model's dense matmuls in {@code p} from the next step on ({@link Precision#FP32}
+   * unless set). A run setting like the device, not part of the model: the parameters (master
+   * weights), AdamW's moments and every snapshot stay float32, so a model trained in bf16 restores
+   * and serves in fp32, and a restored model can go on in either.
+   */
+  public MoeTrainer precision(Precision p) {
+    lm.precision(p);
+    return this;
+  }
+
+  public Precision precision() {
+    return lm.precision();
   }
 
   /** One prequential training step on {@code batch} (B, T+1) token ids, all of modality 0. */
