@@ -73,7 +73,7 @@ class KBudgetTest {
                 + " thresholdLrScale=1.0]");
     assertThat(plain.withBudget(KBudget.of(2)).toString())
         .endsWith(
-            "thresholdLrScale=1.0, budget=KBudget[target=2.0, step=0.01, fallback=true,"
+            "thresholdLrScale=1.0, budget=KBudget[target=2.0, step=0.1, fallback=true,"
                 + " straightThrough=false]]");
   }
 
