@@ -41,12 +41,9 @@ class KBudgetControllerTest {
       assertThat(d).isCloseTo(0.01, within(1e-12));
       assertThat(g.toFloatArray())
           .containsExactly(new float[] {0.21f, -0.09f, 0f, 0.51f}, within(1e-6f));
-      // 150 pairs: k̄ = 1.5 < 1.7 → −0.01
+      // 160 pairs: k̄ = 1.6 → 0.1 · (−0.1) = −0.01, back where it started
       KBudgetController.apply(
-          g,
-          new boolean[] {true, true, false, true},
-          new LayerStats(100, 150, new long[4], 0),
-          K17);
+          g, new boolean[] {true, true, false, true}, new LayerStats(100, 160, new long[4], 0), u);
       assertThat(g.toFloatArray())
           .containsExactly(new float[] {0.2f, -0.1f, 0f, 0.5f}, within(1e-6f));
     }
