@@ -1,6 +1,7 @@
 package io.moestream.jobs.drift;
 
 import io.moestream.moe.config.EvoMoeConfig;
+import io.moestream.moe.config.KBudget;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
@@ -23,10 +24,17 @@ import java.util.Map;
  * @param grid true for the softmax top-k (E, k) grid points
  * @param spawnPolicy DynMoE's spawn initialisation ({@code copy-nearest} unless a variant says
  *     otherwise)
+ * @param budget DynMoE's compute budget ({@link KBudget#off()} unless a variant says otherwise)
  */
 record DriftConfig(
-    String name, RouterConfig router, int ffMultiplier, boolean grid, SpawnPolicy spawnPolicy) {
+    String name,
+    RouterConfig router,
+    int ffMultiplier,
+    boolean grid,
+    SpawnPolicy spawnPolicy,
+    KBudget budget) {
   static final String DYNMOE = "dynmoe";
+  static final String DYNMOE_BUDGET = "dynmoe-budget";
   static final String TOP2_REFERENCE = "top-k-E8-k2";
   static final String TOP_P = "top-p";
   static final String NULL_EXPERTS = "null-experts";
@@ -55,14 +63,19 @@ record DriftConfig(
     this(name, router, ffMultiplier, grid, SpawnPolicy.COPY_NEAREST);
   }
 
+  DriftConfig(
+      String name, RouterConfig router, int ffMultiplier, boolean grid, SpawnPolicy spawnPolicy) {
+    this(name, router, ffMultiplier, grid, spawnPolicy, KBudget.off());
+  }
+
   private static final int[] GRID_E = {4, 8, 16};
   private static final int[] GRID_K = {1, 2, 4};
 
   /**
-   * Every configuration, in report order: DynMoE (and its {@code evolve} spawn variant), the grid,
-   * the other baselines, then EvoMoE and its two replicated-expert references. The EvoMoE stage
-   * lengths are placeholders here; {@link DriftSettings#model} applies {@code --evo-warmup} and
-   * {@code --evo-evolution}.
+   * Every configuration, in report order: DynMoE (its {@code evolve} spawn variant, and DynMoE +
+   * budget at K = 1.7), the grid, the other baselines, then EvoMoE and its two replicated-expert
+   * references. The EvoMoE stage lengths are placeholders here; {@link DriftSettings#model} applies
+   * {@code --evo-warmup} and {@code --evo-evolution}.
    *
    * <ul>
    *   <li>{@code evomoe}: warm-up → evolution → DTR, training what the paper trains per stage;
@@ -79,6 +92,15 @@ record DriftConfig(
     all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(4, 16), 1, false));
     all.add(
         new DriftConfig(DYNMOE_EVOLVE, RouterConfig.dynMoe(4, 16), 1, false, SpawnPolicy.EVOLVE));
+    // "DynMoE + budget" (issue 16): K = 1.7, 85% of top-2's expert FLOPs
+    all.add(
+        new DriftConfig(
+            DYNMOE_BUDGET,
+            RouterConfig.dynMoe(4, 16),
+            1,
+            false,
+            SpawnPolicy.COPY_NEAREST,
+            KBudget.of(1.7)));
     for (int e : GRID_E) {
       for (int k : GRID_K) {
         all.add(new DriftConfig(gridName(e, k), RouterConfig.topK(e, k), 1, true));

@@ -40,8 +40,9 @@ final class DriftOptions {
       paramLabel = "NAME",
       split = ",",
       description =
-          "Subset to run: dynmoe, dynmoe-evolve, top-k-E{4,8,16}-k{1,2,4}, top-p, null-experts, dense,"
-              + " evomoe, evomoe-replicated, moe-tuning, evomoe-unfrozen (default: all 18).")
+          "Subset to run: dynmoe, dynmoe-evolve, dynmoe-budget, top-k-E{4,8,16}-k{1,2,4}, top-p,"
+              + " null-experts, dense, evomoe, evomoe-replicated, moe-tuning, evomoe-unfrozen"
+              + " (default: all 19).")
   List<String> configs;
 
   @Option(

@@ -111,6 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
+    settings(); // bad model or training flags are refused before Kafka or Flink is touched
     connectors(kafka).checkCheckpointInterval(stream.checkpoint.interval());
     String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
     Upcycling.Source source = initFrom.read(model.toConfig());
@@ -295,6 +296,10 @@ public final class TrainCommand implements Callable<Integer> {
             "--window-length",
             "--window-period",
             "--spawn-policy",
+            "--k-target",
+            "--k-target-step",
+            "--train-fallback",
+            "--straight-through-k",
             "--modalities",
             "--summary-every"));
     m.put(

@@ -208,7 +208,9 @@ class BenchDriftTest {
 
   @Test
   void configsAreSelectedCaseInsensitivelyInReportOrder() {
-    assertThat(DriftConfig.all()).hasSize(18);
+    assertThat(DriftConfig.all()).hasSize(19);
+    assertThat(DriftConfig.select(List.of("dynmoe-budget")).get(0).budget())
+        .isEqualTo(io.moestream.moe.config.KBudget.of(1.7));
     assertThat(DriftConfig.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
         .extracting(DriftConfig::name)
         .containsExactly("dynmoe", "top-k-E8-k2", "dense");

@@ -188,6 +188,8 @@ public record TrainerSettings(
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0");
     }
+    // refused here, where the job is built, not on the first step inside a task
+    train.budget().requireFits(model.router());
     // Java deserialises a record through this constructor: an old stream has no device
     device = device == null ? DeviceChoice.AUTO : device;
     precision = precision == null ? Precision.FP32 : precision;

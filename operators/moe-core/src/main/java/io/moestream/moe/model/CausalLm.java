@@ -161,7 +161,10 @@ public final class CausalLm {
       Routing r = router.route(h, p, l, active[l], training, step, tokenModality);
       SelectedExperts selected =
           SelectedExperts.scan(
-              RoutedExperts.host(r.selected()), b * t, (int) r.selected().getShape().get(1));
+              RoutedExperts.host(r.selected()),
+              b * t,
+              (int) r.selected().getShape().get(1),
+              r.fellBack() == null ? null : RoutedExperts.host(r.fellBack()));
       if (records != null) {
         records[l].record(h, selected);
       }
@@ -187,7 +190,7 @@ public final class CausalLm {
       per[j] = selected.tokensOf(j);
     }
     for (int i = 0; i < selected.tokens(); i++) {
-      unrouted += selected.expertsOf(i) == 0 ? 1 : 0;
+      unrouted += selected.isUnrouted(i) ? 1 : 0;
     }
     return new LayerStats(selected.tokens(), selected.pairs(), per, unrouted);
   }

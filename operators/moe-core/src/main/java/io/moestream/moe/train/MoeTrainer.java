@@ -68,7 +68,7 @@ public final class MoeTrainer implements AutoCloseable {
     this.train = train;
     this.root = NDManager.newBaseManager(device);
     this.store = new ParameterStore(root.newSubManager());
-    Router router = Routers.create(model.router());
+    Router router = Routers.create(model.router(), train.budget());
     this.lm = new CausalLm(model, router);
     this.rng = new Rng(train.seed());
     ModelInit.register(model, router, store, rng);
