@@ -225,9 +225,10 @@ if [[ "$mode" == djl && -n "$torch_cuda" && "$flavor" == cu* ]]; then use_cuda=1
 # the mode asked for (--cmake-mode) and the one planned here, not the one a failed DJL configure fell
 # back to (recorded as built=, outside the match): else an auto build that fell back to plain would
 # never match again and rebuild on every run.
+bf16_marker="moestream-djl-bf16-patch-v2"  # see patch_bf16 below
 stamp_of() {
-  printf 'torch=%s\nlib=%s\nflavor=%s\ncxx=%s\nrequest=%s\nplan=%s\ndjl=%s\nsrc=%s\n' "$torch_version_full" \
-    "$(readlink -f "$torch_lib")" "$flavor" "$cxx_std" "$cmake_mode" "$plan" "$djl_version" "$1"
+  printf 'torch=%s\nlib=%s\nflavor=%s\ncxx=%s\nrequest=%s\nplan=%s\ndjl=%s\npatch=%s\nsrc=%s\n' "$torch_version_full" \
+    "$(readlink -f "$torch_lib")" "$flavor" "$cxx_std" "$cmake_mode" "$plan" "$djl_version" "$bf16_marker" "$1"
 }
 # Whether the installed library's stamp (less its built= line) matches; $1 = the sources' hash, or
 # empty to compare all but the sources.
@@ -279,6 +280,39 @@ if [[ "$dry_run" == 1 ]]; then
   print_env
   exit 0
 fi
+
+# ---- bfloat16: the one change this script makes to DJL's sources ------------------------------
+# DJL 0.35.1's JNI maps DJL data types 0-8 to torch's and executes a bare `throw;` for any other,
+# so a cast to DataType.BFLOAT16 (ordinal 11) terminates the JVM. Two mappings fix it both ways;
+# a marker string in the library (and the stamp's patch= line) lets the project tell this library
+# from DJL's stock one by reading the file, never by trying a cast (io.moestream.moe.tensor.Bf16Kernels).
+patch_bf16() {
+  local dir="$1" h="$1/djl_pytorch_utils.h" cc="$1/ai_djl_pytorch_jni_PyTorchLibrary_tensor.cc"
+  [[ -f "$h" && -f "$cc" ]] || die "no djl_pytorch_utils.h / ai_djl_pytorch_jni_PyTorchLibrary_tensor.cc in $dir: update this script's bf16 patch"
+  if ! grep -q "$bf16_marker" "$h"; then  # idempotent: a patched tree is left as it is
+    sed -i -e '/^      return torch::kComplexFloat;$/a\
+    case 11:  // DJL DataType.BFLOAT16 ('"$bf16_marker"')\
+      return torch::kBFloat16;' \
+      -e 's/^  } else if (torch::kComplexFloat == type) {$/  } else if (torch::kBFloat16 == type) {  \/\/ '"$bf16_marker"'\
+    return 11;\
+&/' "$h"
+  fi
+  # torchTo runs every cast under a NoGradGuard, so a bf16 cast would cut the autograd graph and
+  # the weights before it would get no gradient (measured: native bf16 training did not learn).
+  # Casts to or from bfloat16 stay differentiable, as a mixed-precision cast must; every other
+  # cast keeps DJL's guard, so nothing else changes.
+  if ! grep -q "bf16 casts stay differentiable" "$cc"; then
+    perl -0pi -e 's/(PyTorchLibrary_torchTo\(\n.*?API_BEGIN\(\)\n)  torch::NoGradGuard NoGradGuard;\n  const auto\* tensor_ptr = reinterpret_cast<torch::Tensor\*>\(jhandle\);\n/$1  const auto* tensor_ptr = reinterpret_cast<torch::Tensor*>(jhandle);\n  \/\/ '"$bf16_marker"': bf16 casts stay differentiable\n  const bool bf16_cast = utils::GetScalarTypeFromDType(jdtype) == torch::kBFloat16 || tensor_ptr->scalar_type() == torch::kBFloat16;\n  c10::AutoGradMode grad_mode(bf16_cast \&\& c10::GradMode::is_enabled());  \/\/ else DJL\x27s NoGradGuard\n/s' "$cc"
+    grep -q "bf16 casts stay differentiable" "$cc" \
+      || die "DJL's torchTo in $(basename "$cc") is not as expected (no NoGradGuard to relax): update this script's bf16 patch"
+  fi
+  if ! grep -q "moestream_djl_bf16_patch\[\]" "$cc"; then
+    printf '\n// %s: read by the project to know this JNI maps bfloat16\nextern "C" __attribute__((visibility("default"), used)) const char moestream_djl_bf16_patch[] = "%s";\n' \
+      "$bf16_marker" "$bf16_marker" >> "$cc"
+  fi
+  [[ "$(grep -c "$bf16_marker" "$h")" == 2 ]] && grep -q 'case 11:' "$h" && grep -q 'kBFloat16 == type' "$h" \
+    || die "DJL's djl_pytorch_utils.h is not as expected (no kComplexFloat mapping to extend): update this script's bf16 patch"
+}
 
 # ---- 4. The sources ----------------------------------------------------------------------------
 [[ -n "$djl_src" ]] || {
@@ -343,6 +377,7 @@ started=$SECONDS
 work="$build_dir/pytorch-native"
 rm -rf "$work" && mkdir -p "$work/build/include" "$work/build/classes"
 cp -R "$native/CMakeLists.txt" "$native/src" "$work/"
+patch_bf16 "$work/src/main/native"
 # The JNI header, generated from the Java declarations as DJL's build.sh does.
 javac -h "$work/build/include" -d "$work/build/classes" "$java_lib" \
   || die "javac could not generate the JNI header from $java_lib"

@@ -5,7 +5,8 @@
 #   2. `moe doctor`,
 #   3. every DynMoE conformance case on the GPU (`moe reference-check --device gpu`),
 #   4. `moe bench train --device gpu` on the three configurations of the issue's table, fp32
-#      (and bf16 where `bench train` has `--precision`),
+#      and bf16 (`--precision`; native bf16 kernels with the JNI of step 1, which
+#      build-djl-jni.sh patches for bfloat16; the summary says native or emulated),
 # writing every JSON line under the output directory and a summary table (summary.md).
 # `--cpu` runs the same sequence on the CPU with tiny step counts: the check of its CPU parts.
 # Run with --help for the options.
@@ -255,8 +256,12 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         ms = 1000.0 * tokens / r["tokens_per_s"] if r["tokens_per_s"] else float("nan")
         name = "d%d L%d h%d ctx%d ff%d E %d/%d batch %d" % (
             c["d"], c["layers"], c["heads"], c["ctx"], c["ff"], c["experts"], c["emax"], c["batch"])
+        # bf16 is "bf16 (native)" on a JNI from build-djl-jni.sh, "bf16 (emulated)" at fp32 speed
+        precision = r.get("precision", "fp32")
+        if precision != "fp32" and r.get("precision_kernels"):
+            precision += " (%s)" % r["precision_kernels"]
         print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% |" % (
-            name, r.get("precision", "fp32"), r["device"], r["tokens_per_s"], ms,
+            name, precision, r["device"], r["tokens_per_s"], ms,
             r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"]))
     except Exception as e:
         print("| (line %d of bench-train.jsonl unreadable: %s: %s) | | | | | | |" % (n, type(e).__name__, e))

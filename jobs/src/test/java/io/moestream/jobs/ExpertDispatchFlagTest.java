@@ -4,20 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.moestream.moe.tensor.Bf16Kernels;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code --expert-dispatch} on {@code train-local} and {@code bench train}, in-process with real
  * libtorch and the CLI's default model flags, and {@code bench train}'s comparison of both
  * dispatches on the same batches. (That both compute the same model: {@code GroupedExpertsTest}.)
+ * The grouped runs also take {@code --precision bf16}, so the bf16 path of both commands runs here
+ * at no extra cost (that bf16 trains like fp32: {@code Bf16ParityTest}).
  */
 class ExpertDispatchFlagTest {
   @Test
-  void trainLocalTrainsWithTheGroupedDispatch() {
+  void trainLocalTrainsWithTheGroupedDispatchInBf16() {
     CliRun r =
-        CliRun.of("train-local", "--expert-dispatch", "grouped", "--steps", "3", "--no-progress");
+        CliRun.of(
+            "train-local",
+            "--expert-dispatch",
+            "grouped",
+            "--precision",
+            "bf16",
+            "--steps",
+            "3",
+            "--no-progress");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("steps:            3").containsPattern("digest: +[0-9a-f]{64}");
+    // said once, in the header: whether bf16 runs native kernels here
+    assertThat(r.out())
+        .contains("precision: bf16, " + Bf16Kernels.status().describe())
+        .containsOnlyOnce("precision: ");
   }
 
   @Test
@@ -33,6 +48,9 @@ class ExpertDispatchFlagTest {
     assertThat(d.path("grouped_speedup").asDouble()).isPositive();
     // Same seed, same batches: the two models differ by rounding only (GroupedExpertsTest).
     assertThat(d.path("max_abs_loss_diff").asDouble()).isBetween(0.0, 1e-3);
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    assertThat(o.path("precision").asText()).isEqualTo("fp32");
+    assertThat(o.path("precision_kernels").asText()).isEqualTo("fp32");
   }
 
   @Test
@@ -44,12 +62,20 @@ class ExpertDispatchFlagTest {
             "--expert-dispatch",
             "grouped",
             "--no-compare-dispatch",
+            "--precision",
+            "bf16",
             "--steps",
             "3",
             "--warmup",
             "1");
     assertThat(r.exit()).as(r.err()).isZero();
-    JsonNode d = new ObjectMapper().readTree(r.out()).path("expert_dispatch");
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    assertThat(o.path("precision").asText()).isEqualTo("bf16");
+    // native or emulated, as the loaded JNI allows; on DJL's stock JNI (CI) emulated
+    assertThat(o.path("precision_kernels").asText()).isEqualTo(Bf16Kernels.status().kind());
+    assertThat(o.path("precision_kernels_detail").asText())
+        .isEqualTo(Bf16Kernels.status().describe());
+    JsonNode d = o.path("expert_dispatch");
     assertThat(d.path("timed").asText()).isEqualTo("grouped");
     assertThat(d.path("grouped").path("tokens_per_s").asDouble()).isPositive();
     assertThat(d.has("per-expert")).isFalse();

@@ -114,6 +114,34 @@ class MoeCliTest {
   }
 
   @Test
+  void trainLocalTrainsDynMoeUnderABudgetWithTheDefaultModel(@TempDir Path dir) throws Exception {
+    // the CLI's default model flags (dynmoe 4/16), the budget with its training fallback and a
+    // straight-through k: every token runs at least one expert, so every layer's k is >= 1
+    Path steps = dir.resolve("steps.jsonl");
+    CliRun r =
+        run(
+            "train-local",
+            "--no-progress",
+            "--steps",
+            "3",
+            "--k-target",
+            "1.7",
+            "--straight-through-k",
+            "--json-out",
+            steps.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).containsPattern("digest: +[0-9a-f]{64}");
+    ObjectMapper json = new ObjectMapper();
+    java.util.List<String> lines = Files.readAllLines(steps);
+    assertThat(lines).hasSize(3);
+    for (String line : lines) {
+      for (JsonNode k : json.readTree(line).get("avg_k")) {
+        assertThat(k.asDouble()).isBetween(1.0, 4.0);
+      }
+    }
+  }
+
+  @Test
   void trainLocalStopsWhenTheCorpusRunsOut(@TempDir Path dir) throws Exception {
     Path text = dir.resolve("tiny.txt");
     Files.writeString(text, "the quick brown fox jumps over the lazy dog. ".repeat(4)); // 180 B

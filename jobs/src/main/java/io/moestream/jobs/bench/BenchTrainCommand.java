@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.ExpertDispatchOptions;
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.FlopCounter;
 import io.moestream.jobs.local.StepJsonWriter;
@@ -16,6 +17,7 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.model.LayerStats;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
 import java.io.IOException;
@@ -49,6 +51,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
   @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
 
   @Option(
       names = "--compare-dispatch",
@@ -98,10 +101,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         main == ExpertDispatch.GROUPED ? ExpertDispatch.PER_EXPERT : ExpertDispatch.GROUPED;
     BenchResult twinRes = compareDispatch ? new BenchResult(m.layers()) : null;
     int[][] last = null;
-    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(), on).expertDispatch(main);
+    Precision p = precision.choice(); // both dispatches compute in it
+    try (MoeTrainer trainer =
+            MoeTrainer.create(m, train.toConfig(), on).expertDispatch(main).precision(p);
         MoeTrainer twin =
             compareDispatch
-                ? MoeTrainer.create(m, train.toConfig(), on).expertDispatch(other)
+                ? MoeTrainer.create(m, train.toConfig(), on).expertDispatch(other).precision(p)
                 : null) {
       for (int s = 0; s < steps; s++) {
         if (!cursor.hasNext()) {
@@ -168,6 +173,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     c.put("emax", m.router().maxExperts());
     c.put("vocab", m.vocabSize());
     o.put("device", on.toString());
+    precision.report(o);
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     o.put("steps", steps);
     o.put("warmup", warmup);

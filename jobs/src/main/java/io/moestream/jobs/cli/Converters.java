@@ -59,4 +59,11 @@ final class Converters {
       return Converters.convert(DeviceChoice::parse, value);
     }
   }
+
+  static final class Precision implements ITypeConverter<io.moestream.moe.tensor.Precision> {
+    @Override
+    public io.moestream.moe.tensor.Precision convert(String value) {
+      return Converters.convert(io.moestream.moe.tensor.Precision::parse, value);
+    }
+  }
 }

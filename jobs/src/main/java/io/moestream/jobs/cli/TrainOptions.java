@@ -3,6 +3,7 @@ package io.moestream.jobs.cli;
 import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,6 +64,8 @@ public final class TrainOptions {
           "How a spawned expert starts: copy-nearest, random or evolve (default: ${DEFAULT-VALUE}).")
   SpawnPolicy spawnPolicy;
 
+  @Mixin KBudgetOptions budget = new KBudgetOptions();
+
   public int batch() {
     if (batch < 1) {
       throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
@@ -75,6 +78,7 @@ public final class TrainOptions {
     return TrainConfig.defaults(seed)
         .withLearningRate(lr)
         .withWindow(new RecordingWindow(windowStart, windowLength, windowPeriod))
-        .withSpawnPolicy(spawnPolicy);
+        .withSpawnPolicy(spawnPolicy)
+        .withBudget(budget.toBudget());
   }
 }

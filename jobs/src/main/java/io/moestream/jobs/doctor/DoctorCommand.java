@@ -8,6 +8,7 @@ import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.tensor.Bf16Kernels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -163,6 +164,8 @@ public final class DoctorCommand implements Callable<Integer> {
         e.intraOpThreads(),
         e.interOpThreads());
     out.printf(Locale.ROOT, "cuda:        %s%n", e.cuda());
+    // what --precision bf16 would run: the stock JNI cannot make a bfloat16 tensor
+    out.printf(Locale.ROOT, "bf16:        %s%n", Bf16Kernels.status().describe());
     out.printf(Locale.ROOT, "gpus:        %d%n", e.gpus().size());
     for (EngineInfo.Gpu g : e.gpus()) {
       out.printf(
@@ -191,6 +194,8 @@ public final class DoctorCommand implements Callable<Integer> {
     engine.put("intra_op_threads", e.intraOpThreads());
     engine.put("inter_op_threads", e.interOpThreads());
     engine.put("cuda", e.cuda());
+    engine.put("bf16_kernels", Bf16Kernels.status().kind());
+    engine.put("bf16_detail", Bf16Kernels.status().describe());
     ArrayNode gpus = o.putArray("gpus");
     for (EngineInfo.Gpu g : e.gpus()) {
       ObjectNode n = gpus.addObject();

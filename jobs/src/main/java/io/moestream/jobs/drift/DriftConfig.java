@@ -1,6 +1,7 @@
 package io.moestream.jobs.drift;
 
 import io.moestream.moe.config.EvoMoeConfig;
+import io.moestream.moe.config.KBudget;
 import io.moestream.moe.config.RouterConfig;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
@@ -24,9 +25,15 @@ import java.util.Set;
  * @param grid true for the softmax top-k (E, k) grid points
  * @param spawnPolicy DynMoE's spawn initialisation ({@code copy-nearest} unless a variant says
  *     otherwise)
+ * @param budget DynMoE's compute budget ({@link KBudget#off()} unless a variant says otherwise)
  */
 record DriftConfig(
-    String name, RouterConfig router, int ffMultiplier, boolean grid, SpawnPolicy spawnPolicy) {
+    String name,
+    RouterConfig router,
+    int ffMultiplier,
+    boolean grid,
+    SpawnPolicy spawnPolicy,
+    KBudget budget) {
   static final String DYNMOE = "dynmoe";
   static final String DYNMOE_BUDGET = "dynmoe-budget";
   static final String TOP2_REFERENCE = "top-k-E8-k2";
@@ -88,6 +95,22 @@ record DriftConfig(
     this(name, router, ffMultiplier, grid, SpawnPolicy.COPY_NEAREST);
   }
 
+  DriftConfig(
+      String name, RouterConfig router, int ffMultiplier, boolean grid, SpawnPolicy spawnPolicy) {
+    this(name, router, ffMultiplier, grid, spawnPolicy, KBudget.off());
+  }
+
+  /** "DynMoE + budget" (issue 16): {@code router} held to K = 1.7, 85% of top-2's expert FLOPs. */
+  private static DriftConfig budgeted(RouterConfig router) {
+    return new DriftConfig(
+        DYNMOE_BUDGET,
+        router,
+        1,
+        false,
+        SpawnPolicy.COPY_NEAREST,
+        KBudget.of(DriftVerdict.K_TARGET));
+  }
+
   private static final int[] SCRATCH_E = {4, 8, 16};
   private static final int[] SCRATCH_K = {1, 2, 4};
   private static final int[] UPCYCLED_K = {1, 2, 3, 4};
@@ -111,6 +134,7 @@ record DriftConfig(
   static List<DriftConfig> scratch() {
     List<DriftConfig> all = new ArrayList<>();
     all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(4, 16), 1, false));
+    all.add(budgeted(RouterConfig.dynMoe(4, 16)));
     all.add(
         new DriftConfig(DYNMOE_EVOLVE, RouterConfig.dynMoe(4, 16), 1, false, SpawnPolicy.EVOLVE));
     for (int e : SCRATCH_E) {
@@ -147,6 +171,7 @@ record DriftConfig(
   static List<DriftConfig> upcycled() {
     List<DriftConfig> all = new ArrayList<>();
     all.add(new DriftConfig(DYNMOE, RouterConfig.dynMoe(2, 4), 1, false));
+    all.add(budgeted(RouterConfig.dynMoe(2, 4)));
     for (int k : UPCYCLED_K) {
       all.add(new DriftConfig(gridName(4, k), RouterConfig.topK(4, k), 1, true));
     }

@@ -116,6 +116,7 @@ record DriftSettings(
         .withWindow(window)
         .withSpawnPolicy(spawn)
         .withSpawnMinUnrouted(dynMoeSpawnMinUnrouted)
-        .withThresholdLrScale(dynMoeThresholdLrScale); // only DynMoE has thresholds
+        .withThresholdLrScale(dynMoeThresholdLrScale) // only DynMoE has thresholds
+        .withBudget(config.budget());
   }
 }

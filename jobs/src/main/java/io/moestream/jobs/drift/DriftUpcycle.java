@@ -2,7 +2,9 @@ package io.moestream.jobs.drift;
 
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.serve.UpcycleSource;
 import io.moestream.moe.train.MoeTrainer;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -12,9 +14,9 @@ import java.nio.file.Path;
 final class DriftUpcycle {
   private DriftUpcycle() {}
 
-  static MoeTrainer trainer(Path snapshot, ModelConfig model, TrainConfig train) {
-    throw new IllegalStateException(
-        "the upcycled preset needs the library's upcycling (issue 16 point 3), which this build"
-            + " does not have yet; run --presets scratch");
+  /** A trainer of {@code model} upcycled from the exported model in {@code snapshot}. */
+  static MoeTrainer trainer(Path snapshot, ModelConfig model, TrainConfig train)
+      throws IOException {
+    return UpcycleSource.trainer(model, train, snapshot, null);
   }
 }

@@ -1,13 +1,23 @@
 package io.moestream.jobs.local;
 
 import ai.djl.Device;
+import io.moestream.jobs.cli.InitFromOption;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
+import io.moestream.moe.serve.Manifest;
+import io.moestream.moe.serve.ModelExport;
+import io.moestream.moe.tensor.Bf16Kernels;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
+import io.moestream.moe.train.Upcycling;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +39,9 @@ import java.util.Locale;
  * @param task the progress bar's label
  * @param device where the model trains; null for the engine's default (a GPU when DJL sees one)
  * @param dispatch how each layer's tokens reach its experts
+ * @param initFrom the model's start: upcycled from this source, or null for the seed's random draw
+ * @param exportDir where the trained model is exported at the end ({@link ModelExport}), or null
+ * @param precision of the model's dense matmuls ({@code --precision})
  */
 public record LocalRun(
     ModelConfig model,
@@ -42,11 +55,18 @@ public record LocalRun(
     Path jsonFile,
     String task,
     Device device,
-    ExpertDispatch dispatch) {
+    ExpertDispatch dispatch,
+    Upcycling.Source initFrom,
+    Path exportDir,
+    Precision precision) {
+
+  /** The model id an exported local run carries (a local run trains one unnamed model). */
+  public static final String EXPORT_MODEL_ID = "train-local";
 
   /**
    * A run on the engine's default device ({@code --device auto}) with the default {@link
-   * ExpertDispatch#PER_EXPERT} dispatch; {@link #on} and {@link #dispatching} choose otherwise.
+   * ExpertDispatch#PER_EXPERT} dispatch in fp32; {@link #on}, {@link #dispatching} and {@link
+   * #computing} choose otherwise.
    */
   public LocalRun(
       ModelConfig model,
@@ -71,20 +91,43 @@ public record LocalRun(
         jsonFile,
         task,
         null,
-        ExpertDispatch.PER_EXPERT);
+        ExpertDispatch.PER_EXPERT,
+        null,
+        null,
+        Precision.FP32);
   }
 
   /** This run on {@code device} (null: the engine's default). */
   public LocalRun on(Device device) {
-    return with(device, dispatch);
+    return with(device, dispatch, initFrom, exportDir, precision);
   }
 
   /** This run with the experts reached by {@code dispatch}. */
   public LocalRun dispatching(ExpertDispatch dispatch) {
-    return with(device, dispatch);
+    return with(device, dispatch, initFrom, exportDir, precision);
   }
 
-  private LocalRun with(Device device, ExpertDispatch dispatch) {
+  /** This run's model upcycled from {@code source} (null: from the seed). */
+  public LocalRun initialisedFrom(Upcycling.Source source) {
+    return with(device, dispatch, source, exportDir, precision);
+  }
+
+  /** This run exporting its trained model to {@code dir} at the end (null: no export). */
+  public LocalRun exportingTo(Path dir) {
+    return with(device, dispatch, initFrom, dir, precision);
+  }
+
+  /** This run with its dense matmuls in {@code precision}. */
+  public LocalRun computing(Precision precision) {
+    return with(device, dispatch, initFrom, exportDir, precision);
+  }
+
+  private LocalRun with(
+      Device device,
+      ExpertDispatch dispatch,
+      Upcycling.Source initFrom,
+      Path exportDir,
+      Precision precision) {
     return new LocalRun(
         model,
         train,
@@ -97,7 +140,10 @@ public record LocalRun(
         jsonFile,
         task,
         device,
-        dispatch);
+        dispatch,
+        initFrom,
+        exportDir,
+        precision);
   }
 
   /** The bundled corpus when no file is given; otherwise one domain per file, in order. */
@@ -113,11 +159,12 @@ public record LocalRun(
       throw new IllegalArgumentException(
           "--max-tokens-per-domain must be >= 1, got " + maxTokensPerDomain);
     }
+    checkExportDir();
     TextCorpus corpus = corpus(corpusFiles);
     TextCorpus.BatchCursor cursor =
         corpus.cursor(
             batch, model.ctx(), maxTokensPerDomain == null ? Long.MAX_VALUE : maxTokensPerDomain);
-    try (MoeTrainer trainer = MoeTrainer.create(model, train, device).expertDispatch(dispatch)) {
+    try (MoeTrainer trainer = newTrainer().expertDispatch(dispatch).precision(precision)) {
       header(out, corpus, cursor, trainer);
       long barMax = Math.min(maxSteps, cursor.totalBatches());
       List<LocalTrainingLoop.Listener> listeners = new ArrayList<>();
@@ -163,8 +210,49 @@ public record LocalRun(
       if (jsonFile != null) {
         out.println("per-step records:  " + jsonFile);
       }
+      if (exportDir != null) {
+        export(trainer, o.tokens(), out);
+      }
       out.flush();
       return o;
+    }
+  }
+
+  /** From the seed, or upcycled from {@link #initFrom}. */
+  private MoeTrainer newTrainer() {
+    return initFrom == null
+        ? MoeTrainer.create(model, train, device)
+        : Upcycling.create(model, train, initFrom, device);
+  }
+
+  /**
+   * Refuses, before any training, an export directory that is a file or already holds an export: an
+   * hour of training must not end in a refusal, nor overwrite a model silently.
+   */
+  private void checkExportDir() {
+    if (exportDir == null) {
+      return;
+    }
+    if (Files.exists(exportDir) && !Files.isDirectory(exportDir)) {
+      throw new IllegalArgumentException("--export " + exportDir + " is not a directory");
+    }
+    if (Files.exists(exportDir.resolve(Manifest.FILE))) {
+      throw new IllegalArgumentException(
+          "--export " + exportDir + " already holds an exported model; remove it or name another");
+    }
+  }
+
+  /** The trained model as {@code snapshot export} writes one: what {@code --init-from} reads. */
+  private void export(MoeTrainer trainer, long tokens, PrintWriter out) {
+    String source =
+        initFrom == null ? "train-local" : "train-local, upcycled from " + initFrom.origin();
+    try {
+      Manifest m =
+          ModelExport.write(
+              trainer, EXPORT_MODEL_ID, exportDir, source, tokens, false, Instant.now());
+      out.println("exported step=" + m.step() + " digest=" + m.digest() + " -> " + exportDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write --export directory " + exportDir, e);
     }
   }
 
@@ -183,6 +271,9 @@ public record LocalRun(
         r.experts(),
         r.maxExperts(),
         trainer.parameterCount());
+    if (initFrom != null) {
+      out.println(InitFromOption.describe(initFrom));
+    }
     List<String> names = new ArrayList<>();
     corpus.domains().forEach(d -> names.add(d.name()));
     out.printf(
@@ -192,6 +283,10 @@ public record LocalRun(
         cursor.totalBatches(),
         batch,
         model.ctx() + 1);
+    if (precision != Precision.FP32) { // fp32 runs print what they always printed
+      out.printf(
+          Locale.ROOT, "precision: %s, %s%n", precision.cliName(), Bf16Kernels.status().describe());
+    }
     out.flush();
   }
 }

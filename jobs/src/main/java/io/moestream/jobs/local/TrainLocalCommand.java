@@ -4,8 +4,11 @@ import io.moestream.jobs.cli.CorpusOptions;
 import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.DomainTokensOptions;
 import io.moestream.jobs.cli.ExpertDispatchOptions;
+import io.moestream.jobs.cli.InitFromOption;
 import io.moestream.jobs.cli.ModelOptions;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TrainOptions;
+import io.moestream.moe.config.ModelConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,8 +31,18 @@ public final class TrainLocalCommand implements Callable<Integer> {
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
   @Mixin ExpertDispatchOptions dispatch = new ExpertDispatchOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
 
   @Mixin CorpusOptions corpus;
+  @Mixin InitFromOption initFrom = new InitFromOption();
+
+  @Option(
+      names = "--export",
+      paramLabel = "DIR",
+      description =
+          "At the end, export the trained model to DIR as snapshot export does (manifest.json,"
+              + " model.safetensors): for infer and --init-from (default: none).")
+  Path export;
 
   @Option(
       names = "--steps",
@@ -66,8 +79,9 @@ public final class TrainLocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ModelConfig config = model.toConfig();
     new LocalRun(
-            model.toConfig(),
+            config,
             train.toConfig(),
             train.batch(),
             corpus.files(),
@@ -79,6 +93,9 @@ public final class TrainLocalCommand implements Callable<Integer> {
             "train")
         .on(device.resolve())
         .dispatching(dispatch.dispatch())
+        .initialisedFrom(initFrom.read(config))
+        .exportingTo(export)
+        .computing(precision.choice())
         .execute(spec.commandLine().getOut());
     return 0;
   }

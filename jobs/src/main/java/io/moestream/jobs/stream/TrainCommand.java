@@ -4,14 +4,18 @@ import static org.apache.flink.core.execution.SavepointFormatType.CANONICAL;
 
 import io.moestream.jobs.cli.DeviceOptions;
 import io.moestream.jobs.cli.FlinkConfigOptions;
+import io.moestream.jobs.cli.InitFromOption;
 import io.moestream.jobs.cli.KafkaClientProps;
 import io.moestream.jobs.cli.ModelOptions;
 import io.moestream.jobs.cli.OptionSections;
+import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TimeoutOption;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.KafkaPreflight;
 import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.tensor.DeviceChoice;
+import io.moestream.moe.train.Upcycling;
+import io.moestream.operators.InitFrom;
 import io.moestream.operators.MoeTrainerOperator;
 import io.moestream.operators.TrainerSettings;
 import java.io.PrintWriter;
@@ -60,6 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin TrainOptions train;
   @Mixin DeviceOptions device = new DeviceOptions();
+  @Mixin PrecisionOptions precision = new PrecisionOptions();
   @Mixin StreamOptions stream;
   @Mixin KafkaClientProps kafka;
 
@@ -67,6 +72,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin TimeoutOption timeout = new TimeoutOption(10);
 
   @Mixin FlinkConfigOptions flinkConfig;
+  @Mixin InitFromOption initFrom = new InitFromOption();
+
+  /** {@code --init-from} as read and checked here, for the trainer subtasks; null without it. */
+  private InitFrom init;
 
   @Option(
       names = "--bounded",
@@ -102,8 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelMemory.check(model.toConfig(), stream.maxModelMemoryMb);
+    settings(); // bad model or training flags are refused before Kafka or Flink is touched
     connectors(kafka).checkCheckpointInterval(stream.checkpoint.interval());
     String recovery = RestoreCheck.recoveryPath(stream.workDir, resume, fromSavepoint, fresh);
+    Upcycling.Source source = initFrom.read(model.toConfig());
     FlinkSettings flink =
         new FlinkSettings(
             stream.workDir.toAbsolutePath(),
@@ -134,6 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     // Bad input first (it needs no broker), then Kafka, then Flink.
     checkRestore(env, recovery, out);
+    init = initLine(source, recovery, out);
     checkKafka();
     // Printed when the job is submitted, from the JobClient Flink hands its listeners: so the
     // unbounded run keeps env.execute, and with it everything execute does beyond executeAsync
@@ -229,6 +241,32 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * What the trainer subtasks upcycle new models from, and the line that says so. With restored
+   * state the state wins for every model it holds (re-upcycling would throw training away): a
+   * warning says so, and only model ids that have no state yet start from the init — which is also
+   * what keeps a restart after a failure equal to an undisturbed run.
+   */
+  private InitFrom initLine(Upcycling.Source source, String recovery, PrintWriter out) {
+    if (source == null) {
+      return null;
+    }
+    out.println(InitFromOption.describe(source));
+    out.flush();
+    if (recovery != null) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "warning: --init-from applies only to models without state: those in "
+              + recovery
+              + " keep their trained parameters; only new model ids start upcycled");
+      err.flush();
+    }
+    return new InitFrom(
+        initFrom.dir().toAbsolutePath().normalize().toString(),
+        source.weightsSha256(),
+        source.origin());
+  }
+
   private static Map<String, List<String>> helpSections() {
     Map<String, List<String>> m = new LinkedHashMap<>();
     m.put(
@@ -258,6 +296,10 @@ public final class TrainCommand implements Callable<Integer> {
             "--window-length",
             "--window-period",
             "--spawn-policy",
+            "--k-target",
+            "--k-target-step",
+            "--train-fallback",
+            "--straight-through-k",
             "--modalities",
             "--summary-every"));
     m.put(
@@ -279,6 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--resume",
             "--fresh",
             "--from-savepoint",
+            "--init-from",
             "--bounded",
             "--savepoint-dir",
             "--job-name"));
@@ -309,7 +352,7 @@ public final class TrainCommand implements Callable<Integer> {
     return kafka.job(stream.topics.names(), groupId, false, settings(), stream.maxTokens);
   }
 
-  /** What every trainer subtask is built with: the model, training and device flags. */
+  /** What every trainer subtask is built with: the model, training, device and precision flags. */
   TrainerSettings settings() {
     return new TrainerSettings(
             model.toConfig(),
@@ -319,7 +362,9 @@ public final class TrainCommand implements Callable<Integer> {
             stream.threads,
             ModalityMap.parse(stream.modalities))
         .withMaxModels(stream.maxModels)
-        .withDevice(device.choice());
+        .withDevice(device.choice())
+        .withInitFrom(init)
+        .withPrecision(precision.choice());
   }
 
   /** Kafka connectors whose transactional ids are this job's own (its job name). */

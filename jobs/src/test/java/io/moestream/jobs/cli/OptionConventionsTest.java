@@ -40,7 +40,8 @@ class OptionConventionsTest {
           "--router",
           "--spawn-policy",
           "--device",
-          "--expert-dispatch");
+          "--expert-dispatch",
+          "--init-from");
 
   private static List<CommandLine> allCommands() {
     List<CommandLine> all = new ArrayList<>();
@@ -139,9 +140,12 @@ class OptionConventionsTest {
         Pattern row =
             Pattern.compile(
                 // a long option in its column, or a short-only one such as -D at the margin
-                "(?m)^(  -\\w, |      |  (?=-\\w[=\\s]))"
+                "(?m)^(  -\\w, |      |  (?=-\\w[=\\s]))("
                     + Pattern.quote(o.longestName())
-                    + "(=|\\s|$)");
+                    // a negatable option shows as --[no-]name
+                    + "|"
+                    + Pattern.quote(o.longestName().replaceFirst("^--", "--[no-]"))
+                    + ")(=|\\s|$)");
         assertThat(row.matcher(list).results().count()).as(o.longestName()).isEqualTo(1);
       }
     }

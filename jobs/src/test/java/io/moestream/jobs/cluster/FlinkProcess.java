@@ -76,6 +76,12 @@ public final class FlinkProcess implements AutoCloseable {
    */
   public static FlinkProcess startCli(String name, List<String> args, Path logDir)
       throws IOException {
+    return startCli(name, args, logDir, List.of());
+  }
+
+  /** {@link #startCli(String, List, Path)} with more JVM options (a log level, say). */
+  public static FlinkProcess startCli(
+      String name, List<String> args, Path logDir, List<String> moreJvmOptions) throws IOException {
     List<Path> classpath =
         java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
             .map(Path::of)
@@ -87,6 +93,7 @@ public final class FlinkProcess implements AutoCloseable {
             "-Dai.djl.offline=true",
             "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.moestream.schemas"));
     jvm.addAll(io.moestream.schemas.AvroLimits.jvmOptions());
+    jvm.addAll(moreJvmOptions);
     return start(name, classpath, jvm, "io.moestream.jobs.MoeCli", args, logDir);
   }
 

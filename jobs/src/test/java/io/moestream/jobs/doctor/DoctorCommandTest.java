@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moestream.jobs.CliRun;
+import io.moestream.moe.tensor.Bf16Kernels;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,9 @@ class DoctorCommandTest {
     assertThat(r.out())
         .contains("engine:      PyTorch ", "(DJL 0.35.1)", "libtorch:", "threads:     intra-op ")
         .contains("gpus:        ")
+        // what --precision bf16 runs here: emulated on DJL's stock JNI, native on a patched one
+        .contains("bf16:        " + Bf16Kernels.status().describe())
+        .containsPattern("(?m)^bf16:        (native bfloat16 kernels|emulated: )")
         .containsPattern("flavor (cpu|cu\\d+)")
         .containsPattern("(?m)^loaded: .*libtorch_cpu\\.so$")
         .containsPattern("(?m)^ok   cpu\\(\\)   train +3 steps of d=128 layers=2 ctx=128 batch=8")
@@ -38,6 +42,7 @@ class DoctorCommandTest {
     JsonNode o = new ObjectMapper().readTree(r.out());
     assertThat(o.path("passed").asBoolean()).isTrue();
     assertThat(o.path("engine").path("djl").asText()).isEqualTo("0.35.1");
+    assertThat(o.path("engine").path("bf16_kernels").asText()).isIn("native", "emulated");
     JsonNode first = o.path("checks").get(0);
     assertThat(first.path("device").asText()).isEqualTo("cpu()");
     assertThat(first.path("check").asText()).isEqualTo("train");

@@ -30,7 +30,7 @@ import picocli.CommandLine;
  */
 class BenchDriftTest {
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  private static final List<String> PRESETS = List.of("scratch");
+  private static final List<String> PRESETS = List.of("scratch", "upcycled");
   private static final List<String> PLOTS =
       List.of(
           "frontier.png",
@@ -42,7 +42,10 @@ class BenchDriftTest {
           "dynmoe-thresholds.png",
           "dynmoe-gate-cosine.png");
   private static final List<String> SCRATCH_QUICK =
-      List.of("dynmoe", "top-k-E4-k1", "top-k-E8-k2", "evomoe", "evomoe-replicated");
+      List.of(
+          "dynmoe", "dynmoe-budget", "top-k-E4-k1", "top-k-E8-k2", "evomoe", "evomoe-replicated");
+  private static final List<String> UPCYCLED_QUICK =
+      List.of("dynmoe", "dynmoe-budget", "top-k-E4-k1", "top-k-E4-k2", "dense");
   private static final List<String> DOMAINS =
       List.of("english-prose", "source-code", "german-prose", "french-prose");
 
@@ -58,12 +61,16 @@ class BenchDriftTest {
             "bench", "drift", "--quick", "--presets", String.join(",", PRESETS), "--out", "" + out);
 
     assertThat(exit).as(err.toString()).isZero();
-    int runs = SCRATCH_QUICK.size() * 2;
+    int runs = (SCRATCH_QUICK.size() + UPCYCLED_QUICK.size()) * 2;
     assertThat(err.toString()).contains("[" + runs + "/" + runs + "] ");
-    for (String c : SCRATCH_QUICK) {
-      for (int seed = 1; seed <= 2; seed++) {
+    for (int seed = 1; seed <= 2; seed++) {
+      for (String c : SCRATCH_QUICK) {
         assertThat(err.toString()).contains("] scratch " + c + " seed " + seed + ": loss");
       }
+      for (String c : UPCYCLED_QUICK) {
+        assertThat(err.toString()).contains("] upcycled " + c + " seed " + seed + ": loss");
+      }
+      assertThat(err.toString()).contains("[warm-up] seed " + seed + ": dense, 40 steps");
     }
     for (String f : List.of("report.md", "results.csv", "results.json.gz")) {
       assertThat(Files.size(out.resolve(f))).as(f).isPositive();
@@ -84,6 +91,11 @@ class BenchDriftTest {
             "### From scratch",
             "dynmoe: overall loss on or below the grid's frontier at equal expert FLOPs?",
             "dynmoe: forgetting no worse than top-2's (top-k-E8-k2)?",
+            "dynmoe-budget: overall loss on or below the grid's frontier at equal expert FLOPs?",
+            "### Upcycled from a dense warm-up",
+            "dynmoe-budget: forgetting no worse than top-2's (top-k-E4-k2)?",
+            "one dense warm-up per seed",
+            "(upcycled-frontier.png)",
             "Goal: DynMoE + budget at K = 1.7",
             "### Loss against compute",
             "| top-k-E4-k1 | frontier member |",
@@ -104,9 +116,12 @@ class BenchDriftTest {
       keys.add(cells[0] + "/" + cells[1] + "/" + cells[2] + "/" + cells[4]);
     }
     assertThat(rows).hasSize(1 + runs * DOMAINS.size());
-    for (String c : SCRATCH_QUICK) {
-      for (String d : DOMAINS) {
+    for (String d : DOMAINS) {
+      for (String c : SCRATCH_QUICK) {
         assertThat(keys).contains("scratch/" + c + "/2/" + d);
+      }
+      for (String c : UPCYCLED_QUICK) {
+        assertThat(keys).contains("upcycled/" + c + "/2/" + d);
       }
     }
 
@@ -118,6 +133,21 @@ class BenchDriftTest {
     assertThat(scratch.get("preset").asText()).isEqualTo("scratch");
     assertThat(scratch.get("configs")).hasSize(SCRATCH_QUICK.size());
     assertThat(scratch.get("verdict")).hasSize(7);
+    JsonNode upcycled = json.get("presets").get(1);
+    assertThat(upcycled.get("preset").asText()).isEqualTo("upcycled");
+    assertThat(upcycled.get("configs")).hasSize(UPCYCLED_QUICK.size());
+    assertThat(upcycled.get("verdict")).hasSize(7);
+    assertThat(upcycled.get("warm_ups")).hasSize(2);
+    // Upcycling keeps the function: on the first batch every upcycled configuration scores what
+    // the dense warm-up model it copies scores (the upcycled dense is that model), far below a
+    // model from scratch.
+    for (int seed = 0; seed < 2; seed++) {
+      double dense = firstLoss(config(upcycled, "dense"), seed);
+      assertThat(dense).isLessThan(firstLoss(config(scratch, "top-k-E4-k1"), seed) - 0.5);
+      for (String c : UPCYCLED_QUICK) {
+        assertThat(firstLoss(config(upcycled, c), seed)).as(c).isCloseTo(dense, within(5e-3));
+      }
+    }
     JsonNode run = scratch.get("configs").get(0).get("runs").get(0);
     assertThat(run.get("series").get("prequential_loss")).hasSize(40);
     assertThat(run.get("final_gates")).hasSize(2);
@@ -146,6 +176,16 @@ class BenchDriftTest {
       assertThat(copies).isCloseTo(1.0, within(1e-6));
       assertThat(evolved).as("layer %d", l).isLessThan(copies);
     }
+  }
+
+  private static double firstLoss(JsonNode config, int seedIndex) {
+    return config
+        .get("runs")
+        .get(seedIndex)
+        .get("series")
+        .get("prequential_loss")
+        .get(0)
+        .asDouble();
   }
 
   private static JsonNode config(JsonNode json, String name) {
@@ -177,11 +217,14 @@ class BenchDriftTest {
   void parallelRunsGiveTheSameNumbersAsOneAtATime(@TempDir Path out) throws Exception {
     List<String> one = quickCsv(out.resolve("one"), "1");
     List<String> two = quickCsv(out.resolve("two"), "2");
-    assertThat(one).hasSize(1 + PRESETS.size() * 2 * 2 * 4);
+    assertThat(one).hasSize(1 + 2 * 2 * 4);
     assertThat(two).containsExactlyElementsOf(one);
   }
 
-  /** results.csv of a quick run of DynMoE and top-1 from 2 seeds, without the timing columns. */
+  /**
+   * results.csv of a quick upcycled run (warm-ups, export, upcycling, then DynMoE and top-1) from 2
+   * seeds, without the timing columns.
+   */
   private static List<String> quickCsv(Path out, String parallel) throws Exception {
     StringWriter err = new StringWriter();
     CommandLine cli = MoeCli.newCommandLine();
@@ -193,7 +236,7 @@ class BenchDriftTest {
             "drift",
             "--quick",
             "--presets",
-            String.join(",", PRESETS),
+            "upcycled",
             "--configs",
             "dynmoe,top-k-E4-k1",
             "--seeds",
@@ -237,7 +280,15 @@ class BenchDriftTest {
 
   @Test
   void configsAreSelectedCaseInsensitivelyInReportOrderPerPreset() {
-    assertThat(DriftPreset.SCRATCH.all()).hasSize(18);
+    assertThat(DriftPreset.SCRATCH.all()).hasSize(19);
+    for (DriftPreset p : DriftPreset.values()) {
+      DriftConfig budget = p.select(List.of("dynmoe-budget")).get(0);
+      assertThat(budget.budget()).isEqualTo(io.moestream.moe.config.KBudget.of(1.7));
+      assertThat(budget.router())
+          .isEqualTo(p.select(List.of("dynmoe")).get(0).router())
+          .as("the budget is the only difference");
+      assertThat(p.select(List.of("dynmoe")).get(0).budget().enabled()).isFalse();
+    }
     assertThat(DriftPreset.SCRATCH.select(List.of("DENSE", "top-k-e8-k2", "dynmoe")))
         .extracting(DriftConfig::name)
         .containsExactly("dynmoe", "top-k-E8-k2", "dense");

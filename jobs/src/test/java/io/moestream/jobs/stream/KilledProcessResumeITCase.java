@@ -31,6 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * each. The resume started from the newest retained checkpoint and that checkpoint held both models
  * with steps above zero (read back with the State Processor API); a plain {@code train} in the same
  * work directory, {@code --resume} forgotten, is refused in one line.
+ *
+ * <p>Every run starts its models upcycled ({@code init-from} in the config file, a dense {@code
+ * train-local --export} of the same shape; issue 16 point 3): the killed run's trainer built both
+ * models from it, and the resume — the same command line plus {@code --resume} — warns that the
+ * restored state wins and restores the trained models instead of upcycling them again, which would
+ * end at other models than the undisturbed run's.
  */
 class KilledProcessResumeITCase {
   @TempDir Path tmp;
@@ -43,13 +49,40 @@ class KilledProcessResumeITCase {
       TopicNames reference = new TopicNames("tokens", "r.dlq", "r.registry", "r.metrics");
       kafka.createTopics(Map.of("r.dlq", 1, "r.metrics", 1), false);
       kafka.createTopics(Map.of("r.registry", 2), true);
-      Path config = StreamFixtures.smallTrainConfig(tmp.resolve("train.properties"), servers);
+      Path dense = tmp.resolve("dense");
+      CliRun warm =
+          CliRun.of(
+              "train-local",
+              "--router",
+              "dense",
+              "--d",
+              "32",
+              "--ctx",
+              "32",
+              "--ff",
+              "64",
+              "--steps",
+              "3",
+              "--max-tokens-per-domain",
+              "2000",
+              "--no-progress",
+              "--device",
+              "cpu",
+              "--export",
+              dense.toString());
+      assertThat(warm.exit()).as(warm.err()).isZero();
+      Path config =
+          StreamFixtures.smallTrainConfig(
+              tmp.resolve("train.properties"), servers, "init-from = " + dense);
       Map<String, List<TokenSequence>> byModel = StreamFixtures.twoModels();
       produce(servers, byModel, 0, 30);
 
       Path workDir = tmp.resolve("killed");
       try (FlinkProcess train = startTrain(config, workDir)) {
         awaitCheckpoint(train, workDir.resolve("checkpoints"), 2);
+        assertThat(train.logText())
+            .as("the trainer built both models upcycled")
+            .contains("model alpha upcycled from " + dense, "model beta upcycled from " + dense);
         produce(servers, byModel, 30, Integer.MAX_VALUE);
         train.kill(); // SIGKILL right after the rest arrived: mid-stream
         assertThat(train.isAlive()).isFalse();
@@ -83,6 +116,10 @@ class KilledProcessResumeITCase {
               "--resume",
               "--bounded");
       assertThat(resumed.exit()).as(resumed.err()).isZero();
+      assertThat(resumed.err().lines()).as("one warning line").hasSize(1);
+      assertThat(resumed.err())
+          .startsWith("warning: --init-from applies only to models without state: those in ")
+          .contains(newest.toString(), " keep their trained parameters");
       assertResumedFromModels(resumed, newest);
       CliRun undisturbed =
           CliRun.of(
@@ -99,6 +136,8 @@ class KilledProcessResumeITCase {
               "--dlq-topic",
               reference.dlq());
       assertThat(undisturbed.exit()).as(undisturbed.err()).isZero();
+      assertThat(undisturbed.out()).contains("init: upcycled from " + dense.toAbsolutePath());
+      assertThat(undisturbed.err()).doesNotContain("warning");
 
       List<String> models = modelLines(undisturbed);
       assertThat(models).hasSize(2);
@@ -141,7 +180,9 @@ class KilledProcessResumeITCase {
     return FlinkProcess.startCli(
         "train",
         List.of("train", "--config", config.toString(), "--work-dir", workDir.toString()),
-        tmp.resolve("logs"));
+        tmp.resolve("logs"),
+        // the trainer's info lines (the CLI's default level is warn): which models it upcycled
+        List.of("-Dorg.slf4j.simpleLogger.log.io.moestream.operators.KeyedModelStore=info"));
   }
 
   /** The highest-numbered complete checkpoint the killed process left (its only job). */

@@ -124,6 +124,33 @@ class TrainFailFastTest {
   }
 
   @Test
+  void aComputeBudgetIsRefusedForOtherRoutersAndOutOfRangeBeforeAnythingStarts() throws Exception {
+    // the broker does not exist: the budget line proves the flags are checked first
+    String work = tmp.resolve("w").toString();
+    assertThat(
+            oneErrorLine(
+                train(closedPort(), work, "--router", "top-k", "--k-target", "1.7"),
+                CliErrors.USAGE))
+        .isEqualTo(
+            "error: --k-target, --train-fallback and --straight-through-k need --router dynmoe,"
+                + " not top-k");
+    assertThat(
+            oneErrorLine(
+                CliRun.of("train-local", "--no-progress", "--steps", "1", "--k-target", "17"),
+                CliErrors.USAGE))
+        .isEqualTo("error: --k-target 17.0 exceeds the 16 expert slots (--emax)");
+    assertThat(
+            oneErrorLine(
+                CliRun.of("demo", "--no-progress", "--router", "dense", "--straight-through-k"),
+                CliErrors.USAGE))
+        .startsWith("error: --k-target, --train-fallback and --straight-through-k need");
+    assertThat(
+            oneErrorLine(
+                CliRun.of("bench", "train", "--steps", "10", "--k-target", "0.5"), CliErrors.USAGE))
+        .contains("--k-target must be >= 1 with the training top-1 fallback");
+  }
+
+  @Test
   void theDemoAndBenchmarksCheckTheirFlinkSettingsBeforeStartingAnything() {
     // each would start a broker and a cluster first; the line comes at once instead
     assertThat(

@@ -4,9 +4,11 @@ import ai.djl.Device;
 import io.moestream.moe.codec.EntryChunks;
 import io.moestream.moe.config.RestoreCompatibility;
 import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.serve.UpcycleSource;
 import io.moestream.moe.train.ChangedSlots;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.TrainerSnapshots;
+import io.moestream.moe.train.Upcycling;
 import io.moestream.schemas.RoutingRecordsState;
 import io.moestream.schemas.TrainerCursorState;
 import io.moestream.state.ModelEntries;
@@ -66,6 +68,9 @@ final class KeyedModelStore implements AutoCloseable {
   private final ValueState<RoutingRecordsState> routing;
   private final Map<String, ModelSession> sessions = new HashMap<>();
   private final Set<String> changed = new LinkedHashSet<>();
+
+  /** {@link TrainerSettings#initFrom}'s weights once read; null until a model needs them. */
+  private Upcycling.Source initSource;
 
   /** Models this subtask trains: those in keyed state at start, and those admitted since. */
   private final Set<String> known = new HashSet<>();
@@ -211,10 +216,12 @@ final class KeyedModelStore implements AutoCloseable {
   private ModelSession load(String id) throws Exception {
     // Entries are read one stored chunk at a time, never all at once (see EntryChunks).
     boolean fresh = entries.isEmpty();
+    // A model with state is restored, whatever --init-from says: re-upcycling it would throw its
+    // training away. Only a model without state (new, or first seen after the last checkpoint)
+    // starts from the init, so a restart rebuilds it exactly as the undisturbed run built it.
     MoeTrainer trainer =
-        fresh
-            ? MoeTrainer.create(settings.model(), settings.train(), device)
-            : TrainerSnapshots.restore(ModelEntries.of(entries), device);
+        fresh ? fresh(id) : TrainerSnapshots.restore(ModelEntries.of(entries), device);
+    trainer.precision(settings.precision()); // not stored: snapshots are float32 either way
     if (!fresh) {
       LOG.info("model {} restored from keyed state at step {}", id, trainer.step());
       faults.restored(id, trainer.step());
@@ -234,6 +241,34 @@ final class KeyedModelStore implements AutoCloseable {
         TrainerCursor.fromState(cursor.value()),
         new ModelMetrics(metrics, id, settings.model().layers()),
         fresh ? ChangedSlots.all(layers, slots) : ChangedSlots.none(layers, slots));
+  }
+
+  /** A model without state: from the seed, or upcycled from {@link TrainerSettings#initFrom}. */
+  private MoeTrainer fresh(String id) throws Exception {
+    InitFrom init = settings.initFrom();
+    if (init == null) {
+      return MoeTrainer.create(settings.model(), settings.train(), device);
+    }
+    MoeTrainer t = Upcycling.create(settings.model(), settings.train(), initSource(), device);
+    LOG.info("model {} upcycled from {}", id, init.origin());
+    return t;
+  }
+
+  /**
+   * The init's weights, read once per subtask. A directory this TaskManager cannot read as the same
+   * export the client checked fails the job without restarts: retrying would find it the same.
+   */
+  private Upcycling.Source initSource() throws java.io.IOException {
+    if (initSource == null) {
+      InitFrom init = settings.initFrom();
+      try {
+        initSource = UpcycleSource.read(java.nio.file.Path.of(init.dir()), init.weightsSha256());
+      } catch (IllegalArgumentException e) {
+        throw new SuppressRestartsException(
+            new IllegalStateException("--init-from " + init.dir() + ": " + e.getMessage(), e));
+      }
+    }
+    return initSource;
   }
 
   /**

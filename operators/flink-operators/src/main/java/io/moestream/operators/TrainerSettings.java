@@ -4,6 +4,7 @@ import io.moestream.moe.config.ModalityMap;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.tensor.DeviceChoice;
+import io.moestream.moe.tensor.Precision;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,6 +28,13 @@ import java.util.HexFormat;
  * @param device where each subtask trains ({@link TrainerDevice}); not part of {@link #configHash}
  *     nor of the restore check, since a model moves between CPU and GPU freely. Null (settings
  *     serialised before the field existed) reads as {@link DeviceChoice#AUTO}, the old behaviour
+ * @param initFrom where a model without state starts from ({@code --init-from}), or null for the
+ *     seed's random draw. Not part of {@link #configHash} nor of the restore check: it decides only
+ *     how a model that has no state yet begins, never what a restored model is
+ * @param precision of the model's dense matmuls ({@link Precision}); like {@link #device} a way of
+ *     computing, not part of the model: not in {@link #configHash} nor the restore check (weights
+ *     and snapshots are float32 either way). Null (settings serialised before the field existed)
+ *     reads as {@link Precision#FP32}, the old behaviour
  */
 public record TrainerSettings(
     ModelConfig model,
@@ -36,7 +44,9 @@ public record TrainerSettings(
     int intraOpThreads,
     ModalityMap modalities,
     int maxModels,
-    DeviceChoice device)
+    DeviceChoice device,
+    InitFrom initFrom,
+    Precision precision)
     implements Serializable {
 
   /**
@@ -82,16 +92,86 @@ public record TrainerSettings(
         DeviceChoice.AUTO);
   }
 
+  public TrainerSettings(
+      ModelConfig model,
+      TrainConfig train,
+      int batchSize,
+      int summaryEvery,
+      int intraOpThreads,
+      ModalityMap modalities,
+      int maxModels,
+      DeviceChoice device) {
+    this(
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        device,
+        null,
+        Precision.FP32);
+  }
+
   /** These settings with another {@link #maxModels}. */
   public TrainerSettings withMaxModels(int max) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, device);
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        max,
+        device,
+        initFrom,
+        precision);
   }
 
   /** These settings with another {@link #device}. */
   public TrainerSettings withDevice(DeviceChoice choice) {
     return new TrainerSettings(
-        model, train, batchSize, summaryEvery, intraOpThreads, modalities, maxModels, choice);
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        choice,
+        initFrom,
+        precision);
+  }
+
+  /** These settings with models without state upcycled from {@code init} (null: from the seed). */
+  public TrainerSettings withInitFrom(InitFrom init) {
+    return new TrainerSettings(
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        device,
+        init,
+        precision);
+  }
+
+  /** These settings with another {@link #precision}. */
+  public TrainerSettings withPrecision(Precision p) {
+    return new TrainerSettings(
+        model,
+        train,
+        batchSize,
+        summaryEvery,
+        intraOpThreads,
+        modalities,
+        maxModels,
+        device,
+        initFrom,
+        p);
   }
 
   public TrainerSettings {
@@ -108,8 +188,11 @@ public record TrainerSettings(
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op threads must be >= 0");
     }
+    // refused here, where the job is built, not on the first step inside a task
+    train.budget().requireFits(model.router());
     // Java deserialises a record through this constructor: an old stream has no device
     device = device == null ? DeviceChoice.AUTO : device;
+    precision = precision == null ? Precision.FP32 : precision;
   }
 
   /** Tokens one training step consumes: batch × (ctx + 1) windows, non-overlapping. */

@@ -128,6 +128,10 @@ public final class RestoreCompatibility {
         t.spawnPolicy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
     f.put("spawn-min-unrouted", str(t.spawnMinUnrouted()));
     f.put("threshold-lr-scale", str(t.thresholdLrScale()));
+    f.put("k-target", str(t.budget().target()));
+    f.put("k-target-step", str(t.budget().step()));
+    f.put("train-fallback", str(t.budget().fallback()));
+    f.put("straight-through-k", str(t.budget().straightThrough()));
     return f;
   }
 

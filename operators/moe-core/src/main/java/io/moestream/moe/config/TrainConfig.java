@@ -18,6 +18,9 @@ import java.util.function.Consumer;
  *     routed nowhere; 0 (the design's rule, the default) spawns on any unrouted token
  * @param thresholdLrScale the DynMoE thresholds G learn at {@code learningRate × this} (1, the
  *     default, is the design's single learning rate; 0 freezes them)
+ * @param budget DynMoE's compute budget and training-gate options ({@link KBudget#off()}, the
+ *     default, is DynMoE as specified); null (a config serialised before the field existed) reads
+ *     as off
  */
 public record TrainConfig(
     double learningRate,
@@ -30,7 +33,8 @@ public record TrainConfig(
     RecordingWindow window,
     SpawnPolicy spawnPolicy,
     double spawnMinUnrouted,
-    double thresholdLrScale)
+    double thresholdLrScale,
+    KBudget budget)
     implements java.io.Serializable {
 
   public TrainConfig {
@@ -48,6 +52,67 @@ public record TrainConfig(
     RouterConfig.require(
         thresholdLrScale >= 0 && Double.isFinite(thresholdLrScale),
         "threshold learning-rate scale must be finite and >= 0, got " + thresholdLrScale);
+    budget = budget == null ? KBudget.off() : budget;
+  }
+
+  /** The settings of the eleven-field record, before {@link #budget} existed. */
+  public TrainConfig(
+      double learningRate,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double gradClip,
+      long seed,
+      RecordingWindow window,
+      SpawnPolicy spawnPolicy,
+      double spawnMinUnrouted,
+      double thresholdLrScale) {
+    this(
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        spawnPolicy,
+        spawnMinUnrouted,
+        thresholdLrScale,
+        KBudget.off());
+  }
+
+  /**
+   * The record's usual text, with {@code budget} only when it is not off: a config hash taken over
+   * this text (the trainer operator's) stays what it was for every run without a budget.
+   */
+  @Override
+  public String toString() {
+    String base =
+        "TrainConfig[learningRate="
+            + learningRate
+            + ", beta1="
+            + beta1
+            + ", beta2="
+            + beta2
+            + ", eps="
+            + eps
+            + ", weightDecay="
+            + weightDecay
+            + ", gradClip="
+            + gradClip
+            + ", seed="
+            + seed
+            + ", window="
+            + window
+            + ", spawnPolicy="
+            + spawnPolicy
+            + ", spawnMinUnrouted="
+            + spawnMinUnrouted
+            + ", thresholdLrScale="
+            + thresholdLrScale;
+    return base + (budget.equals(KBudget.off()) ? "" : ", budget=" + budget) + "]";
   }
 
   /**
@@ -68,7 +133,8 @@ public record TrainConfig(
         new RecordingWindow(100, 50, 100),
         SpawnPolicy.COPY_NEAREST,
         0,
-        1);
+        1,
+        KBudget.off());
   }
 
   public TrainConfig withWindow(RecordingWindow w) {
@@ -95,6 +161,11 @@ public record TrainConfig(
     return copy(c -> c.spawnMinUnrouted = share);
   }
 
+  /** These settings under DynMoE compute budget {@code b} ({@link KBudget#off()} removes it). */
+  public TrainConfig withBudget(KBudget b) {
+    return copy(c -> c.budget = b);
+  }
+
   /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
   private TrainConfig copy(Consumer<Draft> change) {
     Draft d = new Draft(this);
@@ -115,6 +186,7 @@ public record TrainConfig(
     SpawnPolicy spawnPolicy;
     double spawnMinUnrouted;
     double thresholdLrScale;
+    KBudget budget;
 
     Draft(TrainConfig c) {
       learningRate = c.learningRate;
@@ -128,6 +200,7 @@ public record TrainConfig(
       spawnPolicy = c.spawnPolicy;
       spawnMinUnrouted = c.spawnMinUnrouted;
       thresholdLrScale = c.thresholdLrScale;
+      budget = c.budget;
     }
 
     TrainConfig build() {
@@ -142,7 +215,8 @@ public record TrainConfig(
           window,
           spawnPolicy,
           spawnMinUnrouted,
-          thresholdLrScale);
+          thresholdLrScale,
+          budget);
     }
   }
 }

@@ -11,6 +11,7 @@ import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routing;
 import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rows;
 import io.moestream.moe.tensor.Scalars;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ public final class CausalLm {
   private final ModelConfig config;
   private final Router router;
   private ExpertDispatch dispatch = ExpertDispatch.PER_EXPERT;
+  private Precision precision = Precision.FP32;
 
   public CausalLm(ModelConfig config, Router router) {
     this.config = config;
@@ -54,6 +56,19 @@ public final class CausalLm {
 
   public ExpertDispatch expertDispatch() {
     return dispatch;
+  }
+
+  /**
+   * The arithmetic of the dense matmuls (attention, experts under either dispatch, LM head) from
+   * the next forward on; the router's gate, the norms, softmax and the loss are float32 whatever it
+   * is. A way of computing, not part of the model: never saved.
+   */
+  public void precision(Precision precision) {
+    this.precision = java.util.Objects.requireNonNull(precision, "precision");
+  }
+
+  public Precision precision() {
+    return precision;
   }
 
   public ModelConfig config() {
@@ -137,24 +152,32 @@ public final class CausalLm {
       x =
           x.add(
               CausalSelfAttention.forward(
-                  p, prefix + "attn.", Layers.layerNorm(p, prefix + "ln1", x), config.heads()));
+                  p,
+                  prefix + "attn.",
+                  Layers.layerNorm(p, prefix + "ln1", x),
+                  config.heads(),
+                  precision));
       NDArray h = Layers.layerNorm(p, prefix + "ln2", x).reshape(b * t, d); // (N, d)
       Routing r = router.route(h, p, l, active[l], training, step, tokenModality);
       SelectedExperts selected =
           SelectedExperts.scan(
-              RoutedExperts.host(r.selected()), b * t, (int) r.selected().getShape().get(1));
+              RoutedExperts.host(r.selected()),
+              b * t,
+              (int) r.selected().getShape().get(1),
+              r.fellBack() == null ? null : RoutedExperts.host(r.fellBack()));
       if (records != null) {
         records[l].record(h, selected);
       }
       stats.add(stats(selected));
-      NDArray y = GroupedExperts.combine(dispatch, h, r.weights(), selected, p, l); // (N, d)
+      NDArray y = GroupedExperts.combine(dispatch, precision, h, r.weights(), selected, p, l);
       x = x.add(y.reshape(b, t, d));
       if (r.auxWeight() != 0) {
         aux = aux.add(r.aux().mul(Scalars.like(r.aux(), r.auxWeight())));
       }
     }
     NDArray logits =
-        Layers.layerNorm(p, "ln_f", x).reshape(b * t, d).matMul(p.get("wte").transpose()); // (N, V)
+        precision.matmul(
+            Layers.layerNorm(p, "ln_f", x).reshape(b * t, d), p.get("wte").transpose()); // (N, V)
     NDArray nll =
         logits.logSoftmax(1).gather(m.create(target, new Shape(b * t, 1)), 1).neg().mean(); // ()
     return new Forward(nll, aux, stats);
@@ -167,7 +190,7 @@ public final class CausalLm {
       per[j] = selected.tokensOf(j);
     }
     for (int i = 0; i < selected.tokens(); i++) {
-      unrouted += selected.expertsOf(i) == 0 ? 1 : 0;
+      unrouted += selected.isUnrouted(i) ? 1 : 0;
     }
     return new LayerStats(selected.tokens(), selected.pairs(), per, unrouted);
   }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Scalars;
 
 /**
@@ -21,21 +22,22 @@ import io.moestream.moe.tensor.Scalars;
 final class CausalSelfAttention {
   private CausalSelfAttention() {}
 
-  static NDArray forward(ParameterStore p, String prefix, NDArray x, int heads) {
+  static NDArray forward(
+      ParameterStore p, String prefix, NDArray x, int heads, Precision precision) {
     Shape s = x.getShape();
     long b = s.get(0);
     long t = s.get(1);
     long d = s.get(2);
     long hd = d / heads;
-    NDList qkv = Layers.linear(p, prefix + "qkv", x).split(3, 2); // 3 × (B, T, d)
+    NDList qkv = Layers.linear(p, prefix + "qkv", x, precision).split(3, 2); // 3 × (B, T, d)
     NDArray q = qkv.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
     NDArray k = qkv.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1); // (B, H, hd, T)
     NDArray v = qkv.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // (B, H, T, hd)
-    NDArray qk = q.matMul(k); // (B, H, T, T)
+    NDArray qk = precision.matmul(q, k); // (B, H, T, T)
     NDArray att = qk.mul(Scalars.like(qk, 1.0 / Math.sqrt(hd))); // (B, H, T, T)
     att = att.add(causalMask(x.getManager(), (int) t)).softmax(-1);
-    NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d); // (B, T, d)
-    return Layers.linear(p, prefix + "proj", y);
+    NDArray y = precision.matmul(att, v).transpose(0, 2, 1, 3).reshape(b, t, d); // (B, T, d)
+    return Layers.linear(p, prefix + "proj", y, precision);
   }
 
   /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (a token sees no future). */

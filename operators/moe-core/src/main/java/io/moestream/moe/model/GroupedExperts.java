@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rows;
 import java.util.Arrays;
 
@@ -43,6 +44,19 @@ public final class GroupedExperts {
    */
   public static NDArray combine(
       NDArray x, NDArray weights, SelectedExperts selected, ParameterStore p, int layer) {
+    return combine(Precision.FP32, x, weights, selected, p, layer);
+  }
+
+  /**
+   * {@link #combine(NDArray, NDArray, SelectedExperts, ParameterStore, int)} in {@code precision}.
+   */
+  public static NDArray combine(
+      Precision precision,
+      NDArray x,
+      NDArray weights,
+      SelectedExperts selected,
+      ParameterStore p,
+      int layer) {
     int e = selected.slots();
     int groups = 0;
     int nMax = 0;
@@ -59,12 +73,13 @@ public final class GroupedExperts {
           weights,
           selected,
           (int) x.getShape().get(1),
-          (j, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, j), rows));
+          (j, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, j), rows, precision));
     }
-    return padded(x, weights, selected, p, layer, groups, nMax);
+    return padded(precision, x, weights, selected, p, layer, groups, nMax);
   }
 
   private static NDArray padded(
+      Precision precision,
       NDArray x,
       NDArray weights,
       SelectedExperts selected,
@@ -116,9 +131,12 @@ public final class GroupedExperts {
     NDArray rows = Rows.select(xPad, tokenOfRow).reshape(groups, nMax, d); // (G, n_max, d)
     NDArray h =
         Activation.gelu(
-            rows.batchMatMul(NDArrays.stack(w1, 0)).add(NDArrays.stack(b1, 0).expandDims(1)));
+            precision
+                .batchMatMul(rows, NDArrays.stack(w1, 0))
+                .add(NDArrays.stack(b1, 0).expandDims(1)));
     NDArray y =
-        h.batchMatMul(NDArrays.stack(w2, 0))
+        precision
+            .batchMatMul(h, NDArrays.stack(w2, 0))
             .add(NDArrays.stack(b2, 0).expandDims(1))
             .reshape(slots, d); // (G·n_max, d)
     NDArray w = weights.reshape(-1).take(m.create(flatWeight)); // (G·n_max,)
@@ -128,22 +146,25 @@ public final class GroupedExperts {
     return kMax == 1 ? picked.squeeze(1) : picked.sum(new int[] {1});
   }
 
-  /** The (T, d) output of the layer's experts under {@code dispatch}. */
+  /**
+   * The (T, d) output of the layer's experts under {@code dispatch}, matmuls in {@code precision}.
+   */
   static NDArray combine(
       ExpertDispatch dispatch,
+      Precision precision,
       NDArray x,
       NDArray weights,
       SelectedExperts selected,
       ParameterStore p,
       int layer) {
     if (dispatch == ExpertDispatch.GROUPED) {
-      return combine(x, weights, selected, p, layer);
+      return combine(precision, x, weights, selected, p, layer);
     }
     return RoutedExperts.combine(
         x,
         weights,
         selected,
         (int) x.getShape().get(1),
-        (j, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, j), rows));
+        (j, rows) -> Layers.expertMlp(p, ModelInit.expertPrefix(layer, j), rows, precision));
   }
 }

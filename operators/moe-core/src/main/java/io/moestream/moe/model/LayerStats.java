@@ -6,7 +6,7 @@ package io.moestream.moe.model;
  * @param tokens tokens routed
  * @param pairs (token, expert) pairs that ran: Σ k over tokens
  * @param perExpert tokens each expert slot processed
- * @param unrouted tokens no expert took (k = 0)
+ * @param unrouted tokens the router sent nowhere (k = 0, or only a training fallback ran them)
  */
 public record LayerStats(long tokens, long pairs, long[] perExpert, long unrouted) {
   public double avgK() {

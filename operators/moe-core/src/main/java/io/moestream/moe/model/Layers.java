@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 
 /** Small functional layers over named parameters (nanoGPT's building blocks). */
 final class Layers {
@@ -22,14 +23,16 @@ final class Layers {
         .singletonOrThrow();
   }
 
-  /** x (…, in) · W (in, out) + b (out) → (…, out). */
-  static NDArray linear(ParameterStore p, String name, NDArray x) {
-    return x.matMul(p.get(name + ".weight")).add(p.get(name + ".bias"));
+  /** x (…, in) · W (in, out) + b (out) → (…, out), the matmul in {@code precision}. */
+  static NDArray linear(ParameterStore p, String name, NDArray x, Precision precision) {
+    return precision.matmul(x, p.get(name + ".weight")).add(p.get(name + ".bias"));
   }
 
   /** An expert: the 2-layer GELU MLP {@code gelu(x W1 + b1) W2 + b2}, x (n, d) → (n, d). */
-  static NDArray expertMlp(ParameterStore p, String prefix, NDArray x) {
-    NDArray h = Activation.gelu(x.matMul(p.get(prefix + "w1")).add(p.get(prefix + "b1"))); // (n, f)
-    return h.matMul(p.get(prefix + "w2")).add(p.get(prefix + "b2")); // (n, d)
+  static NDArray expertMlp(ParameterStore p, String prefix, NDArray x, Precision precision) {
+    NDArray h =
+        Activation.gelu(
+            precision.matmul(x, p.get(prefix + "w1")).add(p.get(prefix + "b1"))); // (n, f)
+    return precision.matmul(h, p.get(prefix + "w2")).add(p.get(prefix + "b2")); // (n, d)
   }
 }

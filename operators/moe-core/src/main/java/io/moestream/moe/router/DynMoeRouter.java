@@ -17,9 +17,16 @@ import java.util.Map;
  */
 public final class DynMoeRouter implements Router {
   private final RouterConfig config;
+  private final DynMoeGate.TrainingGate trainingGate;
 
   public DynMoeRouter(RouterConfig config) {
+    this(config, DynMoeGate.TrainingGate.DYNMOE);
+  }
+
+  /** A router whose training gate uses {@code trainingGate}'s options (inference is unchanged). */
+  public DynMoeRouter(RouterConfig config, DynMoeGate.TrainingGate trainingGate) {
     this.config = config;
+    this.trainingGate = trainingGate;
   }
 
   public static String simName(int layer) {
@@ -55,14 +62,16 @@ public final class DynMoeRouter implements Router {
     NDArray sim = store.get(simName(layer));
     NDArray thresholds = store.get(thresholdsName(layer));
     NDArray mask = maskOf(x, active);
-    DynMoeGate.Result gate = DynMoeGate.forward(x, sim, thresholds, mask, training);
+    DynMoeGate.Result gate = DynMoeGate.forward(x, sim, thresholds, mask, training, trainingGate);
+    // The aux loss sees the top-any decisions only: a fallback is a compute path, not a selection.
     Map<String, NDArray> parts = DynMoeAux.parts(config.auxVariant(), gate, sim, mask);
     return new Routing(
         gate.weights(),
-        gate.gate().stopGradient(),
+        gate.selected(),
         DynMoeAux.total(parts),
         config.auxWeightAt(step),
-        parts);
+        parts,
+        gate.fallback() == null ? null : gate.fallback().sum(new int[] {1}));
   }
 
   @Override

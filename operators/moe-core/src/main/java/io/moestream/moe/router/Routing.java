@@ -11,10 +11,25 @@ import java.util.Map;
  * @param aux () the router's auxiliary loss, unweighted
  * @param auxWeight the weight the trainer applies to {@code aux} at this step
  * @param auxParts () named parts of {@code aux}, for metrics and conformance checks
+ * @param fellBack (T,) 0/1 tokens the router routed nowhere and a fallback sent to one expert
+ *     (counted in {@code selected}, but still unrouted for the statistics and the spawn evidence);
+ *     null when the router has no training fallback
  */
 public record Routing(
     NDArray weights,
     NDArray selected,
     NDArray aux,
     double auxWeight,
-    Map<String, NDArray> auxParts) {}
+    Map<String, NDArray> auxParts,
+    NDArray fellBack) {
+
+  /** A routing without a fallback. */
+  public Routing(
+      NDArray weights,
+      NDArray selected,
+      NDArray aux,
+      double auxWeight,
+      Map<String, NDArray> auxParts) {
+    this(weights, selected, aux, auxWeight, auxParts, null);
+  }
+}

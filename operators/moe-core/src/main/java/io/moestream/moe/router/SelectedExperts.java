@@ -12,8 +12,14 @@ public final class SelectedExperts {
   private final int[] perExpert;
   private final int[] perToken;
   private final int pairs;
+  private final float[] fellBack;
 
-  private SelectedExperts(float[] selected, int tokens, int slots) {
+  private SelectedExperts(float[] selected, int tokens, int slots, float[] fellBack) {
+    if (fellBack != null && fellBack.length != tokens) {
+      throw new IllegalStateException(
+          fellBack.length + " fallback flags for " + tokens + " tokens");
+    }
+    this.fellBack = fellBack;
     if (selected.length != tokens * slots) {
       throw new IllegalStateException(
           selected.length + " selections for " + tokens + " tokens × " + slots + " slots");
@@ -41,7 +47,24 @@ public final class SelectedExperts {
    *     hands it over)
    */
   public static SelectedExperts scan(float[] selected, int tokens, int slots) {
-    return new SelectedExperts(selected, tokens, slots);
+    return new SelectedExperts(selected, tokens, slots, null);
+  }
+
+  /**
+   * As {@link #scan(float[], int, int)}, for a routing with a training fallback.
+   *
+   * @param fellBack host copy of the (T,) 0/1 {@link Routing#fellBack()} flags, or null: a token
+   *     that fell back runs its one expert but counts as unrouted
+   */
+  public static SelectedExperts scan(float[] selected, int tokens, int slots, float[] fellBack) {
+    return new SelectedExperts(selected, tokens, slots, fellBack);
+  }
+
+  /**
+   * Whether the router sent token {@code token} nowhere: k = 0, or only a fallback expert runs it.
+   */
+  public boolean isUnrouted(int token) {
+    return perToken[token] == 0 || (fellBack != null && fellBack[token] > 0);
   }
 
   public int tokens() {
@@ -72,16 +95,16 @@ public final class SelectedExperts {
     return pairs;
   }
 
-  /** Tokens no expert took (k = 0), in ascending order. */
+  /** Tokens the router sent nowhere ({@link #isUnrouted}), in ascending order. */
   public long[] unroutedTokens() {
     int n = 0;
-    for (int k : perToken) {
-      n += k == 0 ? 1 : 0;
+    for (int i = 0; i < tokens; i++) {
+      n += isUnrouted(i) ? 1 : 0;
     }
     long[] out = new long[n];
     int next = 0;
     for (int i = 0; i < tokens; i++) {
-      if (perToken[i] == 0) {
+      if (isUnrouted(i)) {
         out[next++] = i;
       }
     }

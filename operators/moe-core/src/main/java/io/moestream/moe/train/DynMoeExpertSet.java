@@ -17,7 +17,9 @@ import java.util.List;
  * DynMoE's expert set (DESIGN §2.1): routing is recorded inside each {@link RecordingWindow}, and
  * after the optimizer step of a window's last step every layer runs the {@link Lifecycle} (prune,
  * then spawn); a spawned slot's FFN is initialised by the {@link TrainConfig#spawnPolicy()} and its
- * optimizer moments start fresh. Every parameter trains every step.
+ * optimizer moments start fresh. Every parameter trains every step. Under a {@link
+ * io.moestream.moe.config.KBudget} the {@link KBudgetController} moves each layer's thresholds
+ * after every finite step, before a window's lifecycle.
  */
 final class DynMoeExpertSet implements ExpertSetPolicy {
   private final ExpertSetContext parts;
@@ -50,6 +52,15 @@ final class DynMoeExpertSet implements ExpertSetPolicy {
     if (plan.recordInto() != null && finite) {
       for (int l = 0; l < records.length; l++) {
         records[l].add(plan.recordInto()[l]);
+      }
+    }
+    if (finite && parts.train().budget().enabled()) {
+      for (int l = 0; l < parts.layers(); l++) {
+        KBudgetController.apply(
+            parts.store().get(DynMoeRouter.thresholdsName(l)),
+            parts.active()[l],
+            routing.get(l),
+            parts.train().budget());
       }
     }
     if (!window.endsAfter(step)) {

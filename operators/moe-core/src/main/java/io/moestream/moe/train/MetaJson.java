@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.moe.codec.SnapshotCodec.CorruptSnapshotException;
+import io.moestream.moe.config.KBudget;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.RoutingRecords;
@@ -31,7 +33,7 @@ import java.util.List;
  */
 final class MetaJson {
   static final String FORMAT = "moestream-trainer-meta";
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -45,7 +47,7 @@ final class MetaJson {
   private MetaJson() {}
 
   /**
-   * Version 1 of the document.
+   * Version 2 of the document (version 1 lacked {@code train.budget}; see {@link #upgrade}).
    *
    * @param format always {@link #FORMAT}
    * @param formatVersion {@link #VERSION}
@@ -107,7 +109,7 @@ final class MetaJson {
     try {
       JsonNode tree = JSON.readTree(json);
       checkVersion(tree);
-      d = JSON.treeToValue(tree, Document.class);
+      d = JSON.treeToValue(upgrade(tree), Document.class);
     } catch (ValueInstantiationException e) { // a config record refused a value
       Throwable why = e.getCause() != null ? e.getCause() : e;
       throw new CorruptSnapshotException("meta", "invalid config: " + why.getMessage());
@@ -138,6 +140,22 @@ final class MetaJson {
     }
     return new TrainerMeta(
         d.model(), d.train(), d.step(), d.rngState(), d.sharedAge(), ages, active, records);
+  }
+
+  /**
+   * An earlier version's tree edited into the current shape, one step per version, each adding a
+   * field at the value that reproduces the old behaviour.
+   *
+   * <ul>
+   *   <li>1 → 2: {@code train.budget} = {@link KBudget#off()} (DynMoE without a compute budget).
+   * </ul>
+   */
+  private static JsonNode upgrade(JsonNode tree) {
+    if (tree.path("formatVersion").asInt() < 2 && tree.path("train").isObject()) {
+      ((ObjectNode) tree.path("train")).set("budget", JSON.valueToTree(KBudget.off()));
+      ((ObjectNode) tree).put("formatVersion", 2);
+    }
+    return tree;
   }
 
   /** Refuses another format or a version this build does not know, before binding any field. */

@@ -22,6 +22,7 @@ import io.moestream.moe.router.Routers;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rng;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,15 +62,20 @@ public final class MoeTrainer implements AutoCloseable {
    */
   private Consumer<ParameterStore> afterNextBackward;
 
-  private MoeTrainer(ModelConfig model, TrainConfig train, Device device) {
+  private MoeTrainer(
+      ModelConfig model, TrainConfig train, Device device, Consumer<ParameterStore> initialValues) {
     this.model = model;
     this.train = train;
     this.root = NDManager.newBaseManager(device);
     this.store = new ParameterStore(root.newSubManager());
-    Router router = Routers.create(model.router());
+    Router router = Routers.create(model.router(), train.budget());
     this.lm = new CausalLm(model, router);
     this.rng = new Rng(train.seed());
     ModelInit.register(model, router, store, rng);
+    if (initialValues != null) {
+      // Before the policy starts: EvoMoE's start may replicate experts from these values.
+      Autograd.noGrad(() -> initialValues.accept(store));
+    }
     this.optimizer = new AdamW(train, store, model.layers(), router.slots());
     this.active = new boolean[model.layers()][router.slots()];
     for (boolean[] layer : active) {
@@ -87,11 +93,21 @@ public final class MoeTrainer implements AutoCloseable {
 
   /** A fresh model on the engine's default device (a GPU when one is visible, else the CPU). */
   public static MoeTrainer create(ModelConfig model, TrainConfig train) {
-    return new MoeTrainer(model, train, null);
+    return new MoeTrainer(model, train, null, null);
   }
 
   public static MoeTrainer create(ModelConfig model, TrainConfig train, Device device) {
-    return new MoeTrainer(model, train, device);
+    return new MoeTrainer(model, train, device, null);
+  }
+
+  /**
+   * A fresh model whose registered values (drawn from the seed as by {@link #create}) are then
+   * overwritten by {@code initialValues}, before the optimizer and the expert-set policy start: the
+   * hook of {@link Upcycling}. Step 0, zero AdamW moments, as any fresh model.
+   */
+  static MoeTrainer create(
+      ModelConfig model, TrainConfig train, Device device, Consumer<ParameterStore> initialValues) {
+    return new MoeTrainer(model, train, device, initialValues);
   }
 
   /**
@@ -106,6 +122,21 @@ public final class MoeTrainer implements AutoCloseable {
 
   public ExpertDispatch expertDispatch() {
     return lm.expertDispatch();
+  }
+
+  /**
+   * Computes the model's dense matmuls in {@code p} from the next step on ({@link Precision#FP32}
+   * unless set). A run setting like the device, not part of the model: the parameters (master
+   * weights), AdamW's moments and every snapshot stay float32, so a model trained in bf16 restores
+   * and serves in fp32, and a restored model can go on in either.
+   */
+  public MoeTrainer precision(Precision p) {
+    lm.precision(p);
+    return this;
+  }
+
+  public Precision precision() {
+    return lm.precision();
   }
 
   /** One prequential training step on {@code batch} (B, T+1) token ids, all of modality 0. */

@@ -9,7 +9,8 @@
  * per-slot snapshot entries, restored bit-exactly; its metadata is versioned JSON, {@link
  * MetaJson}, and {@link LegacyMetaReader} still reads the position-coded form of earlier builds),
  * {@link ChangedSlots} (what a checkpoint must write), spawn initialisation, EvoMoE's {@link
- * ExpertEvolution} and {@link TrainerExport}. The entry point of the library for the Flink operator
+ * ExpertEvolution}, {@link TrainerExport} and {@link Upcycling} (a new model whose expert slots
+ * start as copies of a trained model's FFN). The entry point of the library for the Flink operator
  * and the local trainer alike. May import DJL, Jackson (the metadata only) and the tensor, codec,
  * config, router, model and lifecycle packages; never serve, Flink, Avro or Kafka.
  */

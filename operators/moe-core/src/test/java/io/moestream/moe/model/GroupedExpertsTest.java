@@ -16,6 +16,7 @@ import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rng;
 import io.moestream.moe.train.MoeTrainer;
 import java.util.Arrays;
@@ -34,6 +35,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GroupedExpertsTest {
   /** Relative tolerance: both paths are fp32; only the order of each dot product's sum differs. */
   private static final double REL = 1e-5;
+
+  /**
+   * Relative tolerance between bf16 results: operands and products carry 8 significant bits (2^-9
+   * relative error each, a few roundings in a row through gelu and the second matmul); 2^-5 of the
+   * largest value bounds them with room and is still 3000 times the fp32 tolerance.
+   */
+  private static final double BF16_REL = Math.pow(2, -5);
 
   private static final int D = 5;
   private static final int F = 7;
@@ -56,11 +64,11 @@ class GroupedExpertsTest {
 
   @Test
   void handMadeRoutingGivesTheSameOutputAndExpertGradients() {
-    Map<String, float[]> perExpert = handMade(ExpertDispatch.PER_EXPERT);
-    Map<String, float[]> grouped = handMade(ExpertDispatch.GROUPED);
+    Map<String, float[]> perExpert = handMade(ExpertDispatch.PER_EXPERT, Precision.FP32);
+    Map<String, float[]> grouped = handMade(ExpertDispatch.GROUPED, Precision.FP32);
     assertThat(grouped.keySet()).isEqualTo(perExpert.keySet());
     for (String name : perExpert.keySet()) {
-      assertClose(name, grouped.get(name), perExpert.get(name));
+      assertClose(name, grouped.get(name), perExpert.get(name), REL);
     }
     // The empty slot is neither computed nor trained in either path.
     for (String t : ModelInit.EXPERT_TENSORS) {
@@ -71,8 +79,33 @@ class GroupedExpertsTest {
         .isNotEqualTo(new float[D * F]);
   }
 
+  /**
+   * Both dispatches honour {@code --precision bf16}: in bf16 they agree to bf16 rounding (a product
+   * rounded to 8 significant bits may round the other way when its sum runs in another order: one
+   * bf16 ulp, 2^-8 relative, of an intermediate), and each differs from its own fp32 result, so a
+   * dispatch that ignored the precision fails.
+   */
+  @Test
+  void bothDispatchesComputeTheirMatmulsInBf16() {
+    Map<String, float[]> perExpert = handMade(ExpertDispatch.PER_EXPERT, Precision.BF16);
+    Map<String, float[]> grouped = handMade(ExpertDispatch.GROUPED, Precision.BF16);
+    for (String name : perExpert.keySet()) {
+      assertClose(name, grouped.get(name), perExpert.get(name), BF16_REL);
+    }
+    for (ExpertDispatch dispatch : ExpertDispatch.values()) {
+      float[] bf16 = handMade(dispatch, Precision.BF16).get("output");
+      float[] fp32 = handMade(dispatch, Precision.FP32).get("output");
+      double worst = 0;
+      for (int i = 0; i < fp32.length; i++) {
+        worst = Math.max(worst, Math.abs(bf16[i] - fp32[i]));
+      }
+      assertThat(worst).as("%s: bf16 changes the output", dispatch).isGreaterThan(1e-4);
+      assertClose(dispatch + " bf16 vs fp32", bf16, fp32, BF16_REL);
+    }
+  }
+
   /** Output, gradient on x, on the weights and on each slot's parameters, by name. */
-  private static Map<String, float[]> handMade(ExpertDispatch dispatch) {
+  private static Map<String, float[]> handMade(ExpertDispatch dispatch, Precision precision) {
     int t = SELECTED.length;
     Rng rng = new Rng(11);
     try (NDManager m = NDManager.newBaseManager();
@@ -101,7 +134,7 @@ class GroupedExpertsTest {
       NDArray[] out =
           Autograd.recording(
               () -> {
-                NDArray y = GroupedExperts.combine(dispatch, x, weights, selected, p, 0);
+                NDArray y = GroupedExperts.combine(dispatch, precision, x, weights, selected, p, 0);
                 return new NDArray[] {y, y.mul(r).sum()};
               });
       Autograd.backward(out[1]);
@@ -132,7 +165,7 @@ class GroupedExpertsTest {
     Map<String, float[]> grouped = model(router, ExpertDispatch.GROUPED);
     assertThat(grouped.keySet()).isEqualTo(perExpert.keySet());
     for (String name : perExpert.keySet()) {
-      assertClose(name, grouped.get(name), perExpert.get(name));
+      assertClose(name, grouped.get(name), perExpert.get(name), REL);
     }
   }
 
@@ -193,7 +226,7 @@ class GroupedExpertsTest {
     }
   }
 
-  private static void assertClose(String name, float[] actual, float[] expected) {
+  private static void assertClose(String name, float[] actual, float[] expected, double rel) {
     assertThat(actual).as(name).hasSameSizeAs(expected);
     double scale = 0;
     for (float v : expected) {
@@ -202,7 +235,7 @@ class GroupedExpertsTest {
     for (int i = 0; i < expected.length; i++) {
       assertThat((double) actual[i])
           .as("%s[%d] (max |expected| %s)", name, i, scale)
-          .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(REL * Math.max(scale, 1e-3)));
+          .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(rel * Math.max(scale, 1e-3)));
     }
   }
 

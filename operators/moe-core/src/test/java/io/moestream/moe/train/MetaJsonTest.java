@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.moe.codec.SnapshotCodec;
 import io.moestream.moe.codec.SnapshotCodec.CorruptSnapshotException;
 import io.moestream.moe.codec.SnapshotEntry;
+import io.moestream.moe.config.KBudget;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import java.io.IOException;
 import java.util.List;
@@ -24,15 +25,48 @@ class MetaJsonTest {
   }
 
   @Test
-  void version1StillLoadsAndTodaysWriterProducesItsExactBytes() throws IOException {
+  void version1StillLoadsAndTodaysWriterAddsOnlyTheBudgetAtOff() throws IOException {
     StoredSnapshots tensors = StoredSnapshots.load("position-coded/dynmoe");
     List<SnapshotEntry> entries = tensors.withMeta(v1Meta());
     try (MoeTrainer restored = TrainerSnapshots.restore(entries)) {
       assertThat(restored.modelConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_MODEL);
       assertThat(restored.trainConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN);
+      assertThat(restored.trainConfig().budget()).isEqualTo(KBudget.off());
       assertThat(restored.step()).isEqualTo(tensors.step());
       assertThat(restored.digest()).isEqualTo(tensors.digest());
-      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v1Meta());
+      // v2 = v1 with formatVersion 2 and train.budget = off, every other field as it was
+      ObjectNode v2 = document(TrainerSnapshots.capture(restored).get(0).bytes());
+      ObjectNode expected = document();
+      expected.put("formatVersion", 2);
+      ((ObjectNode) expected.get("train"))
+          .set(
+              "budget",
+              JSON.createObjectNode()
+                  .put("target", 0.0)
+                  .put("step", KBudget.DEFAULT_STEP)
+                  .put("fallback", false)
+                  .put("straightThrough", false));
+      assertThat(v2).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aBudgetSurvivesTheRoundTrip() throws IOException {
+    StoredSnapshots f = StoredSnapshots.load("position-coded/dynmoe");
+    try (MoeTrainer t = TrainerSnapshots.restore(f.entries())) {
+      TrainerMeta m = TrainerMeta.of(t);
+      KBudget budget = KBudget.of(1.7).withStep(0.02).withStraightThrough(true);
+      TrainerMeta budgeted =
+          new TrainerMeta(
+              m.model(),
+              m.train().withBudget(budget),
+              m.step(),
+              m.rngState(),
+              m.sharedAge(),
+              m.slotAges(),
+              m.active(),
+              m.records());
+      assertThat(MetaJson.read(MetaJson.write(budgeted)).train().budget()).isEqualTo(budget);
     }
   }
 
@@ -53,11 +87,11 @@ class MetaJsonTest {
 
   @Test
   void aNewerVersionIsRefusedWithOneClearLine() {
-    assertThatThrownBy(() -> restoreEdited(d -> d.put("formatVersion", 2).put("budget", 7)))
+    assertThatThrownBy(() -> restoreEdited(d -> d.put("formatVersion", 3).put("budget", 7)))
         .isInstanceOf(CorruptSnapshotException.class)
         .hasMessageContaining("'meta'")
-        .hasMessageContaining("v2 was written by a newer moe-stream")
-        .hasMessageContaining("reads up to v1");
+        .hasMessageContaining("v3 was written by a newer moe-stream")
+        .hasMessageContaining("reads up to v2");
   }
 
   @Test
@@ -130,7 +164,11 @@ class MetaJsonTest {
 
   /** The v1 fixture's document. */
   private static ObjectNode document() throws IOException {
-    byte[] payload = SnapshotCodec.decode("meta", v1Meta(), in -> in.readAllBytes());
+    return document(v1Meta());
+  }
+
+  private static ObjectNode document(byte[] meta) throws IOException {
+    byte[] payload = SnapshotCodec.decode("meta", meta, in -> in.readAllBytes());
     return (ObjectNode) JSON.readTree(payload);
   }
 
