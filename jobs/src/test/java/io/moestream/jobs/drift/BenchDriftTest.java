@@ -140,12 +140,19 @@ class BenchDriftTest {
     assertThat(upcycled.get("warm_ups")).hasSize(2);
     // Upcycling keeps the function: on the first batch every upcycled configuration scores what
     // the dense warm-up model it copies scores (the upcycled dense is that model), far below a
-    // model from scratch.
+    // model from scratch — except that plain DynMoE trains its k = 0 tokens on the residual path
+    // alone (no fallback), so it only keeps the head start.
     for (int seed = 0; seed < 2; seed++) {
       double dense = firstLoss(config(upcycled, "dense"), seed);
-      assertThat(dense).isLessThan(firstLoss(config(scratch, "top-k-E4-k1"), seed) - 0.5);
+      double scratchLoss = firstLoss(config(scratch, "top-k-E4-k1"), seed);
+      assertThat(dense).isLessThan(scratchLoss - 0.5);
       for (String c : UPCYCLED_QUICK) {
-        assertThat(firstLoss(config(upcycled, c), seed)).as(c).isCloseTo(dense, within(5e-3));
+        double first = firstLoss(config(upcycled, c), seed);
+        if (c.equals("dynmoe")) {
+          assertThat(first).isLessThan(scratchLoss - 0.5);
+        } else {
+          assertThat(first).as(c).isCloseTo(dense, within(5e-3));
+        }
       }
     }
     JsonNode run = scratch.get("configs").get(0).get("runs").get(0);
