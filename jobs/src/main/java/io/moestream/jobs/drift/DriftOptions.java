@@ -27,7 +27,7 @@ import picocli.CommandLine.ParseResult;
 final class DriftOptions {
   @Mixin CorpusOptions corpus;
 
-  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(200_000);
+  @Mixin DomainTokensOptions tokensPerDomain = new DomainTokensOptions(150_000);
 
   @Option(
       names = "--presets",
