@@ -97,10 +97,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         main == ExpertDispatch.GROUPED ? ExpertDispatch.PER_EXPERT : ExpertDispatch.GROUPED;
     BenchResult twinRes = compareDispatch ? new BenchResult(m.layers()) : null;
     int[][] last = null;
-    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(), on).expertDispatch(main);
+    try (MoeTrainer trainer = MoeTrainer.create(m, train.toConfig(m), on).expertDispatch(main);
         MoeTrainer twin =
             compareDispatch
-                ? MoeTrainer.create(m, train.toConfig(), on).expertDispatch(other)
+                ? MoeTrainer.create(m, train.toConfig(m), on).expertDispatch(other)
                 : null) {
       for (int s = 0; s < steps; s++) {
         if (!cursor.hasNext()) {

@@ -68,7 +68,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
   public Integer call() {
     new LocalRun(
             model.toConfig(),
-            train.toConfig(),
+            train.toConfig(model.toConfig()),
             train.batch(),
             corpus.files(),
             tokensPerDomain.orNull(),

@@ -225,7 +225,11 @@ public final class TrainCommand implements Callable<Integer> {
       RestoreCheck.noEarlierCheckpoints(stream.workDir);
     } else if (recovery != null) {
       RestoreCheck.models(
-          recovery, model.toConfig(), train.toConfig(), stream.workDir.resolve("tmp"), out);
+          recovery,
+          model.toConfig(),
+          train.toConfig(model.toConfig()),
+          stream.workDir.resolve("tmp"),
+          out);
     }
   }
 
@@ -313,7 +317,7 @@ public final class TrainCommand implements Callable<Integer> {
   TrainerSettings settings() {
     return new TrainerSettings(
             model.toConfig(),
-            train.toConfig(),
+            train.toConfig(model.toConfig()),
             train.batch(),
             stream.summaryEvery,
             stream.threads,

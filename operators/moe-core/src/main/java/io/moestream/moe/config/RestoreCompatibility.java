@@ -128,6 +128,7 @@ public final class RestoreCompatibility {
         t.spawnPolicy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
     f.put("spawn-min-unrouted", str(t.spawnMinUnrouted()));
     f.put("threshold-lr-scale", str(t.thresholdLrScale()));
+    f.put("prune-max-share", str(t.pruneMaxShare()));
     return f;
   }
 

@@ -18,6 +18,9 @@ import java.util.function.Consumer;
  *     routed nowhere; 0 (the design's rule, the default) spawns on any unrouted token
  * @param thresholdLrScale the DynMoE thresholds G learn at {@code learningRate × this} (1, the
  *     default, is the design's single learning rate; 0 freezes them)
+ * @param pruneMaxShare DynMoE also prunes an expert whose usage share in a window — its R_E over
+ *     the layer's token→expert assignments, Σ R_E — is below this (see {@code Lifecycle}); 0 (the
+ *     design's rule, the default) prunes only experts no token activated
  */
 public record TrainConfig(
     double learningRate,
@@ -30,8 +33,37 @@ public record TrainConfig(
     RecordingWindow window,
     SpawnPolicy spawnPolicy,
     double spawnMinUnrouted,
-    double thresholdLrScale)
+    double thresholdLrScale,
+    double pruneMaxShare)
     implements java.io.Serializable {
+
+  /** Settings without prune-on-share, as every config was before it existed. */
+  public TrainConfig(
+      double learningRate,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double gradClip,
+      long seed,
+      RecordingWindow window,
+      SpawnPolicy spawnPolicy,
+      double spawnMinUnrouted,
+      double thresholdLrScale) {
+    this(
+        learningRate,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        gradClip,
+        seed,
+        window,
+        spawnPolicy,
+        spawnMinUnrouted,
+        thresholdLrScale,
+        0);
+  }
 
   public TrainConfig {
     RouterConfig.require(learningRate > 0 && Double.isFinite(learningRate), "lr must be > 0");
@@ -48,13 +80,18 @@ public record TrainConfig(
     RouterConfig.require(
         thresholdLrScale >= 0 && Double.isFinite(thresholdLrScale),
         "threshold learning-rate scale must be finite and >= 0, got " + thresholdLrScale);
+    RouterConfig.require(
+        pruneMaxShare >= 0 && pruneMaxShare < 1,
+        "maximum usage share for a prune must be in [0, 1), got " + pruneMaxShare);
   }
 
   /**
    * Defaults for streaming: lr 3e-3, betas (0.9, 0.99), weight decay 0.01, clip 1.0, and a
    * recording window of 50 steps every 100 from step 100 — shorter than the official 300/900
    * because a stream must react to drift within minutes, not hours; spawning on any unrouted token
-   * (DESIGN §2.1) and the thresholds learning at the model's rate.
+   * and pruning only experts no token used (DESIGN §2.1, the official rules — the CLI's defaults
+   * gate both on evidence, see {@code jobs.cli.TrainOptions}) and the thresholds learning at the
+   * model's rate.
    */
   public static TrainConfig defaults(long seed) {
     return new TrainConfig(
@@ -68,7 +105,8 @@ public record TrainConfig(
         new RecordingWindow(100, 50, 100),
         SpawnPolicy.COPY_NEAREST,
         0,
-        1);
+        1,
+        0);
   }
 
   public TrainConfig withWindow(RecordingWindow w) {
@@ -95,6 +133,10 @@ public record TrainConfig(
     return copy(c -> c.spawnMinUnrouted = share);
   }
 
+  public TrainConfig withPruneMaxShare(double share) {
+    return copy(c -> c.pruneMaxShare = share);
+  }
+
   /** These settings with what {@code change} sets on a mutable copy of them (validated again). */
   private TrainConfig copy(Consumer<Draft> change) {
     Draft d = new Draft(this);
@@ -115,6 +157,7 @@ public record TrainConfig(
     SpawnPolicy spawnPolicy;
     double spawnMinUnrouted;
     double thresholdLrScale;
+    double pruneMaxShare;
 
     Draft(TrainConfig c) {
       learningRate = c.learningRate;
@@ -128,6 +171,7 @@ public record TrainConfig(
       spawnPolicy = c.spawnPolicy;
       spawnMinUnrouted = c.spawnMinUnrouted;
       thresholdLrScale = c.thresholdLrScale;
+      pruneMaxShare = c.pruneMaxShare;
     }
 
     TrainConfig build() {
@@ -142,7 +186,8 @@ public record TrainConfig(
           window,
           spawnPolicy,
           spawnMinUnrouted,
-          thresholdLrScale);
+          thresholdLrScale,
+          pruneMaxShare);
     }
   }
 }

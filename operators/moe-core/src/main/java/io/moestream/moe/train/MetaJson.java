@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.moestream.moe.codec.SnapshotCodec.CorruptSnapshotException;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
@@ -31,7 +32,7 @@ import java.util.List;
  */
 final class MetaJson {
   static final String FORMAT = "moestream-trainer-meta";
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -45,7 +46,8 @@ final class MetaJson {
   private MetaJson() {}
 
   /**
-   * Version 1 of the document.
+   * Version 2 of the document (version 1 lacked {@code train.pruneMaxShare}; {@link #upgrade} adds
+   * it).
    *
    * @param format always {@link #FORMAT}
    * @param formatVersion {@link #VERSION}
@@ -107,7 +109,7 @@ final class MetaJson {
     try {
       JsonNode tree = JSON.readTree(json);
       checkVersion(tree);
-      d = JSON.treeToValue(tree, Document.class);
+      d = JSON.treeToValue(upgrade(tree), Document.class);
     } catch (ValueInstantiationException e) { // a config record refused a value
       Throwable why = e.getCause() != null ? e.getCause() : e;
       throw new CorruptSnapshotException("meta", "invalid config: " + why.getMessage());
@@ -138,6 +140,18 @@ final class MetaJson {
     }
     return new TrainerMeta(
         d.model(), d.train(), d.step(), d.rngState(), d.sharedAge(), ages, active, records);
+  }
+
+  /**
+   * Edits an earlier version's tree into the current shape, one step per version, each adding what
+   * that version lacked at the value that reproduces its behaviour.
+   */
+  private static JsonNode upgrade(JsonNode tree) {
+    if (tree.get("formatVersion").asInt() < 2 && tree.get("train") instanceof ObjectNode train) {
+      train.put("pruneMaxShare", 0.0); // v1 pruned only unused experts
+      ((ObjectNode) tree).put("formatVersion", 2);
+    }
+    return tree;
   }
 
   /** Refuses another format or a version this build does not know, before binding any field. */

@@ -23,16 +23,42 @@ class MetaJsonTest {
     return StoredSnapshots.resource("meta-json-v1/dynmoe/meta.bin");
   }
 
+  private static byte[] v2Meta() throws IOException {
+    return StoredSnapshots.resource("meta-json-v2/dynmoe/meta.bin");
+  }
+
   @Test
-  void version1StillLoadsAndTodaysWriterProducesItsExactBytes() throws IOException {
+  void version1StillLoadsWithoutPruneOnShareAndIsRewrittenAsVersion2() throws IOException {
     StoredSnapshots tensors = StoredSnapshots.load("position-coded/dynmoe");
     List<SnapshotEntry> entries = tensors.withMeta(v1Meta());
     try (MoeTrainer restored = TrainerSnapshots.restore(entries)) {
       assertThat(restored.modelConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_MODEL);
       assertThat(restored.trainConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN);
+      assertThat(restored.trainConfig().pruneMaxShare()).isZero();
       assertThat(restored.step()).isEqualTo(tensors.step());
       assertThat(restored.digest()).isEqualTo(tensors.digest());
-      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v1Meta());
+      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v2Meta());
+    }
+  }
+
+  @Test
+  void version2StillLoadsAndTodaysWriterProducesItsExactBytes() throws IOException {
+    StoredSnapshots tensors = StoredSnapshots.load("position-coded/dynmoe");
+    try (MoeTrainer restored = TrainerSnapshots.restore(tensors.withMeta(v2Meta()))) {
+      assertThat(restored.trainConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN);
+      assertThat(restored.digest()).isEqualTo(tensors.digest());
+      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v2Meta());
+    }
+  }
+
+  @Test
+  void aVersion2PruneShareIsRead() throws IOException {
+    StoredSnapshots f = StoredSnapshots.load("position-coded/dynmoe");
+    ObjectNode doc = document();
+    ((ObjectNode) doc.get("train")).put("pruneMaxShare", 0.03);
+    try (MoeTrainer t = TrainerSnapshots.restore(f.withMetaPayload(JSON.writeValueAsBytes(doc)))) {
+      assertThat(t.trainConfig())
+          .isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN.withPruneMaxShare(0.03));
     }
   }
 
@@ -40,7 +66,8 @@ class MetaJsonTest {
   void theDocumentNamesItsFormatVersionAndEveryConfigField() throws IOException {
     ObjectNode doc = document();
     assertThat(doc.get("format").asText()).isEqualTo("moestream-trainer-meta");
-    assertThat(doc.get("formatVersion").asInt()).isEqualTo(1);
+    assertThat(doc.get("formatVersion").asInt()).isEqualTo(2);
+    assertThat(doc.at("/train/pruneMaxShare").asDouble()).isZero();
     assertThat(doc.at("/model/router/kind").asText()).isEqualTo("DYNMOE");
     assertThat(doc.at("/model/router/evo/warmupSteps").asLong()).isEqualTo(100);
     assertThat(doc.at("/train/spawnMinUnrouted").asDouble()).isEqualTo(0.05);
@@ -53,11 +80,11 @@ class MetaJsonTest {
 
   @Test
   void aNewerVersionIsRefusedWithOneClearLine() {
-    assertThatThrownBy(() -> restoreEdited(d -> d.put("formatVersion", 2).put("budget", 7)))
+    assertThatThrownBy(() -> restoreEdited(d -> d.put("formatVersion", 3).put("budget", 7)))
         .isInstanceOf(CorruptSnapshotException.class)
         .hasMessageContaining("'meta'")
-        .hasMessageContaining("v2 was written by a newer moe-stream")
-        .hasMessageContaining("reads up to v1");
+        .hasMessageContaining("v3 was written by a newer moe-stream")
+        .hasMessageContaining("reads up to v2");
   }
 
   @Test
@@ -128,9 +155,9 @@ class MetaJsonTest {
     }
   }
 
-  /** The v1 fixture's document. */
+  /** The v2 fixture's document. */
   private static ObjectNode document() throws IOException {
-    byte[] payload = SnapshotCodec.decode("meta", v1Meta(), in -> in.readAllBytes());
+    byte[] payload = SnapshotCodec.decode("meta", v2Meta(), in -> in.readAllBytes());
     return (ObjectNode) JSON.readTree(payload);
   }
 
