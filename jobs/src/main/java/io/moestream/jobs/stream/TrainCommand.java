@@ -261,6 +261,8 @@ public final class TrainCommand implements Callable<Integer> {
             "--window-start",
             "--window-length",
             "--window-period",
+            "--spawn-min-unrouted",
+            "--prune-max-share",
             "--spawn-policy",
             "--modalities",
             "--summary-every"));
