@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
  */
 public final class TrainOptions {
   /** {@code --spawn-min-unrouted}'s default: measured, see docs/decisions.md. */
-  public static final String SPAWN_MIN_UNROUTED = "0.05";
+  public static final String SPAWN_MIN_UNROUTED = "0.02";
 
   /** {@code --prune-max-share}'s default: measured, see docs/decisions.md. */
-  public static final String PRUNE_MAX_SHARE = "0";
+  public static final String PRUNE_MAX_SHARE = "0.05";
 
   @Option(
       names = "--batch",
