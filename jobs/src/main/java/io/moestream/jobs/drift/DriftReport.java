@@ -61,6 +61,7 @@ final class DriftReport {
     o.put("dynmoe_spawn", s.dynMoeSpawn().name().toLowerCase());
     o.put("dynmoe_spawn_min_unrouted", s.dynMoeSpawnMinUnrouted());
     o.put("dynmoe_threshold_lr_scale", s.dynMoeThresholdLrScale());
+    o.put("dynmoe_prune_max_share", s.dynMoePruneMaxShare());
     o.set("seeds", json.valueToTree(s.seeds()));
     o.put("recovery_pre_switch_steps", DriftMetrics.PRE_SWITCH_STEPS);
     o.put("recovery_running_steps", DriftMetrics.RUNNING_STEPS);
