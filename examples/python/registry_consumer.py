@@ -146,7 +146,7 @@ def as_json(e: dict) -> str:
     keys = [
         "eventId", "modelId", "layer", "slot", "kind", "step", "eventTime", "activeAfter",
         "windowTokens", "unroutedTokens", "activations", "initialisedFrom", "threshold",
-        "direction", "configHash", "stage",
+        "direction", "configHash", "stage", "triggerShare",
     ]
     out = {k: e.get(k) for k in keys}
     out["eventTime"] = instant(e.get("eventTime"))
@@ -162,6 +162,8 @@ def as_text(e: dict) -> str:
         f"{head} active={e['activeAfter']} window(tokens={e['windowTokens']},"
         f" unrouted={e['unroutedTokens']})"
     )
+    if e.get("triggerShare") is not None:  # absent in events written before schema v3
+        line += f" share={e['triggerShare']:.4f}"
     if e["kind"] == "SPAWNED":
         frm = "random" if e["initialisedFrom"] < 0 else e["initialisedFrom"]
         line += f" from={frm}"

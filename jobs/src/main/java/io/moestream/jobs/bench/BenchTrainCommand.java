@@ -103,10 +103,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     int[][] last = null;
     Precision p = precision.choice(); // both dispatches compute in it
     try (MoeTrainer trainer =
-            MoeTrainer.create(m, train.toConfig(), on).expertDispatch(main).precision(p);
+            MoeTrainer.create(m, train.toConfig(m), on).expertDispatch(main).precision(p);
         MoeTrainer twin =
             compareDispatch
-                ? MoeTrainer.create(m, train.toConfig(), on).expertDispatch(other).precision(p)
+                ? MoeTrainer.create(m, train.toConfig(m), on).expertDispatch(other).precision(p)
                 : null) {
       for (int s = 0; s < steps; s++) {
         if (!cursor.hasNext()) {

@@ -3,6 +3,7 @@ package io.moestream.jobs.cli;
 import io.moestream.moe.config.AuxVariant;
 import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
+import io.moestream.moe.config.WindowSpan;
 import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.tensor.DeviceChoice;
 import java.util.function.Function;
@@ -43,6 +44,13 @@ final class Converters {
     @Override
     public SpawnPolicy convert(String value) {
       return Converters.convert(SpawnPolicy::parse, value);
+    }
+  }
+
+  static final class Span implements ITypeConverter<WindowSpan> {
+    @Override
+    public WindowSpan convert(String value) {
+      return Converters.convert(WindowSpan::parse, value);
     }
   }
 

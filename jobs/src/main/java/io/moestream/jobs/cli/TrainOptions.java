@@ -1,16 +1,28 @@
 package io.moestream.jobs.cli;
 
+import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RecordingWindow;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.config.WindowSpan;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * Optimizer, batch and DynMoE-lifecycle flags shared by every training command. Defaults are {@link
- * TrainConfig#defaults}'s, repeated here only so that {@code --help} can show them.
+ * TrainConfig#defaults}'s, repeated here only so that {@code --help} can show them — except the two
+ * evidence gates, {@code --spawn-min-unrouted} and {@code --prune-max-share}: the library's
+ * defaults are the official DynMoE rules (0, 0; the conformance cases), the commands' are chosen
+ * from {@code bench drift} (docs/decisions.md, "Issue 16 point 2"). The {@code --window-*} spans
+ * take steps (a bare number) or tokens ({@code 25600tokens}, routed tokens: batch × ctx a step).
  */
 public final class TrainOptions {
+  /** {@code --spawn-min-unrouted}'s default: measured, see docs/decisions.md. */
+  public static final String SPAWN_MIN_UNROUTED = "0.02";
+
+  /** {@code --prune-max-share}'s default: measured, see docs/decisions.md. */
+  public static final String PRUNE_MAX_SHARE = "0.05";
+
   @Option(
       names = "--batch",
       paramLabel = "N",
@@ -34,26 +46,52 @@ public final class TrainOptions {
 
   @Option(
       names = "--window-start",
-      paramLabel = "STEP",
+      paramLabel = "SPAN",
       defaultValue = "100",
+      converter = Converters.Span.class,
       description =
-          "Step at which DynMoE's first recording window opens (default: ${DEFAULT-VALUE}).")
-  long windowStart;
+          "Where DynMoE's first recording window opens: N steps, or Ntokens (routed tokens,"
+              + " batch x ctx a step, rounded up to whole steps) (default: ${DEFAULT-VALUE}).")
+  WindowSpan windowStart;
 
   @Option(
       names = "--window-length",
-      paramLabel = "STEPS",
+      paramLabel = "SPAN",
       defaultValue = "50",
+      converter = Converters.Span.class,
       description =
-          "Steps a recording window lasts; prune/spawn runs at its end (default: ${DEFAULT-VALUE}).")
-  long windowLength;
+          "How long a recording window lasts, in steps or Ntokens; prune/spawn runs at its end"
+              + " (default: ${DEFAULT-VALUE}).")
+  WindowSpan windowLength;
 
   @Option(
       names = "--window-period",
-      paramLabel = "STEPS",
+      paramLabel = "SPAN",
       defaultValue = "100",
-      description = "Steps between window starts (default: ${DEFAULT-VALUE}).")
-  long windowPeriod;
+      converter = Converters.Span.class,
+      description =
+          "Distance between window starts, in steps or Ntokens (default: ${DEFAULT-VALUE}).")
+  WindowSpan windowPeriod;
+
+  @Option(
+      names = "--spawn-min-unrouted",
+      paramLabel = "SHARE",
+      defaultValue = SPAWN_MIN_UNROUTED,
+      description =
+          "DynMoE spawns an expert only when at least this share of a recording window's tokens"
+              + " went to no expert; 0 is the official rule, any unrouted token"
+              + " (default: ${DEFAULT-VALUE}).")
+  double spawnMinUnrouted;
+
+  @Option(
+      names = "--prune-max-share",
+      paramLabel = "SHARE",
+      defaultValue = PRUNE_MAX_SHARE,
+      description =
+          "DynMoE also prunes an expert whose share of a window's token-expert assignments is"
+              + " below this (never a layer's most-used expert, nor one spawned since the window"
+              + " began); 0 is the official rule, only unused experts (default: ${DEFAULT-VALUE}).")
+  double pruneMaxShare;
 
   @Option(
       names = "--spawn-policy",
@@ -73,12 +111,31 @@ public final class TrainOptions {
     return batch;
   }
 
-  /** The trainer config; throws IllegalArgumentException naming the offending value. */
-  public TrainConfig toConfig() {
+  /**
+   * The trainer config for {@code model} (whose ctx turns window spans in tokens into steps);
+   * throws IllegalArgumentException naming the offending value.
+   */
+  public TrainConfig toConfig(ModelConfig model) {
+    if (!(spawnMinUnrouted >= 0 && spawnMinUnrouted < 1)) {
+      throw new IllegalArgumentException(
+          "--spawn-min-unrouted must be in [0, 1), got " + spawnMinUnrouted);
+    }
+    if (!(pruneMaxShare >= 0 && pruneMaxShare < 1)) {
+      throw new IllegalArgumentException(
+          "--prune-max-share must be in [0, 1), got " + pruneMaxShare);
+    }
     return TrainConfig.defaults(seed)
         .withLearningRate(lr)
-        .withWindow(new RecordingWindow(windowStart, windowLength, windowPeriod))
+        .withWindow(window(model))
         .withSpawnPolicy(spawnPolicy)
+        .withSpawnMinUnrouted(spawnMinUnrouted)
+        .withPruneMaxShare(pruneMaxShare)
         .withBudget(budget.toBudget());
+  }
+
+  /** The recording window in steps: spans in tokens at {@code batch × ctx} routed tokens a step. */
+  private RecordingWindow window(ModelConfig model) {
+    return RecordingWindow.of(
+        windowStart, windowLength, windowPeriod, (long) batch() * model.ctx());
   }
 }

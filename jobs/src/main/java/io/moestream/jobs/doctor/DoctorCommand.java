@@ -78,7 +78,7 @@ public final class DoctorCommand implements Callable<Integer> {
     }
     ModelConfig model = defaults(new ModelOptions()).toConfig();
     TrainOptions trainFlags = defaults(new TrainOptions());
-    TrainConfig train = trainFlags.toConfig();
+    TrainConfig train = trainFlags.toConfig(model);
     int batch = trainFlags.batch();
 
     List<CheckLine> lines = new ArrayList<>();

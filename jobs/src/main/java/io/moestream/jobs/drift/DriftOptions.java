@@ -247,7 +247,8 @@ final class DriftOptions {
         io.moestream.moe.config.AuxVariant.parse(dynMoe.aux),
         io.moestream.moe.config.SpawnPolicy.parse(dynMoe.spawn),
         dynMoe.spawnMinUnrouted,
-        dynMoe.thresholdLrScale);
+        dynMoe.thresholdLrScale,
+        dynMoe.pruneMaxShare);
   }
 
   /** Runs at a time: --parallel, or one per core at --threads libtorch threads each. */

@@ -76,6 +76,7 @@ final class DriftReport {
     o.put("dynmoe_spawn", s.dynMoeSpawn().name().toLowerCase());
     o.put("dynmoe_spawn_min_unrouted", s.dynMoeSpawnMinUnrouted());
     o.put("dynmoe_threshold_lr_scale", s.dynMoeThresholdLrScale());
+    o.put("dynmoe_prune_max_share", s.dynMoePruneMaxShare());
     o.put("k_target", DriftVerdict.K_TARGET);
     o.set("seeds", json.valueToTree(s.seeds()));
     o.put("bootstrap_resamples", DriftBootstrap.RESAMPLES);

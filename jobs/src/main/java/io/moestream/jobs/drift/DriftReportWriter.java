@@ -79,6 +79,11 @@ final class DriftReportWriter {
             : ", a spawn only when at least "
                 + Format.fixed(100 * minShare, 1)
                 + "% of a window's tokens are unrouted");
+    if (s.dynMoePruneMaxShare() > 0) {
+      b.append(", a prune also when an expert holds under ")
+          .append(Format.fixed(100 * s.dynMoePruneMaxShare(), 1))
+          .append("% of a window's assignments");
+    }
     if (s.dynMoeThresholdLrScale() != 1) {
       b.append(", thresholds learning at ").append(s.dynMoeThresholdLrScale()).append(" × lr");
     }

@@ -36,6 +36,9 @@ import java.util.List;
  *     their own)
  * @param dynMoeSpawnMinUnrouted share of a window's tokens that must be unrouted for a DynMoE spawn
  *     (0: any)
+ * @param dynMoeThresholdLrScale the DynMoE thresholds learn at lr × this
+ * @param dynMoePruneMaxShare DynMoE also prunes an expert whose usage share in a window is below
+ *     this (0: only unused experts)
  */
 record DriftSettings(
     int dModel,
@@ -57,7 +60,8 @@ record DriftSettings(
     io.moestream.moe.config.AuxVariant dynMoeAux,
     SpawnPolicy dynMoeSpawn,
     double dynMoeSpawnMinUnrouted,
-    double dynMoeThresholdLrScale) {
+    double dynMoeThresholdLrScale,
+    double dynMoePruneMaxShare) {
 
   DriftSettings {
     if (!(dynMoeAuxWeight >= 0) || Double.isInfinite(dynMoeAuxWeight)) {
@@ -65,6 +69,9 @@ record DriftSettings(
     }
     if (!(dynMoeSpawnMinUnrouted >= 0 && dynMoeSpawnMinUnrouted < 1)) {
       throw new IllegalArgumentException("--dynmoe-spawn-min-unrouted must be in [0, 1)");
+    }
+    if (!(dynMoePruneMaxShare >= 0 && dynMoePruneMaxShare < 1)) {
+      throw new IllegalArgumentException("--dynmoe-prune-max-share must be in [0, 1)");
     }
     if (!(dynMoeThresholdLrScale >= 0) || Double.isInfinite(dynMoeThresholdLrScale)) {
       throw new IllegalArgumentException("--dynmoe-threshold-lr-scale must be finite and >= 0");
@@ -116,6 +123,7 @@ record DriftSettings(
         .withWindow(window)
         .withSpawnPolicy(spawn)
         .withSpawnMinUnrouted(dynMoeSpawnMinUnrouted)
+        .withPruneMaxShare(dynMoePruneMaxShare)
         .withThresholdLrScale(dynMoeThresholdLrScale) // only DynMoE has thresholds
         .withBudget(config.budget());
   }

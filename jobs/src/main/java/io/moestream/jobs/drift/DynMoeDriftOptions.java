@@ -45,6 +45,16 @@ final class DynMoeDriftOptions {
   double spawnMinUnrouted;
 
   @Option(
+      names = "--dynmoe-prune-max-share",
+      paramLabel = "SHARE",
+      defaultValue = "0",
+      description =
+          "DynMoE also prunes an expert whose share of a window's token-expert assignments is"
+              + " below this; 0 is the design's rule, only unused experts (default:"
+              + " ${DEFAULT-VALUE}).")
+  double pruneMaxShare;
+
+  @Option(
       names = "--dynmoe-threshold-lr-scale",
       paramLabel = "X",
       defaultValue = "1",

@@ -4,14 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moestream.schemas.ExpertEventKind;
 import io.moestream.schemas.ExpertLifecycleEvent;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * How {@code registry tail} shows an {@link ExpertLifecycleEvent}: one line a person can scan
- * ({@code [model/layer/slot] SPAWNED step=... active=... window(tokens=..., unrouted=...)
- * from=...}), or one JSON object per line for {@code jq} and scripts. Both carry every field a
+ * ({@code [model/layer/slot] SPAWNED step=... active=... window(tokens=..., unrouted=...) share=...
+ * from=...}; {@code share} is the evidence the change was taken on, absent in events written before
+ * it existed), or one JSON object per line for {@code jq} and scripts. Both carry every field a
  * reader needs to follow an expert set; only the text form leaves out the gate direction (d floats
  * are noise on a console).
  */
@@ -32,6 +35,15 @@ public final class EventFormat {
     b.append(" active=").append(e.getActiveAfter());
     b.append(" window(tokens=").append(e.getWindowTokens());
     b.append(", unrouted=").append(e.getUnroutedTokens()).append(')');
+    if (e.getTriggerShare() != null) { // absent in events of writers before v3
+      // the exact binary value rounded half-even: what Python's f"{x:.4f}" prints (the example
+      // consumer's output must match this line)
+      b.append(" share=")
+          .append(
+              new BigDecimal(e.getTriggerShare())
+                  .setScale(4, RoundingMode.HALF_EVEN)
+                  .toPlainString());
+    }
     if (e.getKind() == ExpertEventKind.SPAWNED) {
       b.append(" from=").append(e.getInitialisedFrom() < 0 ? "random" : e.getInitialisedFrom());
       if (e.getThreshold() != null) {
@@ -62,6 +74,7 @@ public final class EventFormat {
     m.put("direction", e.getDirection());
     m.put("configHash", e.getConfigHash());
     m.put("stage", e.getStage());
+    m.put("triggerShare", e.getTriggerShare());
     try {
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException ex) {

@@ -82,7 +82,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
     ModelConfig config = model.toConfig();
     new LocalRun(
             config,
-            train.toConfig(),
+            train.toConfig(config),
             train.batch(),
             corpus.files(),
             tokensPerDomain.orNull(),

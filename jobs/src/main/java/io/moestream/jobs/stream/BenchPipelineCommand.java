@@ -71,7 +71,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     flinkConfig.check(ReservedFlinkKeys.bench());
     TrainerSettings st =
-        new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), 20, threads);
+        new TrainerSettings(
+            model.toConfig(), train.toConfig(model.toConfig()), train.batch(), 20, threads);
     TextCorpus corpus = TextCorpus.bundled();
     Path work = Files.createTempDirectory("moe-bench-pipeline-");
     ObjectNode out = JSON.createObjectNode().put("bench", "pipeline");

@@ -114,7 +114,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
     }
     flinkConfig.check(ReservedFlinkKeys.bench());
     TrainerSettings st =
-        new TrainerSettings(model.toConfig(), train.toConfig(), train.batch(), 20, threads);
+        new TrainerSettings(
+            model.toConfig(), train.toConfig(model.toConfig()), train.batch(), 20, threads);
     PrintWriter say = spec.commandLine().getOut();
     Files.createDirectories(out);
     Path work = Files.createTempDirectory("moe-bench-soak-");

@@ -166,7 +166,7 @@ public final class DemoCommand implements Callable<Integer> {
         parsed.hasMatchedOption("--window-start")
             || parsed.hasMatchedOption("--window-length")
             || parsed.hasMatchedOption("--window-period");
-    var config = train.toConfig();
+    var config = train.toConfig(model.toConfig());
     return chosen
         ? config
         : config.withWindow(new io.moestream.moe.config.RecordingWindow(20, 20, 40));

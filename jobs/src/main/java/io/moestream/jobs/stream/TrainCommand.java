@@ -237,7 +237,11 @@ public final class TrainCommand implements Callable<Integer> {
       RestoreCheck.noEarlierCheckpoints(stream.workDir);
     } else if (recovery != null) {
       RestoreCheck.models(
-          recovery, model.toConfig(), train.toConfig(), stream.workDir.resolve("tmp"), out);
+          recovery,
+          model.toConfig(),
+          train.toConfig(model.toConfig()),
+          stream.workDir.resolve("tmp"),
+          out);
     }
   }
 
@@ -295,6 +299,8 @@ public final class TrainCommand implements Callable<Integer> {
             "--window-start",
             "--window-length",
             "--window-period",
+            "--spawn-min-unrouted",
+            "--prune-max-share",
             "--spawn-policy",
             "--k-target",
             "--k-target-step",
@@ -356,7 +362,7 @@ public final class TrainCommand implements Callable<Integer> {
   TrainerSettings settings() {
     return new TrainerSettings(
             model.toConfig(),
-            train.toConfig(),
+            train.toConfig(model.toConfig()),
             train.batch(),
             stream.summaryEvery,
             stream.threads,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.moestream.jobs.CliRun;
+import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.kafka.ClassBroker;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -174,6 +175,7 @@ class DefaultSizeEndToEndITCase {
         assertThat(events(pyLines).values())
             .as("the job's own events")
             .anyMatch(e -> "default".equals(e.get("modelId")));
+        assertTriggerShares(events(javaLines).values());
       } else {
         assertThat(pyLines).isEqualTo(javaLines);
       }
@@ -212,6 +214,33 @@ class DefaultSizeEndToEndITCase {
     System.out.printf(
         "default model, %d tokens: infer %.9f python %.9f%n",
         j.path("scored").asInt(), j.path("loss").asDouble(), p.path("loss").asDouble());
+  }
+
+  /**
+   * The job's spawns and prunes carry the share they were taken on, under the CLI's default
+   * evidence gates (issue 16): a spawn's is its window's unrouted share, at least {@code
+   * --spawn-min-unrouted}; a prune's is 0 for an unused expert, else below {@code
+   * --prune-max-share}.
+   */
+  private static void assertTriggerShares(java.util.Collection<Map<String, Object>> events) {
+    double minUnrouted = Double.parseDouble(TrainOptions.SPAWN_MIN_UNROUTED);
+    double maxShare = Double.parseDouble(TrainOptions.PRUNE_MAX_SHARE);
+    for (Map<String, Object> e : events) {
+      if (!"default".equals(e.get("modelId")) || "STAGE_CHANGED".equals(e.get("kind"))) {
+        continue;
+      }
+      double share = ((Number) e.get("triggerShare")).doubleValue();
+      long window = ((Number) e.get("windowTokens")).longValue();
+      long unrouted = ((Number) e.get("unroutedTokens")).longValue();
+      if ("SPAWNED".equals(e.get("kind"))) {
+        assertThat(share).as("%s", e).isEqualTo((double) unrouted / window);
+        assertThat(share).as("%s", e).isGreaterThanOrEqualTo(minUnrouted);
+      } else if (((Number) e.get("activations")).longValue() == 0) {
+        assertThat(share).as("%s", e).isZero();
+      } else {
+        assertThat(share).as("%s", e).isLessThan(maxShare);
+      }
+    }
   }
 
   /** {@code registry tail --json} lines by event id, the direction's floats as floats. */

@@ -22,9 +22,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Registry events for the consumer comparison, written as the job writes them (transactional, Avro
- * single-object encoding): a spawn, a prune and a stage change committed, one spawn written with
- * the schema's first version (another fingerprint, read through the history), and one spawn in an
- * aborted transaction, which no read_committed reader may show.
+ * single-object encoding): a spawn and a prune with their trigger shares and a stage change
+ * committed, one spawn written with the schema's first version (another fingerprint, read through
+ * the history), and one spawn in an aborted transaction, which no read_committed reader may show.
  */
 final class PythonConsumerFixtures {
   static final String MODEL = "py-fixture";
@@ -38,9 +38,17 @@ final class PythonConsumerFixtures {
                 RegistryFixtures.event(MODEL, -1, -1, ExpertEventKind.STAGE_CHANGED, 300))
             .setStage("DTR")
             .build();
+    // Trigger shares (schema v3) both readers must print alike: 0.00375 is just below its decimal
+    // tie in binary, so a half-up rounding of the decimal would print 0.0038, Python 0.0037.
     return List.of(
-        RegistryFixtures.event(MODEL, 0, 4, ExpertEventKind.SPAWNED, 100),
-        RegistryFixtures.event(MODEL, 1, 2, ExpertEventKind.PRUNED, 100),
+        ExpertLifecycleEvent.newBuilder(
+                RegistryFixtures.event(MODEL, 0, 4, ExpertEventKind.SPAWNED, 100))
+            .setTriggerShare(0.125)
+            .build(),
+        ExpertLifecycleEvent.newBuilder(
+                RegistryFixtures.event(MODEL, 1, 2, ExpertEventKind.PRUNED, 100))
+            .setTriggerShare(0.00375)
+            .build(),
         stage);
   }
 

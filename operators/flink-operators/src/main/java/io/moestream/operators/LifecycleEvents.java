@@ -41,6 +41,7 @@ public final class LifecycleEvents {
         .setInitialisedFrom(c.initialisedFrom())
         .setConfigHash(configHash)
         .setStage(c.stage().isEmpty() ? null : c.stage())
+        .setTriggerShare(Double.isNaN(c.triggerShare()) ? null : c.triggerShare())
         .build();
   }
 }

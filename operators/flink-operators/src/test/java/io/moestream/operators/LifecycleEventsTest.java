@@ -46,6 +46,43 @@ class LifecycleEventsTest {
   }
 
   @Test
+  void everyChangeCarriesTheShareItWasTakenOnAndAStageChangeNone() {
+    // a spawn on 3 of 40 unrouted tokens: 7.5 %; a prune of an unused expert: 0
+    ExpertChange spawn =
+        new ExpertChange(0, 1, ChangeKind.SPAWNED, 9, new double[] {1, 0}, 0, 40, 3, 0, 2, 0);
+    ExpertChange prune =
+        new ExpertChange(0, 2, ChangeKind.PRUNED, 9, new double[0], Double.NaN, 40, 3, 0, 1, -1);
+    assertThat(LifecycleEvents.of("m", spawn, 0L, "cfg").getTriggerShare()).isEqualTo(0.075);
+    assertThat(LifecycleEvents.of("m", prune, 0L, "cfg").getTriggerShare()).isZero();
+    assertThat(LifecycleEvents.of("m", ExpertChange.stageChanged(9, "DTR", 4), 0L, "cfg"))
+        .extracting(ExpertLifecycleEvent::getTriggerShare)
+        .isNull();
+  }
+
+  @Test
+  void theTrainerOperatorPublishesTheShareBehindEachDynMoeSpawnAndPrune() throws Exception {
+    MoeTrainerOperator op = new MoeTrainerOperator(TrainerHarness.settings());
+    try (var h = TrainerHarness.harness(op)) {
+      h.open();
+      for (TokenSequence r : TrainerHarness.records("m1", 40, 11)) {
+        h.processElement(new StreamRecord<>(r, r.getEventTime().toEpochMilli()));
+      }
+      List<ExpertLifecycleEvent> events = h.extractOutputValues();
+      assertThat(events).isNotEmpty();
+      for (ExpertLifecycleEvent e : events) {
+        if (e.getKind() == ExpertEventKind.SPAWNED) {
+          assertThat(e.getTriggerShare())
+              .isEqualTo((double) e.getUnroutedTokens() / e.getWindowTokens())
+              .isPositive();
+        } else {
+          assertThat(e.getActivations()).isZero(); // the official rule prunes only unused experts
+          assertThat(e.getTriggerShare()).isZero();
+        }
+      }
+    }
+  }
+
+  @Test
   void theTrainerOperatorPublishesAnEvoMoeModelsStageChanges() throws Exception {
     MoeTrainerOperator op =
         new MoeTrainerOperator(

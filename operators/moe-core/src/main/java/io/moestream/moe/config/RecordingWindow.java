@@ -24,6 +24,16 @@ public record RecordingWindow(long start, long length, long period)
     }
   }
 
+  /**
+   * A window given in steps or tokens ({@link WindowSpan}), in steps of {@code tokensPerStep}
+   * routed tokens ({@code batch × ctx}); spans in tokens round up to whole steps.
+   */
+  public static RecordingWindow of(
+      WindowSpan start, WindowSpan length, WindowSpan period, long tokensPerStep) {
+    return new RecordingWindow(
+        start.steps(tokensPerStep), length.steps(tokensPerStep), period.steps(tokensPerStep));
+  }
+
   /** The official implementation's schedule. */
   public static RecordingWindow officialDefault() {
     return new RecordingWindow(300, 300, 900);

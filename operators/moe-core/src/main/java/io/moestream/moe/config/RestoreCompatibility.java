@@ -128,6 +128,7 @@ public final class RestoreCompatibility {
         t.spawnPolicy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
     f.put("spawn-min-unrouted", str(t.spawnMinUnrouted()));
     f.put("threshold-lr-scale", str(t.thresholdLrScale()));
+    f.put("prune-max-share", str(t.pruneMaxShare()));
     f.put("k-target", str(t.budget().target()));
     f.put("k-target-step", str(t.budget().step()));
     f.put("train-fallback", str(t.budget().fallback()));

@@ -18,6 +18,9 @@ import java.util.function.Consumer;
  *     routed nowhere; 0 (the design's rule, the default) spawns on any unrouted token
  * @param thresholdLrScale the DynMoE thresholds G learn at {@code learningRate × this} (1, the
  *     default, is the design's single learning rate; 0 freezes them)
+ * @param pruneMaxShare DynMoE also prunes an expert whose usage share in a window — its R_E over
+ *     the layer's token→expert assignments, Σ R_E — is below this (see {@code Lifecycle}); 0 (the
+ *     design's rule, the default) prunes only experts no token activated
  * @param budget DynMoE's compute budget and training-gate options ({@link KBudget#off()}, the
  *     default, is DynMoE as specified); null (a config serialised before the field existed) reads
  *     as off
@@ -34,6 +37,7 @@ public record TrainConfig(
     SpawnPolicy spawnPolicy,
     double spawnMinUnrouted,
     double thresholdLrScale,
+    double pruneMaxShare,
     KBudget budget)
     implements java.io.Serializable {
 
@@ -52,10 +56,13 @@ public record TrainConfig(
     RouterConfig.require(
         thresholdLrScale >= 0 && Double.isFinite(thresholdLrScale),
         "threshold learning-rate scale must be finite and >= 0, got " + thresholdLrScale);
+    RouterConfig.require(
+        pruneMaxShare >= 0 && pruneMaxShare < 1,
+        "maximum usage share for a prune must be in [0, 1), got " + pruneMaxShare);
     budget = budget == null ? KBudget.off() : budget;
   }
 
-  /** The settings of the eleven-field record, before {@link #budget} existed. */
+  /** The settings of the eleven-field record, before {@link #pruneMaxShare} and {@link #budget}. */
   public TrainConfig(
       double learningRate,
       double beta1,
@@ -80,12 +87,14 @@ public record TrainConfig(
         spawnPolicy,
         spawnMinUnrouted,
         thresholdLrScale,
+        0,
         KBudget.off());
   }
 
   /**
-   * The record's usual text, with {@code budget} only when it is not off: a config hash taken over
-   * this text (the trainer operator's) stays what it was for every run without a budget.
+   * The record's usual text, with {@code pruneMaxShare} and {@code budget} only when they are not 0
+   * / off: a config hash taken over this text (the trainer operator's) stays what it was for every
+   * run without either.
    */
   @Override
   public String toString() {
@@ -112,14 +121,19 @@ public record TrainConfig(
             + spawnMinUnrouted
             + ", thresholdLrScale="
             + thresholdLrScale;
-    return base + (budget.equals(KBudget.off()) ? "" : ", budget=" + budget) + "]";
+    return base
+        + (pruneMaxShare == 0 ? "" : ", pruneMaxShare=" + pruneMaxShare)
+        + (budget.equals(KBudget.off()) ? "" : ", budget=" + budget)
+        + "]";
   }
 
   /**
    * Defaults for streaming: lr 3e-3, betas (0.9, 0.99), weight decay 0.01, clip 1.0, and a
    * recording window of 50 steps every 100 from step 100 — shorter than the official 300/900
    * because a stream must react to drift within minutes, not hours; spawning on any unrouted token
-   * (DESIGN §2.1) and the thresholds learning at the model's rate.
+   * and pruning only experts no token used (DESIGN §2.1, the official rules — the CLI's defaults
+   * gate both on evidence, see {@code jobs.cli.TrainOptions}) and the thresholds learning at the
+   * model's rate.
    */
   public static TrainConfig defaults(long seed) {
     return new TrainConfig(
@@ -134,6 +148,7 @@ public record TrainConfig(
         SpawnPolicy.COPY_NEAREST,
         0,
         1,
+        0,
         KBudget.off());
   }
 
@@ -161,6 +176,10 @@ public record TrainConfig(
     return copy(c -> c.spawnMinUnrouted = share);
   }
 
+  public TrainConfig withPruneMaxShare(double share) {
+    return copy(c -> c.pruneMaxShare = share);
+  }
+
   /** These settings under DynMoE compute budget {@code b} ({@link KBudget#off()} removes it). */
   public TrainConfig withBudget(KBudget b) {
     return copy(c -> c.budget = b);
@@ -186,6 +205,7 @@ public record TrainConfig(
     SpawnPolicy spawnPolicy;
     double spawnMinUnrouted;
     double thresholdLrScale;
+    double pruneMaxShare;
     KBudget budget;
 
     Draft(TrainConfig c) {
@@ -200,6 +220,7 @@ public record TrainConfig(
       spawnPolicy = c.spawnPolicy;
       spawnMinUnrouted = c.spawnMinUnrouted;
       thresholdLrScale = c.thresholdLrScale;
+      pruneMaxShare = c.pruneMaxShare;
       budget = c.budget;
     }
 
@@ -216,6 +237,7 @@ public record TrainConfig(
           spawnPolicy,
           spawnMinUnrouted,
           thresholdLrScale,
+          pruneMaxShare,
           budget);
     }
   }

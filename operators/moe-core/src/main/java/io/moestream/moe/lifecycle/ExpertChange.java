@@ -12,11 +12,15 @@ package io.moestream.moe.lifecycle;
  * @param threshold spawn only: the new raw threshold G (0); NaN for prunes
  * @param windowTokens tokens the recording window saw in this layer
  * @param unroutedTokens of those, tokens with k = 0
- * @param activations the slot's R_E in the window (0 for a prune; 0 for a fresh spawn)
+ * @param activations the slot's R_E in the window (0 for a fresh spawn and for a prune of an unused
+ *     expert; the slot's count for a prune on a low usage share)
  * @param activeAfter active experts in the layer after this change
  * @param initialisedFrom spawn only: the slot whose FFN was copied, or -1 (random / prune)
  * @param stage stage changes only: the EvoMoE stage entered ({@code EVOLUTION}, {@code DTR}); ""
  *     for spawns and prunes
+ * @param triggerShare the evidence the change was taken on: for a spawn the window's unrouted share
+ *     ({@code unroutedTokens / windowTokens}), for a prune the slot's usage share ({@code R_E / Σ
+ *     R_E} over the layer's active slots; 0 for an unused expert); NaN for a stage change
  */
 public record ExpertChange(
     int layer,
@@ -30,14 +34,18 @@ public record ExpertChange(
     long activations,
     int activeAfter,
     int initialisedFrom,
-    String stage) {
+    String stage,
+    double triggerShare) {
 
   public ExpertChange {
     direction = direction.clone();
     stage = stage == null ? "" : stage;
   }
 
-  /** A spawn or prune. */
+  /**
+   * A spawn or prune without a recorded {@link #triggerShare}: a spawn's is its window's unrouted
+   * share, a prune's is taken as 0 (an unused expert, the design's only prune).
+   */
   public ExpertChange(
       int layer,
       int slot,
@@ -62,7 +70,13 @@ public record ExpertChange(
         activations,
         activeAfter,
         initialisedFrom,
-        "");
+        "",
+        kind == ChangeKind.SPAWNED ? share(unroutedTokens, windowTokens) : 0);
+  }
+
+  /** {@code part / whole}, 0 when {@code whole} is 0. */
+  static double share(long part, long whole) {
+    return whole == 0 ? 0 : (double) part / whole;
   }
 
   /**
@@ -83,7 +97,8 @@ public record ExpertChange(
         0,
         experts,
         -1,
-        stage);
+        stage,
+        Double.NaN);
   }
 
   @Override
@@ -104,7 +119,8 @@ public record ExpertChange(
         activations,
         activeAfter,
         from,
-        stage);
+        stage,
+        triggerShare);
   }
 
   @Override
@@ -126,6 +142,8 @@ public record ExpertChange(
         + ", unrouted="
         + unroutedTokens
         + ")"
+        + " share="
+        + String.format(java.util.Locale.ROOT, "%.4f", triggerShare)
         + (initialisedFrom >= 0 ? " from=" + initialisedFrom : "");
   }
 }

@@ -14,14 +14,23 @@ import java.util.List;
  * <ol>
  *   <li>skip entirely when the window saw no tokens;
  *   <li>prune every active expert with R_E = 0 (its weights stay, for audit, until reused);
- *   <li>if R_S ≠ 0, spawn one expert in the lowest free slot (possibly one just pruned) with {@code
- *       W_g[:, slot] = R_S / ||R_S||} and {@code G[slot] = 0} — unless R_S / ||R_S|| is not finite
- *       or no slot is free: then the spawn is refused, nothing changes, and the {@link Outcome}
- *       says why ({@link SpawnRefusal}; a non-finite direction is reported first).
+ *   <li>with {@link LifecycleRules#pruneMaxShare()} p > 0, also prune every active expert whose
+ *       usage share {@code R_E / Σ R_E} (Σ over the layer's slots, taken before any prune) is below
+ *       p — except the layer's most-used expert (the lowest such slot), which keeps at least one
+ *       used expert in the layer whatever p, and except slots still {@code settling} (they have not
+ *       trained through the whole window, e.g. spawned at the previous window's end): a share
+ *       measured over part of a window is no evidence;
+ *   <li>if R_S ≠ 0 and the unrouted tokens are at least {@link LifecycleRules#minUnroutedShare()}
+ *       of the window's, spawn one expert in the lowest free slot (possibly one just pruned) with
+ *       {@code W_g[:, slot] = R_S / ||R_S||} and {@code G[slot] = 0} — unless R_S / ||R_S|| is not
+ *       finite or no slot is free: then the spawn is refused, nothing changes, and the {@link
+ *       Outcome} says why ({@link SpawnRefusal}; a non-finite direction is reported first).
  * </ol>
  *
- * Only the gate tensors and the mask change here; the caller initialises the new slot's FFN and
- * resets its optimizer moments. Shapes never change.
+ * Every change carries the share it was taken on ({@link ExpertChange#triggerShare()}). With {@link
+ * LifecycleRules#OFFICIAL} this is exactly the official rule set (the conformance cases). Only the
+ * gate tensors and the mask change here; the caller initialises the new slot's FFN and resets its
+ * optimizer moments. Shapes never change.
  */
 public final class Lifecycle {
   private Lifecycle() {}
@@ -41,12 +50,10 @@ public final class Lifecycle {
   }
 
   /**
-   * @param sim (d, E) gate representations, updated in place
-   * @param thresholds (E,) raw thresholds, updated in place
-   * @param active active slots, updated in place
+   * The official prune rule with a minimum unrouted share for a spawn, every slot judged.
+   *
    * @param minUnroutedShare spawn only when unrouted tokens are at least this share of the window's
-   *     tokens (0: whenever R_S ≠ 0) — an investigation knob, see docs/decisions.md
-   * @return the changes in the order applied, and a refused spawn's reason
+   *     tokens (0: whenever R_S ≠ 0)
    */
   public static Outcome run(
       int layer,
@@ -56,13 +63,58 @@ public final class Lifecycle {
       boolean[] active,
       RoutingRecords rec,
       double minUnroutedShare) {
+    return run(
+        layer,
+        step,
+        sim,
+        thresholds,
+        active,
+        rec,
+        new LifecycleRules(minUnroutedShare, 0),
+        new boolean[active.length]);
+  }
+
+  /**
+   * @param sim (d, E) gate representations, updated in place
+   * @param thresholds (E,) raw thresholds, updated in place
+   * @param active active slots, updated in place
+   * @param rules the evidence a spawn and a prune on share need
+   * @param settling (E,) slots the share rule must not prune yet (the zero rule still applies)
+   * @return the changes in the order applied, and a refused spawn's reason
+   */
+  public static Outcome run(
+      int layer,
+      long step,
+      NDArray sim,
+      NDArray thresholds,
+      boolean[] active,
+      RoutingRecords rec,
+      LifecycleRules rules,
+      boolean[] settling) {
     List<ExpertChange> changes = new ArrayList<>();
     if (rec.tokens() == 0) {
       return new Outcome(changes, SpawnRefusal.NONE);
     }
     long[] re = rec.activations();
+    long assigned = 0;
+    int mostUsed = -1;
     for (int s = 0; s < active.length; s++) {
-      if (active[s] && re[s] == 0) {
+      if (active[s]) {
+        assigned += re[s];
+        mostUsed = mostUsed < 0 || re[s] > re[mostUsed] ? s : mostUsed;
+      }
+    }
+    for (int s = 0; s < active.length; s++) {
+      if (!active[s]) {
+        continue;
+      }
+      boolean unused = re[s] == 0;
+      boolean rarelyUsed =
+          rules.pruneMaxShare() > 0
+              && !settling[s]
+              && s != mostUsed
+              && re[s] < rules.pruneMaxShare() * assigned;
+      if (unused || rarelyUsed) {
         active[s] = false;
         changes.add(
             new ExpertChange(
@@ -74,12 +126,14 @@ public final class Lifecycle {
                 Double.NaN,
                 rec.tokens(),
                 rec.unroutedTokens(),
-                0,
+                re[s],
                 count(active),
-                -1));
+                -1,
+                "",
+                ExpertChange.share(re[s], assigned)));
       }
     }
-    boolean enough = rec.unroutedTokens() >= minUnroutedShare * rec.tokens();
+    boolean enough = rec.unroutedTokens() >= rules.minUnroutedShare() * rec.tokens();
     SpawnRefusal refused = SpawnRefusal.NONE;
     if (!rec.unroutedSumIsZero() && enough) {
       double[] dir = unit(rec.unroutedSum());
@@ -109,7 +163,9 @@ public final class Lifecycle {
                 rec.unroutedTokens(),
                 0,
                 count(active),
-                -1));
+                -1,
+                "",
+                ExpertChange.share(rec.unroutedTokens(), rec.tokens())));
       }
     }
     return new Outcome(changes, refused);

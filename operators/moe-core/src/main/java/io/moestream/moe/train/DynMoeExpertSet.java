@@ -6,6 +6,7 @@ import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.lifecycle.Lifecycle;
+import io.moestream.moe.lifecycle.LifecycleRules;
 import io.moestream.moe.lifecycle.RoutingRecords;
 import io.moestream.moe.lifecycle.SpawnRefusal;
 import io.moestream.moe.model.LayerStats;
@@ -16,8 +17,11 @@ import java.util.List;
 /**
  * DynMoE's expert set (DESIGN §2.1): routing is recorded inside each {@link RecordingWindow}, and
  * after the optimizer step of a window's last step every layer runs the {@link Lifecycle} (prune,
- * then spawn); a spawned slot's FFN is initialised by the {@link TrainConfig#spawnPolicy()} and its
- * optimizer moments start fresh. Every parameter trains every step. Under a {@link
+ * then spawn) under the config's {@link LifecycleRules}; a spawned slot's FFN is initialised by the
+ * {@link TrainConfig#spawnPolicy()} and its optimizer moments start fresh. Every parameter trains
+ * every step. A slot whose AdamW age is below the window's length has not trained through the whole
+ * window (it was spawned since the window began, at the previous window's end at the earliest), so
+ * the prune-on-share rule leaves it alone for this window. Under a {@link
  * io.moestream.moe.config.KBudget} the {@link KBudgetController} moves each layer's thresholds
  * after every finite step, before a window's lifecycle.
  */
@@ -82,9 +86,17 @@ final class DynMoeExpertSet implements ExpertSetPolicy {
     NDArray sim = parts.store().get(DynMoeRouter.simName(layer));
     NDArray thr = parts.store().get(DynMoeRouter.thresholdsName(layer));
     boolean[] active = parts.active()[layer];
+    TrainConfig train = parts.train();
     Lifecycle.Outcome outcome =
         Lifecycle.run(
-            layer, step, sim, thr, active, records[layer], parts.train().spawnMinUnrouted());
+            layer,
+            step,
+            sim,
+            thr,
+            active,
+            records[layer],
+            new LifecycleRules(train.spawnMinUnrouted(), train.pruneMaxShare()),
+            settling(layer));
     long[] re = records[layer].activations();
     List<ExpertChange> out = new ArrayList<>();
     for (ExpertChange c : outcome.changes()) {
@@ -108,6 +120,16 @@ final class DynMoeExpertSet implements ExpertSetPolicy {
     }
     records[layer].reset();
     return new Lifecycle.Outcome(out, outcome.refused());
+  }
+
+  /** Slots that have not trained through the whole window just ended (see the class comment). */
+  private boolean[] settling(int layer) {
+    long[] ages = parts.optimizer().slotAges()[layer];
+    boolean[] out = new boolean[ages.length];
+    for (int s = 0; s < ages.length; s++) {
+      out[s] = ages[s] < window.length();
+    }
+    return out;
   }
 
   @Override

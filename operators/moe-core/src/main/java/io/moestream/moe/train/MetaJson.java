@@ -47,7 +47,8 @@ final class MetaJson {
   private MetaJson() {}
 
   /**
-   * Version 2 of the document (version 1 lacked {@code train.budget}; see {@link #upgrade}).
+   * Version 2 of the document (version 1 lacked {@code train.pruneMaxShare} and {@code
+   * train.budget}; {@link #upgrade} adds them).
    *
    * @param format always {@link #FORMAT}
    * @param formatVersion {@link #VERSION}
@@ -143,16 +144,18 @@ final class MetaJson {
   }
 
   /**
-   * An earlier version's tree edited into the current shape, one step per version, each adding a
-   * field at the value that reproduces the old behaviour.
+   * An earlier version's tree edited into the current shape, one step per version, each adding what
+   * that version lacked at the value that reproduces its behaviour.
    *
    * <ul>
-   *   <li>1 → 2: {@code train.budget} = {@link KBudget#off()} (DynMoE without a compute budget).
+   *   <li>1 → 2: {@code train.pruneMaxShare} = 0 (v1 pruned only unused experts) and {@code
+   *       train.budget} = {@link KBudget#off()} (DynMoE without a compute budget).
    * </ul>
    */
   private static JsonNode upgrade(JsonNode tree) {
-    if (tree.path("formatVersion").asInt() < 2 && tree.path("train").isObject()) {
-      ((ObjectNode) tree.path("train")).set("budget", JSON.valueToTree(KBudget.off()));
+    if (tree.path("formatVersion").asInt() < 2 && tree.path("train") instanceof ObjectNode train) {
+      train.put("pruneMaxShare", 0.0);
+      train.set("budget", JSON.valueToTree(KBudget.off()));
       ((ObjectNode) tree).put("formatVersion", 2);
     }
     return tree;

@@ -36,6 +36,26 @@ class ConfigCopiesTest {
     assertThat(T.withThresholdLrScale(2))
         .isEqualTo(
             new TrainConfig(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 7, W, SpawnPolicy.COPY_NEAREST, 0.08, 2));
+    assertThat(T.withPruneMaxShare(0.03))
+        .isEqualTo(
+            new TrainConfig(
+                0.1,
+                0.2,
+                0.3,
+                0.4,
+                0.5,
+                0.6,
+                7,
+                W,
+                SpawnPolicy.COPY_NEAREST,
+                0.08,
+                0.9,
+                0.03,
+                KBudget.off()));
+    assertThat(T.pruneMaxShare()).isZero(); // the 11-component constructor: prune only unused
+    assertThatThrownBy(() -> T.withPruneMaxShare(1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maximum usage share for a prune");
     assertThatThrownBy(() -> T.withSpawnMinUnrouted(1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("minimum unrouted share");

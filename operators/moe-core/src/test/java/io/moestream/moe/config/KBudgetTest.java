@@ -97,6 +97,7 @@ class KBudgetTest {
                     SpawnPolicy.RANDOM,
                     0,
                     1,
+                    0,
                     null)
                 .budget())
         .isEqualTo(KBudget.off());

@@ -1,6 +1,7 @@
 package io.moestream.moe.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -177,6 +178,142 @@ class LifecycleTest {
       assertThat(changes).extracting(ExpertChange::kind).containsExactly(ChangeKind.SPAWNED);
       assertThat(active).containsExactly(true, true);
     }
+  }
+
+  private static Lifecycle.Outcome runWith(
+      NDManager m, boolean[] active, RoutingRecords rec, LifecycleRules rules, boolean[] settling) {
+    int e = active.length;
+    return Lifecycle.run(
+        0, 9, m.ones(new Shape(2, e)), m.zeros(new Shape(e)), active, rec, rules, settling);
+  }
+
+  @Test
+  void anExpertBelowThePruneShareIsPrunedWithItsShareAndCount() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, true, true, true};
+      // R_E = 60, 30, 8, 2 over 50 tokens, none unrouted: Σ R_E = 100 assignments, so the usage
+      // shares are 0.60, 0.30, 0.08, 0.02. At p = 0.05 only slot 3 is below the bar.
+      RoutingRecords rec = records(new long[] {60, 30, 8, 2}, new double[] {0, 0}, 50, 0);
+
+      Lifecycle.Outcome o = runWith(m, active, rec, new LifecycleRules(0, 0.05), new boolean[4]);
+
+      assertThat(o.changes()).hasSize(1);
+      ExpertChange prune = o.changes().get(0);
+      assertThat(prune.kind()).isEqualTo(ChangeKind.PRUNED);
+      assertThat(prune.slot()).isEqualTo(3);
+      assertThat(prune.activations()).isEqualTo(2);
+      assertThat(prune.triggerShare()).isEqualTo(0.02);
+      assertThat(prune.activeAfter()).isEqualTo(3);
+      assertThat(active).containsExactly(true, true, true, false);
+    }
+  }
+
+  @Test
+  void theShareIsOfAssignmentsNotOfTokensAndTheBarIsStrict() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // 10 tokens, each activating 2 experts: Σ R_E = 20. Slot 2 was used by 1 token in 10
+      // (10 % of the tokens) but holds 1 / 20 = 5 % of the assignments: pruned at p = 0.06, kept
+      // at p = 0.05 (not below it).
+      RoutingRecords rec = records(new long[] {10, 9, 1}, new double[] {0, 0}, 10, 0);
+
+      boolean[] atFive = {true, true, true};
+      assertThat(runWith(m, atFive, rec, new LifecycleRules(0, 0.05), new boolean[3]).changes())
+          .isEmpty();
+
+      boolean[] atSix = {true, true, true};
+      Lifecycle.Outcome o = runWith(m, atSix, rec, new LifecycleRules(0, 0.06), new boolean[3]);
+      assertThat(o.changes()).extracting(ExpertChange::slot).containsExactly(2);
+      assertThat(o.changes().get(0).triggerShare()).isEqualTo(0.05);
+    }
+  }
+
+  @Test
+  void theMostUsedExpertIsNeverPrunedOnShareSoALayerKeepsOne() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // Shares 0.34, 0.33, 0.33 are all below p = 0.5: the most-used slot (0) stays.
+      boolean[] active = {true, true, true, false};
+      RoutingRecords rec = records(new long[] {34, 33, 33, 0}, new double[] {0, 0}, 100, 0);
+
+      Lifecycle.Outcome o = runWith(m, active, rec, new LifecycleRules(0, 0.5), new boolean[4]);
+
+      assertThat(o.changes()).extracting(ExpertChange::slot).containsExactly(1, 2);
+      assertThat(active).containsExactly(true, false, false, false);
+      // on a tie the lowest slot is the one kept
+      boolean[] tie = {true, true};
+      RoutingRecords even = records(new long[] {5, 5}, new double[] {0, 0}, 10, 0);
+      assertThat(runWith(m, tie, even, new LifecycleRules(0, 0.9), new boolean[2]).changes())
+          .extracting(ExpertChange::slot)
+          .containsExactly(1);
+      assertThat(tie).containsExactly(true, false);
+    }
+  }
+
+  @Test
+  void aSettlingExpertEscapesTheShareRuleButNotTheZeroRule() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // Slot 2 (share 0.01) and slot 3 (unused) were spawned at the previous window's end.
+      boolean[] active = {true, true, true, true};
+      boolean[] settling = {false, false, true, true};
+      RoutingRecords rec = records(new long[] {70, 29, 1, 0}, new double[] {0, 0}, 100, 0);
+
+      Lifecycle.Outcome o = runWith(m, active, rec, new LifecycleRules(0, 0.05), settling);
+
+      assertThat(o.changes()).extracting(ExpertChange::slot).containsExactly(3);
+      assertThat(o.changes().get(0).triggerShare()).isZero();
+      assertThat(active).containsExactly(true, true, true, false);
+    }
+  }
+
+  @Test
+  void aShareOfZeroIsTheOfficialRuleExactly() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // the first test's window: only the unused slot 1 goes, however small slot 2's share
+      boolean[] official = {true, true, true, false};
+      boolean[] viaRules = official.clone();
+      RoutingRecords rec = records(new long[] {500, 0, 1, 0}, new double[] {3, 4}, 10, 2);
+
+      List<ExpertChange> a =
+          Lifecycle.run(0, 9, m.ones(new Shape(2, 4)), m.zeros(new Shape(4)), official, rec, 0)
+              .changes();
+      List<ExpertChange> b =
+          runWith(m, viaRules, rec, LifecycleRules.OFFICIAL, new boolean[4]).changes();
+
+      assertThat(b).hasSameSizeAs(a);
+      for (int i = 0; i < a.size(); i++) { // records with NaN and arrays: compare what they say
+        assertThat(b.get(i).toString()).isEqualTo(a.get(i).toString());
+        assertThat(b.get(i).direction()).containsExactly(a.get(i).direction());
+        assertThat(b.get(i).activations()).isEqualTo(a.get(i).activations());
+        assertThat(b.get(i).triggerShare()).isEqualTo(a.get(i).triggerShare());
+      }
+      assertThat(viaRules).containsExactly(official);
+      assertThat(a)
+          .extracting(ExpertChange::kind)
+          .containsExactly(ChangeKind.PRUNED, ChangeKind.SPAWNED);
+    }
+  }
+
+  @Test
+  void aSpawnCarriesTheUnroutedShareThatTriggeredIt() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      boolean[] active = {true, false};
+      // 3 of 40 tokens unrouted: 7.5 %, at or above a 5 % minimum
+      RoutingRecords rec = records(new long[] {37, 0}, new double[] {0, 2}, 40, 3);
+
+      Lifecycle.Outcome o = runWith(m, active, rec, new LifecycleRules(0.05, 0), new boolean[2]);
+
+      assertThat(o.changes()).extracting(ExpertChange::kind).containsExactly(ChangeKind.SPAWNED);
+      assertThat(o.changes().get(0).triggerShare()).isEqualTo(0.075);
+    }
+  }
+
+  @Test
+  void rulesOutsideTheUnitIntervalAreRefused() {
+    assertThatThrownBy(() -> new LifecycleRules(1, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("minimum unrouted share");
+    assertThatThrownBy(() -> new LifecycleRules(0, -0.1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maximum usage share");
   }
 
   @Test

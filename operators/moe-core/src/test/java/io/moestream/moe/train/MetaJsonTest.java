@@ -24,20 +24,28 @@ class MetaJsonTest {
     return StoredSnapshots.resource("meta-json-v1/dynmoe/meta.bin");
   }
 
+  private static byte[] v2Meta() throws IOException {
+    return StoredSnapshots.resource("meta-json-v2/dynmoe/meta.bin");
+  }
+
   @Test
-  void version1StillLoadsAndTodaysWriterAddsOnlyTheBudgetAtOff() throws IOException {
+  void version1StillLoadsAndIsRewrittenAsVersion2WithOnlyThePruneShareAndBudgetAdded()
+      throws IOException {
     StoredSnapshots tensors = StoredSnapshots.load("position-coded/dynmoe");
     List<SnapshotEntry> entries = tensors.withMeta(v1Meta());
     try (MoeTrainer restored = TrainerSnapshots.restore(entries)) {
       assertThat(restored.modelConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_MODEL);
       assertThat(restored.trainConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN);
       assertThat(restored.trainConfig().budget()).isEqualTo(KBudget.off());
+      assertThat(restored.trainConfig().pruneMaxShare()).isZero();
       assertThat(restored.step()).isEqualTo(tensors.step());
       assertThat(restored.digest()).isEqualTo(tensors.digest());
-      // v2 = v1 with formatVersion 2 and train.budget = off, every other field as it was
+      // v2 = v1 with formatVersion 2, train.pruneMaxShare = 0 and train.budget = off, every other
+      // field as it was
       ObjectNode v2 = document(TrainerSnapshots.capture(restored).get(0).bytes());
-      ObjectNode expected = document();
+      ObjectNode expected = document(v1Meta());
       expected.put("formatVersion", 2);
+      ((ObjectNode) expected.get("train")).put("pruneMaxShare", 0.0);
       ((ObjectNode) expected.get("train"))
           .set(
               "budget",
@@ -47,6 +55,7 @@ class MetaJsonTest {
                   .put("fallback", false)
                   .put("straightThrough", false));
       assertThat(v2).isEqualTo(expected);
+      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v2Meta());
     }
   }
 
@@ -71,10 +80,32 @@ class MetaJsonTest {
   }
 
   @Test
+  void version2StillLoadsAndTodaysWriterProducesItsExactBytes() throws IOException {
+    StoredSnapshots tensors = StoredSnapshots.load("position-coded/dynmoe");
+    try (MoeTrainer restored = TrainerSnapshots.restore(tensors.withMeta(v2Meta()))) {
+      assertThat(restored.trainConfig()).isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN);
+      assertThat(restored.digest()).isEqualTo(tensors.digest());
+      assertThat(TrainerSnapshots.capture(restored).get(0).bytes()).isEqualTo(v2Meta());
+    }
+  }
+
+  @Test
+  void aVersion2PruneShareIsRead() throws IOException {
+    StoredSnapshots f = StoredSnapshots.load("position-coded/dynmoe");
+    ObjectNode doc = document();
+    ((ObjectNode) doc.get("train")).put("pruneMaxShare", 0.03);
+    try (MoeTrainer t = TrainerSnapshots.restore(f.withMetaPayload(JSON.writeValueAsBytes(doc)))) {
+      assertThat(t.trainConfig())
+          .isEqualTo(LegacyMetaReaderTest.DYNMOE_TRAIN.withPruneMaxShare(0.03));
+    }
+  }
+
+  @Test
   void theDocumentNamesItsFormatVersionAndEveryConfigField() throws IOException {
     ObjectNode doc = document();
     assertThat(doc.get("format").asText()).isEqualTo("moestream-trainer-meta");
-    assertThat(doc.get("formatVersion").asInt()).isEqualTo(1);
+    assertThat(doc.get("formatVersion").asInt()).isEqualTo(2);
+    assertThat(doc.at("/train/pruneMaxShare").asDouble()).isZero();
     assertThat(doc.at("/model/router/kind").asText()).isEqualTo("DYNMOE");
     assertThat(doc.at("/model/router/evo/warmupSteps").asLong()).isEqualTo(100);
     assertThat(doc.at("/train/spawnMinUnrouted").asDouble()).isEqualTo(0.05);
@@ -162,9 +193,9 @@ class MetaJsonTest {
     }
   }
 
-  /** The v1 fixture's document. */
+  /** The v2 fixture's document. */
   private static ObjectNode document() throws IOException {
-    return document(v1Meta());
+    return document(v2Meta());
   }
 
   private static ObjectNode document(byte[] meta) throws IOException {
