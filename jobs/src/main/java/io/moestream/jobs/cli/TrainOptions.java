@@ -2,6 +2,7 @@ package io.moestream.jobs.cli;
 
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.RecordingWindow;
+import io.moestream.moe.config.RouterKind;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.config.WindowSpan;
@@ -79,8 +80,8 @@ public final class TrainOptions {
       defaultValue = SPAWN_MIN_UNROUTED,
       description =
           "DynMoE spawns an expert only when at least this share of a recording window's tokens"
-              + " went to no expert; 0 is the official rule, any unrouted token"
-              + " (default: ${DEFAULT-VALUE}).")
+              + " went to no expert; 0 is the official rule, any unrouted token; other routers"
+              + " ignore it (default: ${DEFAULT-VALUE}).")
   double spawnMinUnrouted;
 
   @Option(
@@ -90,7 +91,8 @@ public final class TrainOptions {
       description =
           "DynMoE also prunes an expert whose share of a window's token-expert assignments is"
               + " below this (never a layer's most-used expert, nor one spawned since the window"
-              + " began); 0 is the official rule, only unused experts (default: ${DEFAULT-VALUE}).")
+              + " began); 0 is the official rule, only unused experts; other routers ignore it"
+              + " (default: ${DEFAULT-VALUE}).")
   double pruneMaxShare;
 
   @Option(
@@ -124,12 +126,15 @@ public final class TrainOptions {
       throw new IllegalArgumentException(
           "--prune-max-share must be in [0, 1), got " + pruneMaxShare);
     }
+    // Only DynMoE has a lifecycle: another router keeps the library's 0/0, so its stored config,
+    // config hash and restore check stay what they were before the gates existed.
+    boolean dynMoe = model.router().kind() == RouterKind.DYNMOE;
     return TrainConfig.defaults(seed)
         .withLearningRate(lr)
         .withWindow(window(model))
         .withSpawnPolicy(spawnPolicy)
-        .withSpawnMinUnrouted(spawnMinUnrouted)
-        .withPruneMaxShare(pruneMaxShare)
+        .withSpawnMinUnrouted(dynMoe ? spawnMinUnrouted : 0)
+        .withPruneMaxShare(dynMoe ? pruneMaxShare : 0)
         .withBudget(budget.toBudget());
   }
 

@@ -107,6 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (!local) {
       flinkConfig.check(ReservedFlinkKeys.embedded());
     }
+    demoTrainConfig().budget().requireFits(model.toConfig().router()); // --k-target on a router
     // The MiniCluster's trainer runs in this JVM and sets the count for the whole process: the
     // block restores it afterwards, for whatever else runs in the process (tests).
     try (TorchThreads threads = TorchThreads.use(INTRA_OP_THREADS)) {

@@ -340,6 +340,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--max-models",
             "--max-model-memory",
             "--device",
+            "--precision",
             "-D"));
     m.put("Monitoring:", List.of("--metrics-port"));
     return m;

@@ -41,7 +41,13 @@ class OptionConventionsTest {
           "--spawn-policy",
           "--device",
           "--expert-dispatch",
-          "--init-from");
+          "--init-from",
+          "--precision",
+          "--k-target",
+          "--k-target-step",
+          "--straight-through-k",
+          "--spawn-min-unrouted",
+          "--prune-max-share");
 
   private static List<CommandLine> allCommands() {
     List<CommandLine> all = new ArrayList<>();

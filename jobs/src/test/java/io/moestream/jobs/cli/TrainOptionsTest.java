@@ -43,6 +43,16 @@ class TrainOptionsTest {
   }
 
   @Test
+  void otherRoutersKeepTheLibrarysZerosSoTheirStoredConfigsAndHashesAreUnchanged() {
+    Trains t = new Trains();
+    new CommandLine(t).parseArgs();
+    TrainConfig topK = t.train.toConfig(CTX_16.withRouter(RouterConfig.topK(4, 2)));
+    assertThat(topK.spawnMinUnrouted()).isZero();
+    assertThat(topK.pruneMaxShare()).isZero();
+    assertThat(topK.toString()).doesNotContain("pruneMaxShare");
+  }
+
+  @Test
   void bareWindowNumbersAreStepsAsBefore() {
     assertThat(
             parse("--window-start", "7", "--window-length", "3", "--window-period", "9").window())

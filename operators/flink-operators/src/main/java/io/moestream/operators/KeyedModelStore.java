@@ -249,7 +249,14 @@ final class KeyedModelStore implements AutoCloseable {
     if (init == null) {
       return MoeTrainer.create(settings.model(), settings.train(), device);
     }
-    MoeTrainer t = Upcycling.create(settings.model(), settings.train(), initSource(), device);
+    MoeTrainer t;
+    try {
+      t = Upcycling.create(settings.model(), settings.train(), initSource(), device);
+    } catch (IllegalArgumentException e) {
+      // a source that does not fit stays so: a restart would fail the same way, again and again
+      throw new SuppressRestartsException(
+          new IllegalStateException("--init-from " + init.dir() + ": " + e.getMessage(), e));
+    }
     LOG.info("model {} upcycled from {}", id, init.origin());
     return t;
   }
@@ -263,7 +270,11 @@ final class KeyedModelStore implements AutoCloseable {
       InitFrom init = settings.initFrom();
       try {
         initSource = UpcycleSource.read(java.nio.file.Path.of(init.dir()), init.weightsSha256());
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException
+          | java.nio.file.NoSuchFileException
+          | java.nio.file.AccessDeniedException e) {
+        // missing, unreadable or changed: a restart reads the same directory and fails the same
+        // way (other I/O errors may pass, so they take Flink's restart strategy)
         throw new SuppressRestartsException(
             new IllegalStateException("--init-from " + init.dir() + ": " + e.getMessage(), e));
       }

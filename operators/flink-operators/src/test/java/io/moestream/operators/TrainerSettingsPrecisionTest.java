@@ -2,6 +2,7 @@ package io.moestream.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.moe.config.KBudget;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.tensor.DeviceChoice;
@@ -47,6 +48,10 @@ class TrainerSettingsPrecisionTest {
         ObjectInputStream objects = new ObjectInputStream(in)) {
       TrainerSettings old = (TrainerSettings) objects.readObject();
       assertThat(old.precision()).isEqualTo(Precision.FP32);
+      // fields added since: no upcycling, the official lifecycle, no budget
+      assertThat(old.initFrom()).isNull();
+      assertThat(old.train().pruneMaxShare()).isZero();
+      assertThat(old.train().budget()).isEqualTo(KBudget.off());
       assertThat(old.maxModels()).isEqualTo(7);
     }
   }

@@ -37,7 +37,18 @@ public record KBudget(double target, double step, boolean fallback, boolean stra
    */
   public static final double DEFAULT_STEP = 0.1;
 
+  /**
+   * The {@link #step} every budget without a target carries, whatever {@link #DEFAULT_STEP}
+   * becomes: the gain means nothing without a target, and a stored or hashed config without a
+   * budget must not change when the default gain is tuned (snapshots store this value; restore
+   * checks compare it).
+   */
+  static final double UNUSED_STEP = 0.1;
+
   public KBudget {
+    if (target == 0) {
+      step = UNUSED_STEP;
+    }
     RouterConfig.require(
         target == 0 || (target > 0 && Double.isFinite(target)),
         "--k-target must be > 0, got " + target);
@@ -52,7 +63,7 @@ public record KBudget(double target, double step, boolean fallback, boolean stra
 
   /** No budget, no fallback, k detached: DynMoE exactly as specified. */
   public static KBudget off() {
-    return new KBudget(0, DEFAULT_STEP, false, false);
+    return new KBudget(0, UNUSED_STEP, false, false);
   }
 
   /** A budget of {@code target} experts per token, the training fallback on, k detached. */

@@ -22,7 +22,8 @@ public final class RestoreCompatibility {
   public static final String MAY_CHANGE =
       "only --parallelism, --threads, --checkpoint-interval, --summary-every, --batch,"
           + " --max-models, --max-tokens, --max-model-memory, --work-dir, --savepoint-dir,"
-          + " --bounded, --job-name, the topics and the Kafka settings may change on restore";
+          + " --bounded, --job-name, --device, --precision, --init-from (it applies to models"
+          + " without state only), the topics and the Kafka settings may change on restore";
 
   /**
    * One setting that differs.
@@ -80,7 +81,25 @@ public final class RestoreCompatibility {
             + String.join(", ", d.stream().map(x -> x.name() + "=" + x.run()).toList())
             + " ("
             + MAY_CHANGE
-            + ")");
+            + ")"
+            + lifecycleHint(d));
+  }
+
+  /**
+   * For a model stored before the CLI gated DynMoE's lifecycle on evidence (0/0 then, 0.02/0.05
+   * now), the flags that continue it under the rules it was trained with.
+   */
+  private static String lifecycleHint(List<Difference> d) {
+    List<Difference> rules =
+        d.stream()
+            .filter(
+                x -> x.name().equals("spawn-min-unrouted") || x.name().equals("prune-max-share"))
+            .toList();
+    if (rules.isEmpty()) {
+      return "";
+    }
+    return "; to keep the stored lifecycle rules pass "
+        + String.join(" ", rules.stream().map(x -> "--" + x.name() + " " + x.stored()).toList());
   }
 
   /** Every stored setting by its flag name (the CLI's where it has one), in flag order. */
@@ -130,7 +149,8 @@ public final class RestoreCompatibility {
     f.put("threshold-lr-scale", str(t.thresholdLrScale()));
     f.put("prune-max-share", str(t.pruneMaxShare()));
     f.put("k-target", str(t.budget().target()));
-    f.put("k-target-step", str(t.budget().step()));
+    // the gain matters only with a target (and is stored as a constant without one)
+    f.put("k-target-step", t.budget().enabled() ? str(t.budget().step()) : "-");
     f.put("train-fallback", str(t.budget().fallback()));
     f.put("straight-through-k", str(t.budget().straightThrough()));
     return f;

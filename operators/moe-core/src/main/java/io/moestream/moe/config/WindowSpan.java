@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public record WindowSpan(long amount, boolean tokens) {
   private static final Pattern FORM =
-      Pattern.compile("([0-9]+)\\s*(|s|steps?|t|tokens?)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile("([0-9]+)\\s*(|steps?|t|tokens?)", Pattern.CASE_INSENSITIVE);
 
   public WindowSpan {
     if (amount < 0) {

@@ -113,7 +113,8 @@ public final class Lifecycle {
           rules.pruneMaxShare() > 0
               && !settling[s]
               && s != mostUsed
-              && re[s] < rules.pruneMaxShare() * assigned;
+              // the share the event reports, compared as such: p·assigned would round (0.07·100)
+              && ExpertChange.share(re[s], assigned) < rules.pruneMaxShare();
       if (unused || rarelyUsed) {
         active[s] = false;
         changes.add(
@@ -133,7 +134,8 @@ public final class Lifecycle {
                 ExpertChange.share(re[s], assigned)));
       }
     }
-    boolean enough = rec.unroutedTokens() >= rules.minUnroutedShare() * rec.tokens();
+    boolean enough =
+        ExpertChange.share(rec.unroutedTokens(), rec.tokens()) >= rules.minUnroutedShare();
     SpawnRefusal refused = SpawnRefusal.NONE;
     if (!rec.unroutedSumIsZero() && enough) {
       double[] dir = unit(rec.unroutedSum());

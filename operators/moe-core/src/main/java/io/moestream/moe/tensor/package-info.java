@@ -6,7 +6,7 @@
  * Scalars}; each says which DJL shortcut it replaces and why), {@link DeviceChoice} (cpu, gpu or
  * auto, resolved to a DJL device against the GPUs the engine sees), and {@link Precision} (fp32 or
  * bf16 matmuls; {@link Bf16Kernels} decides native or emulated bf16 from the loaded JNI). May
- * import DJL (the API and its PyTorch engine) only: no other package of this library, never Flink,
- * Avro or Kafka.
+ * import DJL (the API and its PyTorch engine) and SLF4J (Bf16Kernels says once which bf16 it chose)
+ * only: no other package of this library, never Flink, Avro or Kafka.
  */
 package io.moestream.moe.tensor;

@@ -23,6 +23,12 @@ import io.moestream.moe.tensor.HostFloats;
  * mean (what the FLOPs add up to); a sign rule holds the median, and k̄'s upward bursts after a
  * spawn put the mean above it (measured: 1.79 for K = 1.7). The clip bounds a burst's move to u.
  *
+ * <p>The shifted thresholds are then clamped to {@code [−1 − u, 1 + u]}: a token fires on expert e
+ * exactly when {@code cos(x, w_e) > G_e} (the gate compares {@code sigmoid(cos)} with {@code
+ * sigmoid(G)}), so outside [−1, 1] G changes no decision. Without the clamp, a layer with fewer
+ * active experts than K (every token already on every expert, k̄ < K forever) would push G down
+ * every step without end, and back up as slowly once experts are spawned or K is met.
+ *
  * <p>A common shift keeps the thresholds' learned differences (the gradient still shapes them), so
  * a token still fires on every expert whose score clears its threshold: the controller sets the
  * layer's level, not any token's k. It reads nothing from the device and keeps no state.
@@ -41,11 +47,18 @@ public final class KBudgetController {
     return budget.step() * Math.max(-1, Math.min(1, avgK - budget.target()));
   }
 
+  /** How far past ±1 (where it stops changing decisions) a threshold may be moved: ±(1 + u). */
+  public static double bound(KBudget budget) {
+    return 1 + budget.step();
+  }
+
   /**
-   * Applies {@link #shift} to one layer's thresholds, in place, without a gradient.
+   * Applies {@link #shift} to one layer's thresholds, in place, without a gradient, then clamps
+   * them to ±{@link #bound}.
    *
    * @param thresholds (E,) raw thresholds G of the layer
-   * @param active the layer's active slots (inactive ones are left alone: a spawn resets them)
+   * @param active the layer's active slots: only they are shifted (the clamp applies to every slot;
+   *     an inactive one's threshold means nothing until a spawn resets it)
    * @return the shift applied
    */
   public static double apply(
@@ -63,6 +76,10 @@ public final class KBudgetController {
           NDArray step = HostFloats.of(thresholds.getManager(), d, thresholds.getDataType());
           thresholds.addi(step);
           step.close();
+          double b = bound(budget);
+          NDArray clamped = thresholds.clip(-b, b);
+          thresholds.subi(thresholds.sub(clamped)); // in place: G ← clip(G); a no-op inside
+          clamped.close();
         });
     return delta;
   }

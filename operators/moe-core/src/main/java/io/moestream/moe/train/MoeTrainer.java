@@ -66,27 +66,34 @@ public final class MoeTrainer implements AutoCloseable {
       ModelConfig model, TrainConfig train, Device device, Consumer<ParameterStore> initialValues) {
     this.model = model;
     this.train = train;
-    this.root = NDManager.newBaseManager(device);
-    this.store = new ParameterStore(root.newSubManager());
+    // Checked before any native memory is taken: a refused budget must not leak a model.
     Router router = Routers.create(model.router(), train.budget());
-    this.lm = new CausalLm(model, router);
-    this.rng = new Rng(train.seed());
-    ModelInit.register(model, router, store, rng);
-    if (initialValues != null) {
-      // Before the policy starts: EvoMoE's start may replicate experts from these values.
-      Autograd.noGrad(() -> initialValues.accept(store));
-    }
-    this.optimizer = new AdamW(train, store, model.layers(), router.slots());
-    this.active = new boolean[model.layers()][router.slots()];
-    for (boolean[] layer : active) {
-      Arrays.fill(layer, 0, model.router().experts(), true);
-    }
-    this.policy =
-        ExpertSetPolicies.create(
-            model.router(),
-            new ExpertSetContext(model, train, router.slots(), store, optimizer, active, rng));
-    try (NDScope scope = new NDScope()) {
-      policy.start();
+    this.root = NDManager.newBaseManager(device);
+    try {
+      this.store = new ParameterStore(root.newSubManager());
+      this.lm = new CausalLm(model, router);
+      this.rng = new Rng(train.seed());
+      ModelInit.register(model, router, store, rng);
+      if (initialValues != null) {
+        // Before the policy starts: EvoMoE's start may replicate experts from these values.
+        Autograd.noGrad(() -> initialValues.accept(store));
+      }
+      this.optimizer = new AdamW(train, store, model.layers(), router.slots());
+      this.active = new boolean[model.layers()][router.slots()];
+      for (boolean[] layer : active) {
+        Arrays.fill(layer, 0, model.router().experts(), true);
+      }
+      this.policy =
+          ExpertSetPolicies.create(
+              model.router(),
+              new ExpertSetContext(model, train, router.slots(), store, optimizer, active, rng));
+      try (NDScope scope = new NDScope()) {
+        policy.start();
+      }
+    } catch (RuntimeException | Error e) {
+      // e.g. an upcycling source that does not fit: free the half-built model's native memory
+      root.close();
+      throw e;
     }
     root.cap(); // from here on, tensors live in the store or in a step's sub-manager, never here
   }

@@ -57,4 +57,27 @@ class RestoreCompatibilityTest {
     assertThat(RestoreCompatibility.differences(evo, TRAIN, later, TRAIN))
         .containsExactly(new Difference("evo-warmup", "10", "20"));
   }
+
+  @Test
+  void aModelFromBeforeTheLifecycleGatesIsToldTheFlagsThatKeepItsRules() {
+    // A DynMoE savepoint of an earlier build stored the official 0/0; today's CLI runs 0.02/0.05.
+    ModelConfig dyn = TOPK_32.withRouter(RouterConfig.dynMoe(4, 16));
+    TrainConfig cli = TRAIN.withSpawnMinUnrouted(0.02).withPruneMaxShare(0.05);
+    String line =
+        RestoreCompatibility.mismatch(
+                "the savepoint's models were", "this run has", dyn, TRAIN, dyn, cli)
+            .orElseThrow();
+    assertThat(line)
+        .startsWith(
+            "the savepoint's models were trained with spawn-min-unrouted=0.0,"
+                + " prune-max-share=0.0; this run has spawn-min-unrouted=0.02, prune-max-share=0.05")
+        .endsWith(
+            "; to keep the stored lifecycle rules pass --spawn-min-unrouted 0.0 --prune-max-share 0.0")
+        .doesNotContain("\n");
+    // other differences get no such hint
+    assertThat(RestoreCompatibility.mismatch("m were", "r has", dyn, TRAIN, dyn, TRAIN.withSeed(9)))
+        .get()
+        .asString()
+        .doesNotContain("lifecycle");
+  }
 }

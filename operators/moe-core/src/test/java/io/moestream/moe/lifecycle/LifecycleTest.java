@@ -228,6 +228,24 @@ class LifecycleTest {
   }
 
   @Test
+  void theBarIsComparedWithTheReportedShareSoAShareExactlyAtItStays() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // 7 of 100 assignments: share 0.07 exactly as reported, while 0.07 · 100 rounds to
+      // 7.000000000000001 — a product comparison would prune it at p = 0.07. Kept: not below.
+      RoutingRecords rec = records(new long[] {60, 33, 7}, new double[] {0, 0}, 100, 0);
+      boolean[] active = {true, true, true};
+      assertThat(runWith(m, active, rec, new LifecycleRules(0, 0.07), new boolean[3]).changes())
+          .isEmpty();
+      // and the spawn gate likewise: 7 unrouted of 100 tokens meets a 0.07 minimum
+      RoutingRecords unrouted = records(new long[] {60, 33, 0}, new double[] {1, 0}, 100, 7);
+      boolean[] two = {true, true, false};
+      Lifecycle.Outcome o = runWith(m, two, unrouted, new LifecycleRules(0.07, 0), new boolean[3]);
+      assertThat(o.changes()).extracting(ExpertChange::kind).containsExactly(ChangeKind.SPAWNED);
+      assertThat(o.changes().get(0).triggerShare()).isEqualTo(0.07);
+    }
+  }
+
+  @Test
   void theMostUsedExpertIsNeverPrunedOnShareSoALayerKeepsOne() {
     try (NDManager m = NDManager.newBaseManager()) {
       // Shares 0.34, 0.33, 0.33 are all below p = 0.5: the most-used slot (0) stays.

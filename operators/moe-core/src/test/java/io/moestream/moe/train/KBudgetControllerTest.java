@@ -50,6 +50,29 @@ class KBudgetControllerTest {
   }
 
   @Test
+  void theThresholdsStopAtOnePlusTheStepBeyondWhichTheyDecideNothing() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // One active expert and K = 1.5: every token already runs it (k̄ = 1 < K for ever), so each
+      // step lowers G by 0.1 · 0.5 = 0.05 — until the clamp at −(1 + 0.1) = −1.1.
+      KBudget u = K17.withStep(0.1);
+      assertThat(KBudgetController.bound(u)).isCloseTo(1.1, within(1e-12));
+      KBudget k15 = KBudget.of(1.5).withStep(0.1);
+      NDArray g = m.create(new float[] {-1.02f, 1.3f});
+      boolean[] active = {true, false};
+      LayerStats allOnOne = new LayerStats(100, 100, new long[] {100, 0}, 0);
+      KBudgetController.apply(g, active, allOnOne, k15); // −1.02 − 0.05 = −1.07: inside
+      assertThat(g.toFloatArray()[0]).isCloseTo(-1.07f, within(1e-6f));
+      KBudgetController.apply(g, active, allOnOne, k15); // −1.12 → clamped to −1.1
+      KBudgetController.apply(g, active, allOnOne, k15); // stays −1.1
+      // the inactive slot's 1.3 is clamped too (harmless: a spawn resets a slot's threshold)
+      assertThat(g.toFloatArray()).containsExactly(new float[] {-1.1f, 1.1f}, within(1e-6f));
+      // and the way back up starts at once: k̄ = 2.5 → +0.1
+      KBudgetController.apply(g, active, new LayerStats(100, 250, new long[2], 0), k15);
+      assertThat(g.toFloatArray()[0]).isCloseTo(-1.0f, within(1e-6f));
+    }
+  }
+
+  @Test
   void inATrainerTheThresholdsFollowTheMeasuredAverageK() {
     // Gradients on G off (threshold lr scale 0) and no window inside the run, so after n steps each
     // active threshold is exactly Σ_s u·clip(k̄_s − K, −1, 1) over the k̄ the steps reported.

@@ -51,7 +51,7 @@ class MetaJsonTest {
               "budget",
               JSON.createObjectNode()
                   .put("target", 0.0)
-                  .put("step", KBudget.DEFAULT_STEP)
+                  .put("step", 0.1) // KBudget.UNUSED_STEP: fixed, whatever the default gain
                   .put("fallback", false)
                   .put("straightThrough", false));
       assertThat(v2).isEqualTo(expected);
