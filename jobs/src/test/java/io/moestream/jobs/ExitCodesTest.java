@@ -34,7 +34,8 @@ class ExitCodesTest {
   void aMistypedOptionIsBadInputWithPicocliSuggestion() {
     assertThat(oneErrorLine(CliRun.of("train-local", "--stpes", "3"), CliErrors.USAGE))
         .isEqualTo(
-            "error: unknown option '--stpes'; did you mean --steps? (see 'moe train-local --help')");
+            "error: unknown option '--stpes'; did you mean --straight-through-k or --steps? (see"
+                + " 'moe train-local --help')");
     // the option's name, never its value (it may be a secret)
     assertThat(oneErrorLine(CliRun.of("train", "--kafka-propertyy=sasl.password=s3cr3t"), 2))
         .contains("unknown option '--kafka-propertyy'; did you mean --kafka-property")
