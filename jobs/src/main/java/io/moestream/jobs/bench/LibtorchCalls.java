@@ -17,14 +17,17 @@ import java.util.Map;
  * Counts the libtorch operator calls of a stretch of work with PyTorch's own profiler (through
  * DJL's {@code JniUtils.startProfile/stopProfile}, which writes a chrome-trace JSON).
  *
- * <p>What is counted: the trace's complete events ({@code "ph": "X"}), one per {@code aten::} (or
- * other registered) operator invocation, that are <em>top-level</em> on their thread — not inside
- * another operator's interval. An op called from Java ({@code aten::matmul}) records the ops it
- * calls internally ({@code aten::mm}, {@code aten::empty}, ...) nested inside its own interval;
- * those are not counted, so the figure is "operator calls the step asked libtorch for", which is
- * what per-call dispatch overhead scales with. Autograd's backward nodes run their ops outside any
- * Java-initiated op, so their top-level ops are counted too: the figure covers forward, backward
- * and the optimizer. Profiling slows the ops down, so it runs on extra steps after the timed ones.
+ * <p>What the trace holds (DJL 0.35.1 on libtorch 2.7.1, checked): one complete event ({@code "ph":
+ * "X"}, {@code "pid": "CPU Functions"}) per operator invocation, with start and duration, nested
+ * ones included, and one per autograd backward node ({@code "autograd::engine::evaluate_function:
+ * MmBackward0"}) wrapping the ops that node runs. What is counted: the events that are
+ * <em>top-level</em> on their thread, not inside another event's interval — each operator the Java
+ * side called ({@code aten::matmul}, not the {@code aten::mm} and {@code aten::empty} it calls
+ * inside) and each backward node (not its ops). That is the number of times the step entered
+ * libtorch's dispatcher from outside, which is what per-call overhead scales with; it covers the
+ * forward pass, the backward pass and the optimizer. Events of a GPU stream ({@code pid} naming
+ * CUDA) are kernels, not calls, and are left out. Profiling slows the ops down, so it runs on extra
+ * steps after the timed ones.
  */
 final class LibtorchCalls {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,11 +77,15 @@ final class LibtorchCalls {
   }
 
   /**
-   * CPU operator events: the legacy profiler tags them {@code "cat": "cpu_op"} (or leaves the
-   * category out); GPU kernels and memcpy events are not operator calls.
+   * Host-side events: the legacy profiler puts them under {@code "pid": "CPU Functions"} with no
+   * category (the Kineto format tags them {@code "cat": "cpu_op"}); GPU kernels and copies, under a
+   * CUDA pid or their own category, are work a call launched, not calls.
    */
   private static boolean isOperator(JsonNode e) {
+    if (e.path("pid").asText("").toLowerCase(java.util.Locale.ROOT).contains("cuda")) {
+      return false;
+    }
     String cat = e.path("cat").asText("");
-    return cat.isEmpty() || cat.equals("cpu_op") || cat.equals("Operator");
+    return cat.isEmpty() || cat.equals("cpu_op") || cat.equals("user_annotation");
   }
 }
