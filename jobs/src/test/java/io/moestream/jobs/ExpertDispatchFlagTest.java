@@ -51,6 +51,12 @@ class ExpertDispatchFlagTest {
     JsonNode o = new ObjectMapper().readTree(r.out());
     assertThat(o.path("precision").asText()).isEqualTo("fp32");
     assertThat(o.path("precision_kernels").asText()).isEqualTo("fp32");
+    // Per step: DynMoE's 2 layers read their routing once each, then one read ends the step
+    // (StepReadsTest); 4 steps are far from the first lifecycle event. The libtorch calls come
+    // from PyTorch's profiler on extra steps: hundreds per step at this size.
+    assertThat(o.path("host_reads_per_step").asDouble()).isEqualTo(3.0);
+    assertThat(o.path("host_reads_max_step").asLong()).isEqualTo(3);
+    assertThat(o.path("libtorch_calls_per_step").asDouble()).isBetween(100.0, 100_000.0);
   }
 
   @Test

@@ -15,6 +15,12 @@ final class BenchResult {
   long timedPairs;
   int timedSteps;
 
+  /** Device→host reads over the timed steps, and the most one timed step made. */
+  long timedReads;
+
+  long hostReadsMax;
+  double libtorchCallsPerStep = Double.NaN;
+
   /** Every step's prequential loss, warm-up included, to compare two dispatches' runs. */
   final java.util.List<Double> losses = new java.util.ArrayList<>();
 
@@ -31,7 +37,14 @@ final class BenchResult {
   }
 
   void add(StepResult r, boolean timed) {
+    add(r, timed, 0);
+  }
+
+  /** A step and the device→host reads it made ({@code DeviceReads} before and after). */
+  void add(StepResult r, boolean timed, long reads) {
     if (timed) {
+      timedReads += reads;
+      hostReadsMax = Math.max(hostReadsMax, reads);
       timedTokens += r.tokens();
       timedNanos += r.nanos();
       timedPairs += r.expertPairs();
@@ -49,6 +62,10 @@ final class BenchResult {
 
   double tokensPerSecond() {
     return timedNanos == 0 ? 0 : timedTokens * 1e9 / timedNanos;
+  }
+
+  double hostReadsPerStep() {
+    return timedSteps == 0 ? Double.NaN : (double) timedReads / timedSteps;
   }
 
   double msPerStep() {

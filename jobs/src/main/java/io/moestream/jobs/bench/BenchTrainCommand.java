@@ -17,6 +17,7 @@ import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
 import io.moestream.moe.model.LayerStats;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
 import io.moestream.moe.train.StepResult;
@@ -45,6 +46,9 @@ import picocli.CommandLine.Spec;
 final class BenchTrainCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int RSS_STEP = 1000;
+
+  /** Extra steps run under PyTorch's profiler after the timed ones, to count libtorch calls. */
+  private static final int PROFILED_STEPS = 3;
 
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
@@ -119,8 +123,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (twin != null && s % 2 == 1) {
           twinRes.add(twin.train(last), timed);
         }
+        long readsBefore = DeviceReads.count();
         StepResult r = trainer.train(last);
-        res.add(r, timed);
+        res.add(r, timed, DeviceReads.count() - readsBefore);
         if (twin != null && s % 2 == 0) {
           twinRes.add(twin.train(last), timed);
         }
@@ -136,6 +141,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         rows[l] = routing.get(l).perExpert();
       }
       res.experts = MatmulBench.experts(on, m.dModel(), m.dFf(), rows);
+      // Last, so that nothing reported above sees the profiled steps.
+      res.libtorchCallsPerStep = profiledCallsPerStep(trainer, corpus, cursor, batch, m, on);
     }
     res.sgemm = MatmulBench.sgemmGflops(on, 1024);
     ObjectNode o = report(m, batch, on, res);
@@ -156,6 +163,45 @@ final class BenchTrainCommand implements Callable<Integer> {
           StandardOpenOption.APPEND);
     }
     return 0;
+  }
+
+  /** Top-level libtorch operator calls per training step, over {@link #PROFILED_STEPS} steps. */
+  private static double profiledCallsPerStep(
+      MoeTrainer trainer,
+      TextCorpus corpus,
+      TextCorpus.BatchCursor cursor,
+      int batch,
+      ModelConfig m,
+      Device on)
+      throws IOException {
+    int[][][] batches = new int[PROFILED_STEPS][][];
+    TextCorpus.BatchCursor c = cursor;
+    for (int i = 0; i < batches.length; i++) {
+      if (!c.hasNext()) {
+        c = corpus.cursor(batch, m.ctx());
+      }
+      batches[i] = c.next();
+    }
+    Path trace = Files.createTempFile("moe-bench-trace", ".json");
+    try {
+      long calls =
+          LibtorchCalls.count(
+              on.isGpu(),
+              trace,
+              () -> {
+                for (int[][] b : batches) {
+                  trainer.train(b);
+                }
+              });
+      return (double) calls / PROFILED_STEPS;
+    } finally {
+      // -Dmoe.bench.trace=FILE keeps the trace (open it in chrome://tracing or Perfetto).
+      String keep = System.getProperty("moe.bench.trace");
+      if (keep != null) {
+        Files.copy(trace, Path.of(keep), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.deleteIfExists(trace);
+    }
   }
 
   private ObjectNode report(ModelConfig m, int batch, Device on, BenchResult r) {
@@ -187,6 +233,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("achieved_gflops", achieved);
     o.put("sgemm_gflops", r.sgemm);
     o.put("achieved_vs_sgemm", achieved / r.sgemm);
+    StepJsonWriter.putFinite(o, "libtorch_calls_per_step", r.libtorchCallsPerStep);
+    StepJsonWriter.putFinite(o, "host_reads_per_step", r.hostReadsPerStep());
+    o.put("host_reads_max_step", r.hostReadsMax);
     ObjectNode e = o.putObject("expert_matmul");
     StepJsonWriter.putFinite(e, "gflops", r.experts.expertGflops());
     StepJsonWriter.putFinite(e, "plain_same_size_gflops", r.experts.plainGflops());

@@ -15,6 +15,7 @@ import io.moestream.moe.model.RoutedExperts;
 import io.moestream.moe.router.DynMoeAux;
 import io.moestream.moe.router.DynMoeGate;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.DeviceReads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -278,7 +279,7 @@ public final class DynMoeConformance {
   }
 
   private static double[] d(NDArray a) {
-    return a.toType(DataType.FLOAT64, false).toDoubleArray();
+    return DeviceReads.doubles(a);
   }
 
   private static double[] toDoubles(long[] v) {

@@ -2,8 +2,8 @@ package io.moestream.moe.lifecycle;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.HostFloats;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,6 +214,6 @@ public final class Lifecycle {
 
   /** Reads a (E,) tensor's values (any float dtype) as doubles. */
   public static double[] values(NDArray a) {
-    return a.toType(DataType.FLOAT64, false).toDoubleArray();
+    return DeviceReads.doubles(a);
   }
 }

@@ -2,8 +2,8 @@ package io.moestream.moe.lifecycle;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.router.SelectedExperts;
+import io.moestream.moe.tensor.DeviceReads;
 import java.util.Arrays;
 
 /**
@@ -16,6 +16,9 @@ public final class RoutingRecords {
   private final double[] unroutedSum;
   private long tokens;
   private long unrouted;
+
+  /** A step's R_S contribution still on the device (never saved; settled within the step). */
+  private NDArray pendingSum;
 
   public RoutingRecords(int slots, int dModel) {
     this.activations = new long[slots];
@@ -47,6 +50,21 @@ public final class RoutingRecords {
    * @param selected the batch's training-gate selections
    */
   public void record(NDArray x, SelectedExperts selected) {
+    recordDeferred(x, selected);
+    if (pendingSum != null) {
+      settle(DeviceReads.doubles(pendingSum));
+    }
+  }
+
+  /**
+   * As {@link #record(NDArray, SelectedExperts)}, but the batch's R_S contribution stays on the
+   * device as {@link #pendingUnroutedSum()} until {@link #settle} adds its host values: the trainer
+   * reads it together with the step's other results, in one transfer. Counts are added at once.
+   */
+  public void recordDeferred(NDArray x, SelectedExperts selected) {
+    if (pendingSum != null) {
+      throw new IllegalStateException("the previous batch's R_S sum was never settled");
+    }
     for (int j = 0; j < activations.length; j++) {
       activations[j] += selected.tokensOf(j);
     }
@@ -55,11 +73,24 @@ public final class RoutingRecords {
     unrouted += zeroRows.length;
     if (zeroRows.length > 0) {
       NDArray rows = x.get(new NDIndex("{}", x.getManager().create(zeroRows)));
-      double[] sum = rows.sum(new int[] {0}).toType(DataType.FLOAT64, false).toDoubleArray();
-      for (int i = 0; i < sum.length; i++) {
-        unroutedSum[i] += sum[i];
-      }
+      pendingSum = rows.sum(new int[] {0}); // (d,)
     }
+  }
+
+  /** (d,) the last deferred batch's sum of unrouted inputs, not read yet; null when none. */
+  public NDArray pendingUnroutedSum() {
+    return pendingSum;
+  }
+
+  /** Adds the host values of {@link #pendingUnroutedSum()} to R_S and drops the tensor. */
+  public void settle(double[] sum) {
+    if (pendingSum == null) {
+      throw new IllegalStateException("no R_S sum is pending");
+    }
+    for (int i = 0; i < sum.length; i++) {
+      unroutedSum[i] += sum[i];
+    }
+    pendingSum = null;
   }
 
   /**

@@ -159,14 +159,9 @@ public final class CausalLm {
                   precision));
       NDArray h = Layers.layerNorm(p, prefix + "ln2", x).reshape(b * t, d); // (N, d)
       Routing r = router.route(h, p, l, active[l], training, step, tokenModality);
-      SelectedExperts selected =
-          SelectedExperts.scan(
-              RoutedExperts.host(r.selected()),
-              b * t,
-              (int) r.selected().getShape().get(1),
-              r.fellBack() == null ? null : RoutedExperts.host(r.fellBack()));
+      SelectedExperts selected = r.scan(); // the layer's one device→host transfer
       if (records != null) {
-        records[l].record(h, selected);
+        records[l].recordDeferred(h, selected); // the trainer settles R_S with its one read
       }
       stats.add(stats(selected));
       NDArray y = GroupedExperts.combine(dispatch, precision, h, r.weights(), selected, p, l);

@@ -1,5 +1,6 @@
 package io.moestream.moe.model;
 
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.ParameterStore;
 
 /**
@@ -53,7 +54,7 @@ public final class ExpertUniformity {
     int n = 0;
     float[][] parts = new float[ModelInit.EXPERT_TENSORS.size()][];
     for (int i = 0; i < parts.length; i++) {
-      parts[i] = p.get(prefix + ModelInit.EXPERT_TENSORS.get(i)).toFloatArray();
+      parts[i] = DeviceReads.floats(p.get(prefix + ModelInit.EXPERT_TENSORS.get(i)));
       n += parts[i].length;
     }
     double[] out = new double[n];

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.router.SelectedExperts;
 import io.moestream.moe.tensor.Rows;
@@ -102,6 +101,6 @@ public final class RoutedExperts {
 
   /** Host copy of a 0/1 selection tensor. */
   public static float[] host(NDArray selected) {
-    return selected.toType(DataType.FLOAT32, false).toFloatArray();
+    return io.moestream.moe.tensor.DeviceReads.floats(selected);
   }
 }

@@ -3,6 +3,7 @@ package io.moestream.moe.router;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.moestream.moe.config.AuxVariant;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Rows;
 import io.moestream.moe.tensor.Scalars;
 import java.util.LinkedHashMap;
@@ -34,6 +35,16 @@ public final class DynMoeAux {
    */
   public static Map<String, NDArray> parts(
       AuxVariant variant, DynMoeGate.Result gate, NDArray sim, NDArray mask) {
+    return parts(variant, gate, sim, mask, null);
+  }
+
+  /**
+   * As {@link #parts(AuxVariant, DynMoeGate.Result, NDArray, NDArray)}, with the tokens whose k > 0
+   * already known on the host ({@link SelectedExperts#routedTokens()} of the gate's selections);
+   * null reads them from {@code gate.k()}.
+   */
+  public static Map<String, NDArray> parts(
+      AuxVariant variant, DynMoeGate.Result gate, NDArray sim, NDArray mask, long[] routedRows) {
     NDManager m = gate.gate().getManager();
     int e = (int) sim.getShape().get(1);
     Map<String, NDArray> parts = new LinkedHashMap<>();
@@ -47,7 +58,7 @@ public final class DynMoeAux {
 
     if (variant == AuxVariant.DEEPSPEED) {
       NDArray g = gate.gate(); // (S, E)
-      long[] routed = routedRows(gate.k());
+      long[] routed = routedRows != null ? routedRows : routedRows(gate.k());
       if (routed.length > 0) {
         NDArray gs = Rows.select(g, routed); // (n, E)
         NDArray me = gs.div(gs.sum(new int[] {1}, true)).mean(new int[] {0}); // (E,)
@@ -82,7 +93,7 @@ public final class DynMoeAux {
 
   /** Indices of tokens with k > 0 (host side; k carries no gradient). */
   static long[] routedRows(NDArray k) {
-    float[] kk = k.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] kk = DeviceReads.floats(k);
     int n = 0;
     for (float v : kk) {
       if (v > 0) {

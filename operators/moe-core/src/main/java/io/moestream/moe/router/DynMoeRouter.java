@@ -64,14 +64,20 @@ public final class DynMoeRouter implements Router {
     NDArray mask = maskOf(x, active);
     DynMoeGate.Result gate = DynMoeGate.forward(x, sim, thresholds, mask, training, trainingGate);
     // The aux loss sees the top-any decisions only: a fallback is a compute path, not a selection.
-    Map<String, NDArray> parts = DynMoeAux.parts(config.auxVariant(), gate, sim, mask);
+    // One read of the selections serves the aux loss (its tokens with k > 0: those not unrouted)
+    // and, through Routing.host, the layer's dispatch, statistics and routing records.
+    NDArray fellBack = gate.fallback() == null ? null : gate.fallback().sum(new int[] {1});
+    SelectedExperts host = SelectedExperts.read(gate.selected(), fellBack);
+    Map<String, NDArray> parts =
+        DynMoeAux.parts(config.auxVariant(), gate, sim, mask, host.routedTokens());
     return new Routing(
         gate.weights(),
         gate.selected(),
         DynMoeAux.total(parts),
         config.auxWeightAt(step),
         parts,
-        gate.fallback() == null ? null : gate.fallback().sum(new int[] {1}));
+        fellBack,
+        host);
   }
 
   @Override

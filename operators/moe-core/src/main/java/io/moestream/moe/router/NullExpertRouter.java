@@ -2,9 +2,9 @@ package io.moestream.moe.router;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 import io.moestream.moe.tensor.Scalars;
@@ -103,7 +103,7 @@ public final class NullExpertRouter implements Router {
   public static int[] trueExpertsPerToken(NDArray selected) {
     int t = (int) selected.getShape().get(0);
     int e = (int) selected.getShape().get(1);
-    float[] s = selected.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+    float[] s = DeviceReads.floats(selected.stopGradient());
     int[] k = new int[t];
     for (int i = 0; i < t; i++) {
       for (int c = 0; c < e; c++) {

@@ -1,5 +1,8 @@
 package io.moestream.moe.router;
 
+import ai.djl.ndarray.NDArray;
+import io.moestream.moe.tensor.DeviceReads;
+
 /**
  * A routing's (T, E) 0/1 selections on the host, scanned once per layer and step: which experts
  * each token went to, how many tokens each expert took and how many experts each token took. The
@@ -58,6 +61,33 @@ public final class SelectedExperts {
    */
   public static SelectedExperts scan(float[] selected, int tokens, int slots, float[] fellBack) {
     return new SelectedExperts(selected, tokens, slots, fellBack);
+  }
+
+  /**
+   * Reads (T, E) selections and the optional (T,) fallback flags to the host in one transfer and
+   * scans them.
+   */
+  public static SelectedExperts read(NDArray selected, NDArray fellBack) {
+    int t = (int) selected.getShape().get(0);
+    int e = (int) selected.getShape().get(1);
+    float[][] host = DeviceReads.floats(selected, fellBack);
+    return new SelectedExperts(host[0], t, e, host[1]);
+  }
+
+  /** Tokens the router sent somewhere on its own (k > 0, not a fallback), ascending. */
+  public long[] routedTokens() {
+    int n = 0;
+    for (int i = 0; i < tokens; i++) {
+      n += isUnrouted(i) ? 0 : 1;
+    }
+    long[] out = new long[n];
+    int next = 0;
+    for (int i = 0; i < tokens; i++) {
+      if (!isUnrouted(i)) {
+        out[next++] = i;
+      }
+    }
+    return out;
   }
 
   /**

@@ -2,8 +2,8 @@ package io.moestream.moe.router;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
@@ -83,7 +83,7 @@ public final class SoftmaxGate {
 
   /** Host copy (row-major, double) of a (T, C) tensor, detached. */
   static double[] host(NDArray probs) {
-    return probs.stopGradient().toType(DataType.FLOAT64, false).toDoubleArray();
+    return DeviceReads.doubles(probs.stopGradient());
   }
 
   /**

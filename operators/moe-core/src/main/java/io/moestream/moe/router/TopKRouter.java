@@ -56,7 +56,8 @@ public final class TopKRouter implements Router {
    */
   static Routing fromProbabilities(
       NDArray p, int t, int e, int k, boolean[] allowed, double auxWeight) {
-    NDArray selected = SoftmaxGate.constant(p, select(p, t, e, k, allowed), new Shape(t, e));
+    float[] mask = select(p, t, e, k, allowed); // chosen on the host: passed on, not read back
+    NDArray selected = SoftmaxGate.constant(p, mask, new Shape(t, e));
 
     NDArray picked = p.mul(selected); // (T, E)
     NDArray weights = k == 1 ? picked : picked.div(picked.sum(new int[] {1}, true));
@@ -64,7 +65,14 @@ public final class TopKRouter implements Router {
     Map<String, NDArray> parts = new LinkedHashMap<>();
     NDArray f = SoftmaxGate.fractions(selected);
     parts.put("load_balance_loss", SoftmaxGate.loadBalance(f, p.mean(new int[] {0}), e));
-    return new Routing(weights, selected, SoftmaxGate.total(parts), auxWeight, parts);
+    return new Routing(
+        weights,
+        selected,
+        SoftmaxGate.total(parts),
+        auxWeight,
+        parts,
+        null,
+        SelectedExperts.scan(mask, t, e));
   }
 
   @Override

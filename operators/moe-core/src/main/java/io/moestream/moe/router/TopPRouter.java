@@ -64,11 +64,12 @@ public final class TopPRouter implements Router {
 
     double lbWeight = config.auxWeightAt(step);
     double hWeight = config.entropyWeight();
+    SelectedExperts host = SelectedExperts.scan(mask, t, e); // chosen on the host: not read back
     if (lbWeight > 0) {
       NDArray aux = lb.add(entropy.mul(Scalars.like(entropy, hWeight / lbWeight)));
-      return new Routing(weights, selected, aux, lbWeight, parts);
+      return new Routing(weights, selected, aux, lbWeight, parts, null, host);
     }
-    return new Routing(weights, selected, entropy, hWeight, parts);
+    return new Routing(weights, selected, entropy, hWeight, parts, null, host);
   }
 
   @Override

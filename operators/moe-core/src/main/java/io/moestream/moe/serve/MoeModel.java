@@ -2,13 +2,13 @@ package io.moestream.moe.serve;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.ByteTokenizer;
 import io.moestream.moe.model.CausalLm;
 import io.moestream.moe.model.ModelInit;
 import io.moestream.moe.router.Routers;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
@@ -153,7 +153,7 @@ public final class MoeModel implements AutoCloseable {
         NDManager m = root.newSubManager()) {
       CausalLm.Forward f =
           Autograd.noGrad(() -> lm.forward(m, store, batch, active, false, manifest.step(), null));
-      loss = f.task().toType(DataType.FLOAT64, false).getDouble();
+      loss = DeviceReads.scalar(f.task());
     }
     List<float[]> perLayer = router.take();
     int t = batch[0].length - 1;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
@@ -93,10 +94,74 @@ public final class AdamW {
    * @return the global gradient norm before clipping; NaN or infinite means no update was applied
    */
   public double step(NDManager step, boolean[][] active, Predicate<Param> trainable) {
-    return Autograd.noGrad(() -> update(step, active, trainable));
+    Gradients g = gather(step, active, trainable);
+    return apply(g, g.squaredNorm() == null ? 0 : DeviceReads.scalar(g.squaredNorm()));
   }
 
-  private double update(NDManager step, boolean[][] active, Predicate<Param> trainable) {
+  /**
+   * A step's accumulated gradients, taken from their leaves, and their squared global norm as a
+   * tensor — nothing read to the host yet, so the trainer can read the norm together with the
+   * step's other results in one transfer, then {@link #apply} or {@link #discard} them.
+   */
+  public static final class Gradients {
+    private final NDManager step;
+    private final Map<String, NDArray> grads;
+    private final java.util.List<String> frozen;
+    private final boolean[][] slotTrains;
+    private final boolean[][] active;
+    private final NDArray squaredNorm;
+
+    private Gradients(
+        NDManager step,
+        Map<String, NDArray> grads,
+        java.util.List<String> frozen,
+        boolean[][] slotTrains,
+        boolean[][] active,
+        NDArray squaredNorm) {
+      this.step = step;
+      this.grads = grads;
+      this.frozen = frozen;
+      this.slotTrains = slotTrains;
+      this.active = active;
+      this.squaredNorm = squaredNorm;
+    }
+
+    /** () Σ g² over the trainable gradients; null when nothing trains. */
+    public NDArray squaredNorm() {
+      return squaredNorm;
+    }
+  }
+
+  /**
+   * Collects the gradients of the parameters {@code trainable} accepts (inactive slots excluded)
+   * and their squared norm, on the device.
+   *
+   * @param step the step's manager: gradient handles and temporaries are moved or created there
+   */
+  public Gradients gather(NDManager step, boolean[][] active, Predicate<Param> trainable) {
+    return Autograd.noGrad(() -> collect(step, active, trainable));
+  }
+
+  /**
+   * Applies the update from gathered gradients, given their squared norm read on the host, then
+   * zeroes every gathered gradient (frozen ones included).
+   *
+   * @return the global gradient norm before clipping; NaN or infinite means no update was applied
+   */
+  public double apply(Gradients g, double squaredNorm) {
+    return Autograd.noGrad(() -> update(g, Math.sqrt(squaredNorm)));
+  }
+
+  /** Drops a step's gathered gradients without an update (a skipped step): zeroes them all. */
+  public void discard(Gradients g) {
+    Autograd.noGrad(
+        () -> {
+          zero(g.frozen);
+          zero(g.grads.keySet());
+        });
+  }
+
+  private Gradients collect(NDManager step, boolean[][] active, Predicate<Param> trainable) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
     java.util.List<String> frozen = new java.util.ArrayList<>();
     boolean[][] slotTrains =
@@ -119,12 +184,16 @@ public final class AdamW {
       NDArray s = g.square().sum();
       sq = sq == null ? s : sq.add(s);
     }
-    double norm =
-        sq == null
-            ? 0
-            : Math.sqrt(sq.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble());
+    return new Gradients(step, grads, frozen, slotTrains, active, sq);
+  }
+
+  private double update(Gradients gathered, double norm) {
+    NDManager step = gathered.step;
+    Map<String, NDArray> grads = gathered.grads;
+    boolean[][] slotTrains = gathered.slotTrains;
+    boolean[][] active = gathered.active;
     // Gradients accumulate: a frozen parameter must not carry them into a later stage.
-    zero(frozen);
+    zero(gathered.frozen);
     if (!Double.isFinite(norm)) {
       zero(grads.keySet());
       return norm;

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.EvoMoeConfig;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.TrainConfig;
@@ -20,6 +19,7 @@ import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.router.Router;
 import io.moestream.moe.router.Routers;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Precision;
@@ -175,17 +175,38 @@ public final class MoeTrainer implements AutoCloseable {
       CausalLm.Forward f =
           Autograd.recording(
               () -> lm.forward(m, store, batch, rowModality, active, true, s, plan.recordInto()));
-      task = scalar(f.task());
-      aux = scalar(f.auxWeighted());
       stats = f.layers();
-      if (Double.isFinite(task) && Double.isFinite(aux)) {
-        Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
-        if (afterNextBackward != null) {
-          Autograd.noGrad(() -> afterNextBackward.accept(store));
-          afterNextBackward = null;
+      // Backward before anything is read: the loss, the aux loss, the gradients' squared norm and
+      // the routing records' R_S sums then cross to the host in ONE transfer, and the host decides
+      // from them whether to update. A non-finite loss still skips the update exactly as before:
+      // its gradients are gathered only to be zeroed (a skipped step leaves no trace).
+      Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
+      if (afterNextBackward != null) {
+        Autograd.noGrad(() -> afterNextBackward.accept(store));
+        afterNextBackward = null;
+      }
+      AdamW.Gradients grads = optimizer.gather(m, active, plan.trainable());
+      RoutingRecords[] recorded = plan.recordInto();
+      int layers = recorded == null ? 0 : recorded.length;
+      NDArray[] parts = new NDArray[3 + layers];
+      parts[0] = f.task();
+      parts[1] = f.auxWeighted();
+      parts[2] = grads.squaredNorm();
+      for (int l = 0; l < layers; l++) {
+        parts[3 + l] = recorded[l].pendingUnroutedSum();
+      }
+      double[][] host = DeviceReads.doubles(parts);
+      task = host[0][0];
+      aux = host[1][0];
+      for (int l = 0; l < layers; l++) {
+        if (host[3 + l] != null) {
+          recorded[l].settle(host[3 + l]);
         }
-        norm = optimizer.step(m, active, plan.trainable());
+      }
+      if (Double.isFinite(task) && Double.isFinite(aux)) {
+        norm = optimizer.apply(grads, host[2] == null ? 0 : host[2][0]);
       } else {
+        optimizer.discard(grads);
         norm = Double.NaN;
       }
     }
@@ -254,7 +275,7 @@ public final class MoeTrainer implements AutoCloseable {
   }
 
   private static double scalar(NDArray a) {
-    return a.toType(DataType.FLOAT64, false).getDouble();
+    return DeviceReads.scalar(a);
   }
 
   /**

@@ -1,11 +1,11 @@
 package io.moestream.moe.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.config.SpawnPolicy;
 import io.moestream.moe.model.ModelInit;
 import io.moestream.moe.router.DynMoeRouter;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Rng;
 
@@ -75,7 +75,7 @@ final class SpawnInitializer {
       ParameterStore p, int layer, int slot, double[] dir, boolean[] active) {
     NDArray sim = p.get(DynMoeRouter.simName(layer)); // (d, E)
     int e = (int) sim.getShape().get(1);
-    double[] w = sim.toType(DataType.FLOAT64, false).toDoubleArray();
+    double[] w = DeviceReads.doubles(sim);
     int best = -1;
     double bestCos = Double.NEGATIVE_INFINITY;
     for (int s = 0; s < e; s++) {

@@ -1,6 +1,7 @@
 package io.moestream.moe.train;
 
 import io.moestream.moe.lifecycle.RoutingRecords;
+import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Param;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class TrainerExport {
               p.layer(),
               p.slot(),
               p.value().getShape().getShape(),
-              p.value().toFloatArray()));
+              DeviceReads.floats(p.value())));
     }
     return out;
   }
