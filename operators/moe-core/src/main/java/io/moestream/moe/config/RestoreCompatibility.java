@@ -18,6 +18,10 @@ import java.util.Optional;
 public final class RestoreCompatibility {
   private RestoreCompatibility() {}
 
+  /** DynMoE's lifecycle gates, compared only between two DynMoE models. */
+  private static final java.util.Set<String> DYNMOE_LIFECYCLE =
+      java.util.Set.of("spawn-min-unrouted", "prune-max-share");
+
   /** The settings a restore may change: none of them is part of a stored model. */
   public static final String MAY_CHANGE =
       "only --parallelism, --threads, --checkpoint-interval, --summary-every, --batch,"
@@ -42,9 +46,17 @@ public final class RestoreCompatibility {
       TrainConfig runTrain) {
     Map<String, String> stored = fields(storedModel, storedTrain);
     Map<String, String> run = fields(runModel, runTrain);
+    // The lifecycle gates mean something only between two DynMoE models; across routers the
+    // router's own difference refuses the restore, and naming the gates would only mislead.
+    boolean bothDynMoe =
+        storedModel.router().kind() == RouterKind.DYNMOE
+            && runModel.router().kind() == RouterKind.DYNMOE;
     List<Difference> out = new ArrayList<>();
     stored.forEach(
         (name, value) -> {
+          if (!bothDynMoe && DYNMOE_LIFECYCLE.contains(name)) {
+            return;
+          }
           if (!value.equals(run.get(name))) {
             out.add(new Difference(name, value, run.get(name)));
           }
