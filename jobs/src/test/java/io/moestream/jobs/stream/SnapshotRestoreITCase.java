@@ -309,6 +309,12 @@ class SnapshotRestoreITCase {
             "4",
             "--window-period",
             "8",
+            // the savepoint's job was built with the library's rules (StreamFixtures.settings()):
+            // the official 0/0 gates, not the CLI's evidence-gate defaults
+            "--spawn-min-unrouted",
+            "0",
+            "--prune-max-share",
+            "0",
             "--summary-every",
             "5"));
     ExecutorService pool = Executors.newSingleThreadExecutor();
