@@ -116,62 +116,31 @@ public record TrainerSettings(
 
   /** These settings with another {@link #maxModels}. */
   public TrainerSettings withMaxModels(int max) {
-    return new TrainerSettings(
-        model,
-        train,
-        batchSize,
-        summaryEvery,
-        intraOpThreads,
-        modalities,
-        max,
-        device,
-        initFrom,
-        precision);
+    return withRunSettings(max, device, initFrom, precision);
   }
 
   /** These settings with another {@link #device}. */
   public TrainerSettings withDevice(DeviceChoice choice) {
-    return new TrainerSettings(
-        model,
-        train,
-        batchSize,
-        summaryEvery,
-        intraOpThreads,
-        modalities,
-        maxModels,
-        choice,
-        initFrom,
-        precision);
+    return withRunSettings(maxModels, choice, initFrom, precision);
   }
 
   /** These settings with models without state upcycled from {@code init} (null: from the seed). */
   public TrainerSettings withInitFrom(InitFrom init) {
-    return new TrainerSettings(
-        model,
-        train,
-        batchSize,
-        summaryEvery,
-        intraOpThreads,
-        modalities,
-        maxModels,
-        device,
-        init,
-        precision);
+    return withRunSettings(maxModels, device, init, precision);
   }
 
   /** These settings with another {@link #precision}. */
   public TrainerSettings withPrecision(Precision p) {
+    return withRunSettings(maxModels, device, initFrom, p);
+  }
+
+  /**
+   * The model and training settings as they are, with these run settings (the withers' one copy).
+   */
+  private TrainerSettings withRunSettings(
+      int max, DeviceChoice choice, InitFrom init, Precision p) {
     return new TrainerSettings(
-        model,
-        train,
-        batchSize,
-        summaryEvery,
-        intraOpThreads,
-        modalities,
-        maxModels,
-        device,
-        initFrom,
-        p);
+        model, train, batchSize, summaryEvery, intraOpThreads, modalities, max, choice, init, p);
   }
 
   public TrainerSettings {
