@@ -2,6 +2,7 @@ package io.moestream.moe.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -108,6 +109,47 @@ public final class ParameterStore implements AutoCloseable {
       throw new IllegalArgumentException("shape/dtype mismatch assigning " + name);
     }
     Autograd.noGrad(() -> HostFloats.copyInto(v, values));
+  }
+
+  /**
+   * Moves the named float32 parameters into one new flat buffer and makes each of them a view of
+   * its segment, values unchanged: an update of the whole buffer then updates them all in one
+   * libtorch call per operation (see {@link FlatParams}). Every segment starts on a 64-byte
+   * boundary, as a tensor of its own would (libtorch aligns its allocations), so kernels reading a
+   * parameter take the same alignment-dependent paths as before and results do not change; the
+   * padding between segments holds zeros. Call before anything keeps a parameter's tensor: the
+   * names then refer to the views.
+   *
+   * @return the buffer and its segments, in the order given
+   */
+  public FlatParams pack(List<String> names) {
+    List<Param> members = new ArrayList<>();
+    for (String name : names) {
+      Param p = param(name);
+      if (p.value().getDataType() != DataType.FLOAT32) {
+        throw new IllegalArgumentException("only float32 parameters pack, not " + name);
+      }
+      members.add(p);
+    }
+    long[] offsets = FlatParams.offsets(members);
+    NDArray flat = manager.zeros(new Shape(offsets[members.size()]), DataType.FLOAT32);
+    NDScope.unregister(flat);
+    List<Param> views = new ArrayList<>();
+    Autograd.noGrad(
+        () -> {
+          for (int i = 0; i < members.size(); i++) {
+            Param p = members.get(i);
+            NDArray view = FlatParams.segment(flat, offsets[i], p.value().getShape());
+            HostFloats.copyInto(view, p.value());
+            p.value().close();
+            view.setName(p.name());
+            view.setRequiresGradient(true);
+            Param packed = new Param(p.name(), view, p.layer(), p.slot(), p.slotAxis(), p.decay());
+            params.put(p.name(), packed); // an existing key: the registration order stays
+            views.add(packed);
+          }
+        });
+    return new FlatParams(flat, views, offsets);
   }
 
   public long parameterCount() {

@@ -24,7 +24,8 @@ public final class Rows {
   public static NDArray select(NDArray src, long[] index) {
     long d = src.getShape().get(1);
     int n = index.length;
-    NDArray idx = src.getManager().create(index, new Shape(n, 1)).repeat(1, d); // (n, d)
+    // (n, d) as a stride-0 view of (n, 1): no copy of the index per column
+    NDArray idx = src.getManager().create(index, new Shape(n, 1)).broadcast(new Shape(n, d));
     return src.gather(idx, 0);
   }
 }

@@ -7,11 +7,14 @@ import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.DeviceReads;
+import io.moestream.moe.tensor.FlatParams;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -31,6 +34,15 @@ import java.util.function.Predicate;
  * m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
  * θ ← θ − lr·λ·θ − lr · (m / (1−β₁^age)) / (√(v / (1−β₂^age)) + ε)
  * </pre>
+ *
+ * <p><b>One update per group, not per tensor.</b> Tensors that share an age and a learning rate —
+ * the shared tensors, and each expert slot's own — are packed into one flat buffer per group
+ * ({@link ParameterStore#pack}; the parameters become views of it), as are their moments, so a
+ * group's update is the formula above once on the buffer: about 15 libtorch calls for the group
+ * instead of about 15 per tensor. Element by element it is the same arithmetic in the same order,
+ * so the results are those of a per-tensor update bit for bit. Gate tensors with per-column ages,
+ * the thresholds (their own learning rate), and any tensor of a group that does not train whole
+ * this step (an EvoMoE stage freezing part of it) take the per-tensor path.
  */
 public final class AdamW {
   private final TrainConfig config;
@@ -43,20 +55,88 @@ public final class AdamW {
   private final long[][] slotAge;
   private long sharedAge;
 
+  /** The packed update groups; a parameter in none of them is updated on its own. */
+  private final List<UpdateGroup> groups = new ArrayList<>();
+
+  /** Packs the store's parameters into update groups (see the class comment). */
   public AdamW(TrainConfig config, ParameterStore store, int layers, int slots) {
+    this(config, store, layers, slots, true);
+  }
+
+  /**
+   * @param pack whether to pack update groups ({@code false}: every tensor updated on its own, the
+   *     reference the packed update is tested against)
+   */
+  AdamW(TrainConfig config, ParameterStore store, int layers, int slots, boolean pack) {
     this.config = config;
     this.store = store;
     this.slotAge = new long[layers][slots];
-    NDManager m = store.manager();
     for (Param p : store.all()) {
-      NDArray mean = m.zeros(p.value().getShape(), p.value().getDataType());
-      NDArray var = m.zeros(p.value().getShape(), p.value().getDataType());
-      moments.put(p.name(), new NDArray[] {mean, var});
       if (p.layer() >= 0 && p.name().equals(DynMoeRouter.thresholdsName(p.layer()))) {
         thresholds.add(p.name());
       }
     }
+    NDManager m = store.manager();
+    if (pack) {
+      for (List<String> names : groupNames()) {
+        FlatParams flat = store.pack(names);
+        NDArray mean = flat.newBuffer(m);
+        NDArray var = flat.newBuffer(m);
+        List<NDArray> means = flat.viewsOf(mean);
+        List<NDArray> vars = flat.viewsOf(var);
+        int decayed = 0;
+        for (int i = 0; i < flat.params().size(); i++) {
+          Param p = flat.params().get(i);
+          moments.put(p.name(), new NDArray[] {means.get(i), vars.get(i)});
+          decayed += p.decay() ? 1 : 0;
+        }
+        NDArray decayView =
+            decayed == 0 ? null : FlatParams.prefix(flat.values(), flat.end(decayed - 1));
+        Param first = flat.params().get(0);
+        groups.add(new UpdateGroup(flat, mean, var, decayView, first.layer(), first.slot()));
+      }
+    }
+    for (Param p : store.all()) {
+      if (!moments.containsKey(p.name())) {
+        NDArray mean = m.zeros(p.value().getShape(), p.value().getDataType());
+        NDArray var = m.zeros(p.value().getShape(), p.value().getDataType());
+        moments.put(p.name(), new NDArray[] {mean, var});
+      }
+    }
   }
+
+  /**
+   * The update groups: the shared tensors, then each expert slot's, each group's decayed tensors
+   * first (so weight decay is one call on a prefix of the buffer). Only float32 tensors with one
+   * age and the base learning rate join a group.
+   */
+  private List<List<String>> groupNames() {
+    Map<String, List<Param>> byGroup = new LinkedHashMap<>();
+    for (Param p : store.all()) {
+      if (p.slotAxis()
+          || thresholds.contains(p.name())
+          || p.value().getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+        continue;
+      }
+      String key = p.isExpertSlot() ? p.layer() + "/" + p.slot() : "shared";
+      byGroup.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+    }
+    List<List<String>> out = new ArrayList<>();
+    for (List<Param> members : byGroup.values()) {
+      List<String> names = new ArrayList<>();
+      members.stream().filter(Param::decay).forEach(p -> names.add(p.name()));
+      members.stream().filter(p -> !p.decay()).forEach(p -> names.add(p.name()));
+      out.add(names);
+    }
+    return out;
+  }
+
+  /**
+   * One packed group: its parameters' values, moments as buffers of the same layout, and the prefix
+   * of the values holding the decayed tensors (null when none decays).
+   */
+  private record UpdateGroup(
+      FlatParams flat, NDArray mean, NDArray var, NDArray decayed, int layer, int slot) {}
 
   /** The (m, v) moments of a parameter; owned by the store's manager. */
   public NDArray[] moments(String name) {
@@ -210,9 +290,30 @@ public final class AdamW {
     double baseLr = config.learningRate();
     double b1 = config.beta1();
     double b2 = config.beta2();
+    Set<String> done = new HashSet<>();
+    for (UpdateGroup group : groups) {
+      List<NDArray> g = new ArrayList<>();
+      for (Param p : group.flat().params()) {
+        g.add(grads.get(p.name()));
+      }
+      if (g.contains(null)) {
+        continue; // not training whole this step: its trainable tensors go one by one below
+      }
+      long age = group.slot() >= 0 ? slotAge[group.layer()][group.slot()] : sharedAge;
+      NDArray flatGrad = group.flat().concat(g);
+      updateOne(
+          coef == 1.0 ? flatGrad : flatGrad.mul(coef),
+          group.mean(),
+          group.var(),
+          group.flat().values(),
+          group.decayed(),
+          age,
+          baseLr);
+      group.flat().params().forEach(p -> done.add(p.name()));
+    }
     for (Param p : store.all()) {
       NDArray g = grads.get(p.name());
-      if (g == null) {
+      if (g == null || done.contains(p.name())) {
         continue;
       }
       if (coef != 1.0) {
@@ -234,19 +335,33 @@ public final class AdamW {
         theta.subi(upd);
       } else {
         long age = p.isExpertSlot() ? slotAge[p.layer()][p.slot()] : sharedAge;
-        mv[0].addi(g.sub(mv[0]).mul(1 - b1));
-        mv[1].addi(g.square().sub(mv[1]).mul(1 - b2));
-        double bc1 = 1 - Math.pow(b1, age);
-        double bc2 = 1 - Math.pow(b2, age);
-        NDArray upd = mv[0].div(bc1).div(mv[1].div(bc2).sqrt().add(config.eps())).mul(lr);
-        if (p.decay()) {
-          theta.muli(1 - lr * config.weightDecay());
-        }
-        theta.subi(upd);
+        updateOne(g, mv[0], mv[1], theta, p.decay() ? theta : null, age, lr);
       }
     }
     zero(grads.keySet());
     return norm;
+  }
+
+  /**
+   * The update of tensors with one age and one learning rate: a single tensor, or a packed group's
+   * buffers (then {@code decayed} is the prefix of {@code theta} that decays).
+   *
+   * @param g the (clipped) gradient, shaped like {@code theta}
+   * @param decayed the part of {@code theta} weight decay applies to, or null
+   */
+  private void updateOne(
+      NDArray g, NDArray mean, NDArray var, NDArray theta, NDArray decayed, long age, double lr) {
+    double b1 = config.beta1();
+    double b2 = config.beta2();
+    mean.addi(g.sub(mean).mul(1 - b1));
+    var.addi(g.square().sub(var).mul(1 - b2));
+    double bc1 = 1 - Math.pow(b1, age);
+    double bc2 = 1 - Math.pow(b2, age);
+    NDArray upd = mean.div(bc1).div(var.div(bc2).sqrt().add(config.eps())).mul(lr);
+    if (decayed != null) {
+      decayed.muli(1 - lr * config.weightDecay());
+    }
+    theta.subi(upd);
   }
 
   /**

@@ -1,0 +1,139 @@
+package io.moestream.moe.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.config.TrainConfig;
+import io.moestream.moe.router.DynMoeRouter;
+import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.HostFloats;
+import io.moestream.moe.tensor.Param;
+import io.moestream.moe.tensor.ParameterStore;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packed update (one flat buffer per group of tensors sharing an age) is the per-tensor update
+ * bit for bit: same values and same moments after every step, with clipping on, a slot inactive for
+ * a step, a spawned slot's fresh age, and part of a group frozen.
+ */
+class PackedAdamWTest {
+  private static final int LAYERS = 1;
+  private static final int SLOTS = 3;
+
+  /** Shared tensors (decayed and not), three expert slots, a gate and the thresholds. */
+  private static ParameterStore store(NDManager root) {
+    ParameterStore s = new ParameterStore(root.newSubManager());
+    Random r = new Random(11);
+    s.add("wte", values(r, 7 * 5), new Shape(7, 5), -1, -1, false, true);
+    s.add("ln.gamma", values(r, 5), new Shape(5), -1, -1, false, false);
+    s.add("proj.w", values(r, 5 * 3), new Shape(5, 3), -1, -1, false, true);
+    for (int e = 0; e < SLOTS; e++) {
+      String x = "layers.0.moe.experts." + e + ".";
+      s.add(x + "w1", values(r, 5 * 6), new Shape(5, 6), 0, e, false, true);
+      s.add(x + "b1", values(r, 6), new Shape(6), 0, e, false, false);
+      s.add(x + "w2", values(r, 6 * 5), new Shape(6, 5), 0, e, false, true);
+    }
+    s.add(DynMoeRouter.simName(0), values(r, 5 * SLOTS), new Shape(5, SLOTS), 0, -1, true, false);
+    s.add(DynMoeRouter.thresholdsName(0), values(r, SLOTS), new Shape(SLOTS), 0, -1, true, false);
+    return s;
+  }
+
+  private static float[] values(Random r, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+
+  /** Gives every parameter the gradient of Σ θ·c for a fixed random c of the step. */
+  private static void backward(ParameterStore s, NDManager m, int step) {
+    Random r = new Random(100 + step);
+    NDArray loss =
+        Autograd.recording(
+            () -> {
+              NDArray sum = null;
+              for (Param p : s.all()) {
+                float[] c = values(r, (int) p.value().size());
+                for (int i = 0; i < c.length; i++) {
+                  c[i] *= 4; // large enough that the global norm exceeds the clip of 1
+                }
+                NDArray term =
+                    p.value()
+                        .mul(HostFloats.of(m, c, p.value().getShape(), p.value().getDataType()))
+                        .sum();
+                sum = sum == null ? term : sum.add(term);
+              }
+              return sum;
+            });
+    Autograd.backward(loss);
+  }
+
+  @Test
+  void packedUpdateEqualsThePerTensorUpdateBitForBit() {
+    TrainConfig cfg = TrainConfig.defaults(1);
+    try (NDManager root = NDManager.newBaseManager();
+        ParameterStore packedStore = store(root);
+        ParameterStore plainStore = store(root)) {
+      AdamW packed = new AdamW(cfg, packedStore, LAYERS, SLOTS, true);
+      AdamW plain = new AdamW(cfg, plainStore, LAYERS, SLOTS, false);
+      String frozen = "layers.0.moe.experts.0.b1";
+      for (int step = 0; step < 6; step++) {
+        boolean[][] active = {{true, step != 2, step >= 1}};
+        if (step == 4) {
+          packed.resetSlot(0, 2); // a spawn: fresh moments and age 0 for slot 2
+          plain.resetSlot(0, 2);
+        }
+        // From step 3 on, part of slot 0's group is frozen (as an EvoMoE stage freezes tensors):
+        // that group falls back to per-tensor updates; the other groups stay packed.
+        boolean freeze = step >= 3;
+        Predicate<Param> trains = p -> !freeze || !p.name().equals(frozen);
+        for (ParameterStore s : new ParameterStore[] {packedStore, plainStore}) {
+          try (NDManager m = root.newSubManager()) {
+            backward(s, m, step);
+            double norm = (s == packedStore ? packed : plain).step(m, active, trains);
+            assertThat(norm).as("step %d: clipping is exercised", step).isGreaterThan(1.0);
+          }
+        }
+        for (Param p : plainStore.all()) {
+          String at = p.name() + " after step " + step;
+          assertThat(packedStore.get(p.name()).toFloatArray())
+              .as(at)
+              .containsExactly(p.value().toFloatArray());
+          for (int k = 0; k < 2; k++) {
+            assertThat(packed.moments(p.name())[k].toFloatArray())
+                .as(at + " moment " + k)
+                .containsExactly(plain.moments(p.name())[k].toFloatArray());
+          }
+        }
+      }
+      assertThat(packed.slotAges()).isDeepEqualTo(plain.slotAges());
+    }
+  }
+
+  @Test
+  void packingMakesEachParameterAViewOfAnAlignedSegment() {
+    try (NDManager root = NDManager.newBaseManager();
+        ParameterStore s = store(root)) {
+      float[] before = s.get("proj.w").toFloatArray();
+      var flat = s.pack(java.util.List.of("wte", "ln.gamma", "proj.w"));
+      assertThat(s.get("proj.w").toFloatArray()).containsExactly(before);
+      assertThat(s.get("proj.w").getShape()).isEqualTo(new Shape(5, 3));
+      for (int i = 0; i < 3; i++) {
+        assertThat(flat.offset(i) % 16).as("segment %d starts on 64 bytes", i).isZero();
+      }
+      // 35 values, pad to 48; 5 values, pad to 64; 15 values: 79 elements in all
+      assertThat(flat.size()).isEqualTo(79);
+      Autograd.noGrad(() -> flat.values().muli(2)); // writes through to every member
+      float[] after = s.get("proj.w").toFloatArray();
+      for (int i = 0; i < before.length; i++) {
+        assertThat(after[i]).isEqualTo(before[i] * 2);
+      }
+      assertThat(s.get("proj.w").hasGradient()).isTrue(); // still a leaf that trains
+    }
+  }
+}
