@@ -12,6 +12,10 @@ import io.moestream.moe.train.StepResult;
 final class BenchResult {
   long timedTokens;
   long timedNanos;
+
+  /** Timed steps' nanoseconds per phase: forward, backward, optimizer, lifecycle. */
+  final long[] timedPhaseNanos = new long[4];
+
   long timedPairs;
   int timedSteps;
 
@@ -47,6 +51,10 @@ final class BenchResult {
       hostReadsMax = Math.max(hostReadsMax, reads);
       timedTokens += r.tokens();
       timedNanos += r.nanos();
+      timedPhaseNanos[0] += r.phases().forwardNanos();
+      timedPhaseNanos[1] += r.phases().backwardNanos();
+      timedPhaseNanos[2] += r.phases().optimizerNanos();
+      timedPhaseNanos[3] += r.phases().lifecycleNanos();
       timedPairs += r.expertPairs();
       timedSteps++;
     }
@@ -70,6 +78,13 @@ final class BenchResult {
 
   double msPerStep() {
     return timedSteps == 0 ? Double.NaN : timedNanos / 1e6 / timedSteps;
+  }
+
+  /**
+   * Mean milliseconds per timed step in phase {@code i} (forward, backward, optimizer, lifecycle).
+   */
+  double msPerStepIn(int i) {
+    return timedSteps == 0 ? Double.NaN : timedPhaseNanos[i] / 1e6 / timedSteps;
   }
 
   /** The largest |loss difference| at the same step of two runs (NaN when a loss is not finite). */

@@ -278,6 +278,11 @@ final class BenchTrainCommand implements Callable<Integer> {
   private static void putSpeed(ObjectNode o, BenchResult r) {
     StepJsonWriter.putFinite(o, "tokens_per_s", r.tokensPerSecond());
     StepJsonWriter.putFinite(o, "ms_per_step", r.msPerStep());
+    ObjectNode phases = o.putObject("phase_ms_per_step");
+    String[] names = {"forward", "backward", "optimizer", "lifecycle"};
+    for (int i = 0; i < names.length; i++) {
+      StepJsonWriter.putFinite(phases, names[i], r.msPerStepIn(i));
+    }
   }
 
   private static void putMb(ObjectNode o, String field, double v) {

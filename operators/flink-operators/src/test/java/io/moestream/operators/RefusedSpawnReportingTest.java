@@ -3,6 +3,7 @@ package io.moestream.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.moe.config.RouterConfig;
+import io.moestream.moe.train.StepPhases;
 import io.moestream.moe.train.StepResult;
 import io.moestream.schemas.ExpertLifecycleEvent;
 import io.moestream.schemas.TokenSequence;
@@ -84,6 +85,7 @@ class RefusedSpawnReportingTest {
         List.of(),
         1_000_000,
         refusedNoSlot,
-        refusedNonFinite);
+        refusedNonFinite,
+        StepPhases.UNMEASURED);
   }
 }

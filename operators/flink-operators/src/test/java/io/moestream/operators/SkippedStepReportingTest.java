@@ -2,6 +2,7 @@ package io.moestream.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.moe.train.StepPhases;
 import io.moestream.moe.train.StepResult;
 import io.moestream.schemas.TrainingSummary;
 import java.util.List;
@@ -48,6 +49,7 @@ class SkippedStepReportingTest {
         List.of(),
         1_000_000,
         0,
-        0);
+        0,
+        StepPhases.UNMEASURED);
   }
 }

@@ -7,9 +7,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every trainable tensor of a model, by name, in a fixed order, all owned by one long-lived {@link
@@ -19,6 +21,7 @@ import java.util.Map;
 public final class ParameterStore implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, Param> params = new LinkedHashMap<>();
+  private final Set<String> packed = new HashSet<>();
 
   public ParameterStore(NDManager manager) {
     this.manager = manager;
@@ -128,6 +131,10 @@ public final class ParameterStore implements AutoCloseable {
       Param p = param(name);
       if (p.value().getDataType() != DataType.FLOAT32) {
         throw new IllegalArgumentException("only float32 parameters pack, not " + name);
+      }
+      if (!packed.add(name)) {
+        // a second pack would close the views the first buffer's owner still updates
+        throw new IllegalStateException("parameter packed twice: " + name);
       }
       members.add(p);
     }

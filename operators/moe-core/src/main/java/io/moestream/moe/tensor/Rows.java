@@ -12,6 +12,11 @@ import ai.djl.ndarray.types.Shape;
  * occurs many times in a batch) sum their gradients in a varying order and training stops being
  * reproducible from its seed. {@code gather} along axis 0 back-propagates with {@code scatter_add},
  * which adds each output element's contributions in index order.
+ *
+ * <p>The index is a stride-0 broadcast of one column, not a copy per column: on the CPU libtorch
+ * then takes its expanded-index kernels, whose backward sorts the rows stably and still adds each
+ * row's contributions in index order (same results, bit for bit, as the copied index gave). On a
+ * GPU {@code scatter_add} adds atomically in either form.
  */
 public final class Rows {
   private Rows() {}

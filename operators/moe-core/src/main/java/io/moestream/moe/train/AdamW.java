@@ -7,7 +7,6 @@ import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.DeviceReads;
-import io.moestream.moe.tensor.FlatParams;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
@@ -56,7 +55,10 @@ public final class AdamW {
   private long sharedAge;
 
   /** The packed update groups; a parameter in none of them is updated on its own. */
-  private final List<UpdateGroup> groups = new ArrayList<>();
+  private final List<UpdateGroups.Group> groups = new ArrayList<>();
+
+  /** Groups the last update applied packed (the others' tensors went one by one); for tests. */
+  private int packedUpdates;
 
   /** Packs the store's parameters into update groups (see the class comment). */
   public AdamW(TrainConfig config, ParameterStore store, int layers, int slots) {
@@ -76,26 +78,10 @@ public final class AdamW {
         thresholds.add(p.name());
       }
     }
-    NDManager m = store.manager();
     if (pack) {
-      for (List<String> names : groupNames()) {
-        FlatParams flat = store.pack(names);
-        NDArray mean = flat.newBuffer(m);
-        NDArray var = flat.newBuffer(m);
-        List<NDArray> means = flat.viewsOf(mean);
-        List<NDArray> vars = flat.viewsOf(var);
-        int decayed = 0;
-        for (int i = 0; i < flat.params().size(); i++) {
-          Param p = flat.params().get(i);
-          moments.put(p.name(), new NDArray[] {means.get(i), vars.get(i)});
-          decayed += p.decay() ? 1 : 0;
-        }
-        NDArray decayView =
-            decayed == 0 ? null : FlatParams.prefix(flat.values(), flat.end(decayed - 1));
-        Param first = flat.params().get(0);
-        groups.add(new UpdateGroup(flat, mean, var, decayView, first.layer(), first.slot()));
-      }
+      groups.addAll(UpdateGroups.pack(store, thresholds, moments));
     }
+    NDManager m = store.manager();
     for (Param p : store.all()) {
       if (!moments.containsKey(p.name())) {
         NDArray mean = m.zeros(p.value().getShape(), p.value().getDataType());
@@ -105,38 +91,10 @@ public final class AdamW {
     }
   }
 
-  /**
-   * The update groups: the shared tensors, then each expert slot's, each group's decayed tensors
-   * first (so weight decay is one call on a prefix of the buffer). Only float32 tensors with one
-   * age and the base learning rate join a group.
-   */
-  private List<List<String>> groupNames() {
-    Map<String, List<Param>> byGroup = new LinkedHashMap<>();
-    for (Param p : store.all()) {
-      if (p.slotAxis()
-          || thresholds.contains(p.name())
-          || p.value().getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
-        continue;
-      }
-      String key = p.isExpertSlot() ? p.layer() + "/" + p.slot() : "shared";
-      byGroup.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
-    }
-    List<List<String>> out = new ArrayList<>();
-    for (List<Param> members : byGroup.values()) {
-      List<String> names = new ArrayList<>();
-      members.stream().filter(Param::decay).forEach(p -> names.add(p.name()));
-      members.stream().filter(p -> !p.decay()).forEach(p -> names.add(p.name()));
-      out.add(names);
-    }
-    return out;
+  /** How many packed groups the last update applied as one (see the class comment). */
+  int packedUpdates() {
+    return packedUpdates;
   }
-
-  /**
-   * One packed group: its parameters' values, moments as buffers of the same layout, and the prefix
-   * of the values holding the decayed tensors (null when none decays).
-   */
-  private record UpdateGroup(
-      FlatParams flat, NDArray mean, NDArray var, NDArray decayed, int layer, int slot) {}
 
   /** The (m, v) moments of a parameter; owned by the store's manager. */
   public NDArray[] moments(String name) {
@@ -186,7 +144,7 @@ public final class AdamW {
   public static final class Gradients {
     private final NDManager step;
     private final Map<String, NDArray> grads;
-    private final java.util.List<String> frozen;
+    private final List<String> frozen;
     private final boolean[][] slotTrains;
     private final boolean[][] active;
     private final NDArray squaredNorm;
@@ -194,7 +152,7 @@ public final class AdamW {
     private Gradients(
         NDManager step,
         Map<String, NDArray> grads,
-        java.util.List<String> frozen,
+        List<String> frozen,
         boolean[][] slotTrains,
         boolean[][] active,
         NDArray squaredNorm) {
@@ -243,7 +201,7 @@ public final class AdamW {
 
   private Gradients collect(NDManager step, boolean[][] active, Predicate<Param> trainable) {
     Map<String, NDArray> grads = new LinkedHashMap<>();
-    java.util.List<String> frozen = new java.util.ArrayList<>();
+    List<String> frozen = new ArrayList<>();
     boolean[][] slotTrains =
         new boolean[slotAge.length][slotAge.length == 0 ? 0 : slotAge[0].length];
     NDArray sq = null;
@@ -268,6 +226,7 @@ public final class AdamW {
   }
 
   private double update(Gradients gathered, double norm) {
+    packedUpdates = 0;
     NDManager step = gathered.step;
     Map<String, NDArray> grads = gathered.grads;
     boolean[][] slotTrains = gathered.slotTrains;
@@ -291,7 +250,7 @@ public final class AdamW {
     double b1 = config.beta1();
     double b2 = config.beta2();
     Set<String> done = new HashSet<>();
-    for (UpdateGroup group : groups) {
+    for (UpdateGroups.Group group : groups) {
       List<NDArray> g = new ArrayList<>();
       for (Param p : group.flat().params()) {
         g.add(grads.get(p.name()));
@@ -310,6 +269,7 @@ public final class AdamW {
           age,
           baseLr);
       group.flat().params().forEach(p -> done.add(p.name()));
+      packedUpdates++;
     }
     for (Param p : store.all()) {
       NDArray g = grads.get(p.name());
@@ -353,11 +313,24 @@ public final class AdamW {
       NDArray g, NDArray mean, NDArray var, NDArray theta, NDArray decayed, long age, double lr) {
     double b1 = config.beta1();
     double b2 = config.beta2();
-    mean.addi(g.sub(mean).mul(1 - b1));
-    var.addi(g.square().sub(var).mul(1 - b2));
+    // Each temporary is made once and then worked on in place: a new tensor per operation would
+    // allocate (and, on the CPU, page-fault in) a buffer the size of the group a dozen times a
+    // step.
+    // In place or not, every element sees the same operations in the same order.
+    NDArray dm = g.sub(mean); // m ← m + (g − m)(1 − β₁)
+    dm.muli(1 - b1);
+    mean.addi(dm);
+    NDArray dv = g.square(); // v ← v + (g² − v)(1 − β₂)
+    dv.subi(var);
+    dv.muli(1 - b2);
+    var.addi(dv);
     double bc1 = 1 - Math.pow(b1, age);
     double bc2 = 1 - Math.pow(b2, age);
-    NDArray upd = mean.div(bc1).div(var.div(bc2).sqrt().add(config.eps())).mul(lr);
+    NDArray denom = var.div(bc2).sqrt(); // √(v / (1 − β₂^age)) + ε
+    denom.addi(config.eps());
+    NDArray upd = mean.div(bc1); // lr · (m / (1 − β₁^age)) / denom
+    upd.divi(denom);
+    upd.muli(lr);
     if (decayed != null) {
       decayed.muli(1 - lr * config.weightDecay());
     }

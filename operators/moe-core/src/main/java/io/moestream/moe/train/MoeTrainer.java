@@ -168,6 +168,8 @@ public final class MoeTrainer implements AutoCloseable {
     double aux;
     double norm;
     List<LayerStats> stats;
+    long forwarded;
+    long backwarded;
     // The scope closes every tensor created during the step, including results of ops whose
     // receiver is a parameter (DJL puts those in the parameter's manager, which lives forever).
     try (NDScope scope = new NDScope();
@@ -175,12 +177,14 @@ public final class MoeTrainer implements AutoCloseable {
       CausalLm.Forward f =
           Autograd.recording(
               () -> lm.forward(m, store, batch, rowModality, active, true, s, plan.recordInto()));
+      forwarded = System.nanoTime();
       stats = f.layers();
       // Backward before anything is read: the loss, the aux loss, the gradients' squared norm and
       // the routing records' R_S sums then cross to the host in ONE transfer, and the host decides
       // from them whether to update. A non-finite loss still skips the update exactly as before:
       // its gradients are gathered only to be zeroed (a skipped step leaves no trace).
       Autograd.backward(Autograd.recording(() -> f.task().add(f.auxWeighted())));
+      backwarded = System.nanoTime();
       if (afterNextBackward != null) {
         Autograd.noGrad(() -> afterNextBackward.accept(store));
         afterNextBackward = null;
@@ -210,10 +214,12 @@ public final class MoeTrainer implements AutoCloseable {
         norm = Double.NaN;
       }
     }
+    long updated = System.nanoTime();
     ExpertSetChanges changed;
     try (NDScope scope = new NDScope()) {
       changed = policy.afterStep(s, plan, stats, Double.isFinite(norm));
     }
+    long ended = System.nanoTime();
     step++;
     double[] avgK = new double[stats.size()];
     long[][] perExpert = new long[stats.size()][];
@@ -236,9 +242,11 @@ public final class MoeTrainer implements AutoCloseable {
         pairs,
         perExpert,
         changed.changes(),
-        System.nanoTime() - started,
+        ended - started,
         changed.refusedNoSlot(),
-        changed.refusedNonFinite());
+        changed.refusedNonFinite(),
+        new StepPhases(
+            forwarded - started, backwarded - forwarded, updated - backwarded, ended - updated));
   }
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */

@@ -27,6 +27,7 @@ import java.util.List;
  * @param spawnsRefusedNonFinite layers whose lifecycle after this step refused a spawn because R_S
  *     / ||R_S|| was not finite ({@link
  *     io.moestream.moe.lifecycle.SpawnRefusal#NON_FINITE_DIRECTION})
+ * @param phases where {@code nanos} went
  */
 public record StepResult(
     long step,
@@ -42,7 +43,8 @@ public record StepResult(
     List<ExpertChange> changes,
     long nanos,
     int spawnsRefusedNoSlot,
-    int spawnsRefusedNonFinite) {
+    int spawnsRefusedNonFinite,
+    StepPhases phases) {
 
   public StepResult {
     avgK = avgK.clone();

@@ -1,6 +1,7 @@
 package io.moestream.moe.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,9 +9,11 @@ import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
+import io.moestream.moe.tensor.FlatParams;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -18,11 +21,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The packed update (one flat buffer per group of tensors sharing an age) is the per-tensor update
  * bit for bit: same values and same moments after every step, with clipping on, a slot inactive for
- * a step, a spawned slot's fresh age, and part of a group frozen.
+ * a step, a spawned slot's fresh age, part of a group frozen and a whole group frozen — and the
+ * groups that can go packed do.
  */
 class PackedAdamWTest {
   private static final int LAYERS = 1;
   private static final int SLOTS = 3;
+  private static final String ROUTER = "layers.0.moe.router.w";
 
   /** Shared tensors (decayed and not), three expert slots, a gate and the thresholds. */
   private static ParameterStore store(NDManager root) {
@@ -31,6 +36,7 @@ class PackedAdamWTest {
     s.add("wte", values(r, 7 * 5), new Shape(7, 5), -1, -1, false, true);
     s.add("ln.gamma", values(r, 5), new Shape(5), -1, -1, false, false);
     s.add("proj.w", values(r, 5 * 3), new Shape(5, 3), -1, -1, false, true);
+    s.add(ROUTER, values(r, 5 * 4), new Shape(5, 4), 0, -1, false, true);
     for (int e = 0; e < SLOTS; e++) {
       String x = "layers.0.moe.experts." + e + ".";
       s.add(x + "w1", values(r, 5 * 6), new Shape(5, 6), 0, e, false, true);
@@ -82,16 +88,20 @@ class PackedAdamWTest {
       AdamW packed = new AdamW(cfg, packedStore, LAYERS, SLOTS, true);
       AdamW plain = new AdamW(cfg, plainStore, LAYERS, SLOTS, false);
       String frozen = "layers.0.moe.experts.0.b1";
+      // groups applied packed per step: shared, router, and the active slots that train whole
+      int[] expectPacked = {4, 5, 4, 3, 3, 3};
       for (int step = 0; step < 6; step++) {
         boolean[][] active = {{true, step != 2, step >= 1}};
         if (step == 4) {
           packed.resetSlot(0, 2); // a spawn: fresh moments and age 0 for slot 2
           plain.resetSlot(0, 2);
         }
-        // From step 3 on, part of slot 0's group is frozen (as an EvoMoE stage freezes tensors):
-        // that group falls back to per-tensor updates; the other groups stay packed.
+        // From step 3 on, part of slot 0's group is frozen (its tensors then go one by one) and the
+        // router's whole group is (as EvoMoE's stages freeze tensors); the other groups stay
+        // packed.
         boolean freeze = step >= 3;
-        Predicate<Param> trains = p -> !freeze || !p.name().equals(frozen);
+        Predicate<Param> trains =
+            p -> !freeze || !(p.name().equals(frozen) || p.name().equals(ROUTER));
         for (ParameterStore s : new ParameterStore[] {packedStore, plainStore}) {
           try (NDManager m = root.newSubManager()) {
             backward(s, m, step);
@@ -99,6 +109,10 @@ class PackedAdamWTest {
             assertThat(norm).as("step %d: clipping is exercised", step).isGreaterThan(1.0);
           }
         }
+        assertThat(packed.packedUpdates())
+            .as("packed groups at step %d", step)
+            .isEqualTo(expectPacked[step]);
+        assertThat(plain.packedUpdates()).isZero();
         for (Param p : plainStore.all()) {
           String at = p.name() + " after step " + step;
           assertThat(packedStore.get(p.name()).toFloatArray())
@@ -116,11 +130,11 @@ class PackedAdamWTest {
   }
 
   @Test
-  void packingMakesEachParameterAViewOfAnAlignedSegment() {
+  void packingMakesEachParameterAViewOfAnAlignedSegmentThatStillTrains() {
     try (NDManager root = NDManager.newBaseManager();
         ParameterStore s = store(root)) {
       float[] before = s.get("proj.w").toFloatArray();
-      var flat = s.pack(java.util.List.of("wte", "ln.gamma", "proj.w"));
+      FlatParams flat = s.pack(List.of("wte", "ln.gamma", "proj.w"));
       assertThat(s.get("proj.w").toFloatArray()).containsExactly(before);
       assertThat(s.get("proj.w").getShape()).isEqualTo(new Shape(5, 3));
       for (int i = 0; i < 3; i++) {
@@ -133,7 +147,18 @@ class PackedAdamWTest {
       for (int i = 0; i < before.length; i++) {
         assertThat(after[i]).isEqualTo(before[i] * 2);
       }
-      assertThat(s.get("proj.w").hasGradient()).isTrue(); // still a leaf that trains
+      // Still a leaf autograd accumulates into: d(Σ 3·θ)/dθ = 3 (a view that were not a leaf would
+      // keep no gradient, and DJL would report zeros).
+      try (NDManager m = root.newSubManager()) {
+        NDArray loss = Autograd.recording(() -> s.get("proj.w").mul(3f).sum());
+        Autograd.backward(loss);
+        for (float g : s.get("proj.w").getGradient().toFloatArray()) {
+          assertThat(g).isEqualTo(3f);
+        }
+      }
+      assertThatThrownBy(() -> s.pack(List.of("proj.w")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("packed twice");
     }
   }
 }

@@ -1,0 +1,22 @@
+package io.moestream.moe.train;
+
+/**
+ * Where one step's wall time went, measured on the host thread that drives it.
+ *
+ * <p>On the CPU each phase is its own work. On an asynchronous device (a GPU) a phase is the time
+ * to launch its kernels, except where the host waits for a read: the forward pass waits for each
+ * layer's routing decisions, and the optimizer phase, whose one read of the step's results waits
+ * for everything still queued — so the backward pass's kernels mostly count there.
+ *
+ * @param forwardNanos the forward pass, the routing reads included
+ * @param backwardNanos the backward pass
+ * @param optimizerNanos gathering the gradients, the step's one read of its results, the update
+ * @param lifecycleNanos the expert-set policy after the update (DynMoE's prunes and spawns, the
+ *     budget controller, EvoMoE's stages)
+ */
+public record StepPhases(
+    long forwardNanos, long backwardNanos, long optimizerNanos, long lifecycleNanos) {
+
+  /** For a step whose phases were not measured (a result made by hand, in a test). */
+  public static final StepPhases UNMEASURED = new StepPhases(0, 0, 0, 0);
+}
