@@ -221,6 +221,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("device", on.toString());
     precision.report(o);
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    // glibc's malloc settings shape the step time (page faults): what ./moe sets, null for glibc's
+    ObjectNode malloc = o.putObject("glibc_malloc");
+    malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
+    malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
     o.put("steps", steps);
     o.put("warmup", warmup);
     double tokS = r.tokensPerSecond();
