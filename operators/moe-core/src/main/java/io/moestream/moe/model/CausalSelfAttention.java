@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moestream.moe.tensor.ConstantTensors;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.ParameterStore;
 import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Scalars;
+import java.util.List;
 
 /**
  * Multi-head causal self-attention, nanoGPT style:
@@ -40,8 +42,16 @@ final class CausalSelfAttention {
     return Layers.linear(p, prefix + "proj", y, precision);
   }
 
-  /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (a token sees no future). */
+  /**
+   * (T, T) additive mask: 0 on and below the diagonal, -1e9 above (a token sees no future). The
+   * same every step: made once per device and length ({@link ConstantTensors}).
+   */
   static NDArray causalMask(NDManager m, int t) {
+    return ConstantTensors.get(
+        m.getDevice(), m, List.of("causal mask", t), owner -> buildMask(owner, t));
+  }
+
+  private static NDArray buildMask(NDManager m, int t) {
     float[] mask = new float[t * t];
     for (int i = 0; i < t; i++) {
       for (int j = i + 1; j < t; j++) {

@@ -34,12 +34,23 @@ public final class FlatParams {
   private final NDArray values;
   private final List<Param> params;
   private final long[] offsets;
-  private final List<NDArray> gaps = new ArrayList<>(); // cached zero padding, per gap
+
+  /** Zeros for the padding after each member (null where none), made once with the buffer. */
+  private final List<NDArray> gaps = new ArrayList<>();
 
   FlatParams(NDArray values, List<Param> params, long[] offsets) {
     this.values = values;
     this.params = List.copyOf(params);
     this.offsets = offsets.clone();
+    for (int i = 0; i < params.size(); i++) {
+      long gap = (i + 1 < params.size() ? offsets[i + 1] : size()) - end(i);
+      NDArray zeros = null;
+      if (gap > 0) {
+        zeros = values.getManager().zeros(new Shape(gap), DataType.FLOAT32);
+        NDScope.unregister(zeros);
+      }
+      gaps.add(zeros);
+    }
   }
 
   /** Segment starts of {@code members} (aligned), then the buffer's size: n + 1 numbers. */
@@ -128,24 +139,10 @@ public final class FlatParams {
     NDList parts = new NDList();
     for (int i = 0; i < params.size(); i++) {
       parts.add(perMember.get(i).reshape(-1));
-      long gap = (i + 1 < params.size() ? offsets[i + 1] : size()) - end(i);
-      if (gap > 0) {
-        parts.add(gap(i, gap));
+      if (gaps.get(i) != null) {
+        parts.add(gaps.get(i));
       }
     }
     return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-  }
-
-  private NDArray gap(int i, long length) {
-    while (gaps.size() <= i) {
-      gaps.add(null);
-    }
-    NDArray g = gaps.get(i);
-    if (g == null) {
-      g = values.getManager().zeros(new Shape(length), DataType.FLOAT32);
-      NDScope.unregister(g);
-      gaps.set(i, g);
-    }
-    return g;
   }
 }

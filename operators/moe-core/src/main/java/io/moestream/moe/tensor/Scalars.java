@@ -1,7 +1,9 @@
 package io.moestream.moe.tensor;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 
 /**
  * Scalar operands for ops that autograd records — use {@code x.mul(Scalars.like(x, c))}, never
@@ -20,9 +22,17 @@ import ai.djl.ndarray.types.Shape;
 public final class Scalars {
   private Scalars() {}
 
-  /** A 0-dim tensor of value {@code v} in {@code like}'s dtype and manager, libtorch-owned. */
+  /**
+   * A 0-dim tensor of value {@code v} in {@code like}'s dtype, on its device, libtorch-owned; made
+   * once per value, dtype and device and shared from then on ({@link ConstantTensors}): never close
+   * it or write to it.
+   */
   public static NDArray like(NDArray like, double v) {
-    return HostFloats.of(like.getManager(), new double[] {v}, like.getDataType())
-        .reshape(new Shape());
+    DataType dtype = like.getDataType();
+    return ConstantTensors.get(
+        like.getDevice(),
+        like.getManager(),
+        List.of("scalar", dtype, Double.doubleToLongBits(v)),
+        m -> HostFloats.of(m, new double[] {v}, dtype).reshape(new Shape()));
   }
 }
