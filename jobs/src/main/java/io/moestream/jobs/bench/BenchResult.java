@@ -2,6 +2,7 @@ package io.moestream.jobs.bench;
 
 import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
+import io.moestream.moe.train.StepPhases;
 import io.moestream.moe.train.StepResult;
 
 /**
@@ -13,8 +14,8 @@ final class BenchResult {
   long timedTokens;
   long timedNanos;
 
-  /** Timed steps' nanoseconds per phase: forward, backward, optimizer, lifecycle. */
-  final long[] timedPhaseNanos = new long[4];
+  /** Timed steps' nanoseconds per phase, in the order of {@code StepPhases.NAMES}. */
+  final long[] timedPhaseNanos = new long[StepPhases.NAMES.size()];
 
   long timedPairs;
   int timedSteps;
@@ -51,10 +52,10 @@ final class BenchResult {
       hostReadsMax = Math.max(hostReadsMax, reads);
       timedTokens += r.tokens();
       timedNanos += r.nanos();
-      timedPhaseNanos[0] += r.phases().forwardNanos();
-      timedPhaseNanos[1] += r.phases().backwardNanos();
-      timedPhaseNanos[2] += r.phases().optimizerNanos();
-      timedPhaseNanos[3] += r.phases().lifecycleNanos();
+      long[] phases = r.phases().nanos();
+      for (int i = 0; i < phases.length; i++) {
+        timedPhaseNanos[i] += phases[i];
+      }
       timedPairs += r.expertPairs();
       timedSteps++;
     }

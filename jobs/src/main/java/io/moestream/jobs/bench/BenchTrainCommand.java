@@ -20,6 +20,7 @@ import io.moestream.moe.model.LayerStats;
 import io.moestream.moe.tensor.DeviceReads;
 import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.train.MoeTrainer;
+import io.moestream.moe.train.StepPhases;
 import io.moestream.moe.train.StepResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -221,10 +222,13 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("device", on.toString());
     precision.report(o);
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-    // glibc's malloc settings shape the step time (page faults): what ./moe sets, null for glibc's
-    ObjectNode malloc = o.putObject("glibc_malloc");
+    // The allocator shapes the step time (page faults): glibc's thresholds as ./moe sets them
+    // (null:
+    // glibc's defaults), and a preloaded allocator (the Flink image preloads jemalloc) if any.
+    ObjectNode malloc = o.putObject("malloc");
     malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
     malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
+    malloc.put("ld_preload", System.getenv("LD_PRELOAD"));
     o.put("steps", steps);
     o.put("warmup", warmup);
     double tokS = r.tokensPerSecond();
@@ -283,9 +287,8 @@ final class BenchTrainCommand implements Callable<Integer> {
     StepJsonWriter.putFinite(o, "tokens_per_s", r.tokensPerSecond());
     StepJsonWriter.putFinite(o, "ms_per_step", r.msPerStep());
     ObjectNode phases = o.putObject("phase_ms_per_step");
-    String[] names = {"forward", "backward", "optimizer", "lifecycle"};
-    for (int i = 0; i < names.length; i++) {
-      StepJsonWriter.putFinite(phases, names[i], r.msPerStepIn(i));
+    for (int i = 0; i < StepPhases.NAMES.size(); i++) {
+      StepJsonWriter.putFinite(phases, StepPhases.NAMES.get(i), r.msPerStepIn(i));
     }
   }
 

@@ -167,7 +167,7 @@ public final class CausalLm {
       NDArray y = GroupedExperts.combine(dispatch, precision, h, r.weights(), selected, p, l);
       x = x.add(y.reshape(b, t, d));
       if (r.auxWeight() != 0) {
-        aux = aux.add(r.aux().mul(Scalars.like(r.aux(), r.auxWeight())));
+        aux = aux.add(r.aux().mul(Scalars.fresh(r.aux(), r.auxWeight()))); // annealed: per step
       }
     }
     NDArray logits =

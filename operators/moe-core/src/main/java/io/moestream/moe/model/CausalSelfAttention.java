@@ -3,6 +3,7 @@ package io.moestream.moe.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moestream.moe.tensor.ConstantTensors;
@@ -44,11 +45,25 @@ final class CausalSelfAttention {
 
   /**
    * (T, T) additive mask: 0 on and below the diagonal, -1e9 above (a token sees no future). The
-   * same every step: made once per device and length ({@link ConstantTensors}).
+   * same every step: one mask per device and power-of-two size is made once ({@link
+   * ConstantTensors}; training windows are the model's ctx, 128 by default) and a shorter window
+   * takes the top-left corner of the next size up, which is its own causal mask — as a view, in the
+   * caller's manager. Powers of two keep the cache's memory within 4/3 of the largest mask.
    */
   static NDArray causalMask(NDManager m, int t) {
-    return ConstantTensors.get(
-        m.getDevice(), m, List.of("causal mask", t), owner -> buildMask(owner, t));
+    int size = Integer.highestOneBit(Math.max(1, t));
+    if (size < t) {
+      size *= 2;
+    }
+    int n = size;
+    NDArray mask =
+        ConstantTensors.get(m.getDevice(), m, List.of("causal mask", n), o -> buildMask(o, n));
+    if (n == t) {
+      return mask;
+    }
+    NDArray corner = mask.get(new NDIndex().addSliceDim(0, t).addSliceDim(0, t));
+    corner.attach(m); // a result of the shared mask lands in its manager: bring it to the step
+    return corner;
   }
 
   private static NDArray buildMask(NDManager m, int t) {

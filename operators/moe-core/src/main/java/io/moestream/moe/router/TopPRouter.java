@@ -66,7 +66,8 @@ public final class TopPRouter implements Router {
     double hWeight = config.entropyWeight();
     SelectedExperts host = SelectedExperts.scan(mask, t, e); // chosen on the host: not read back
     if (lbWeight > 0) {
-      NDArray aux = lb.add(entropy.mul(Scalars.like(entropy, hWeight / lbWeight)));
+      // lbWeight anneals: a value per step, not a shared constant
+      NDArray aux = lb.add(entropy.mul(Scalars.fresh(entropy, hWeight / lbWeight)));
       return new Routing(weights, selected, aux, lbWeight, parts, null, host);
     }
     return new Routing(weights, selected, entropy, hWeight, parts, null, host);

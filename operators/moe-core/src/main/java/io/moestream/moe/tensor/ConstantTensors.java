@@ -33,7 +33,7 @@ public final class ConstantTensors {
    *
    * @param caller the manager a constant is made in when the cache is full (the caller's step)
    * @param make builds the constant in the manager it is given; must not depend on anything but
-   *     {@code key}
+   *     {@code key} (it runs outside any lock, so it may itself use other constants)
    */
   public static NDArray get(
       Device device, NDManager caller, List<Object> key, Function<NDManager, NDArray> make) {
@@ -45,14 +45,15 @@ public final class ConstantTensors {
     if (CACHE.size() >= LIMIT) {
       return make.apply(caller);
     }
-    return CACHE.computeIfAbsent(
-        k,
-        unused -> {
-          NDManager owner = OWNERS.computeIfAbsent(device, NDManager::newBaseManager);
-          NDArray made = make.apply(owner);
-          NDScope.unregister(made); // made inside a step's scope, it must outlive the step
-          return made;
-        });
+    NDManager owner = OWNERS.computeIfAbsent(device, NDManager::newBaseManager);
+    NDArray made = make.apply(owner);
+    NDScope.unregister(made); // made inside a step's scope, it must outlive the step
+    NDArray raced = CACHE.putIfAbsent(k, made);
+    if (raced != null) {
+      made.close(); // another thread made the same constant first; nobody has seen this one
+      return raced;
+    }
+    return made;
   }
 
   /** Entries held (for tests). */

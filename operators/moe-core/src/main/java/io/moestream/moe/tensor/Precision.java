@@ -66,7 +66,7 @@ public enum Precision {
           .matMul(b.toType(DataType.BFLOAT16, false))
           .toType(DataType.FLOAT32, false);
     }
-    NDArray s = Scalars.like(a, VELTKAMP);
+    NDArray s = Scalars.fresh(a, VELTKAMP);
     return round(s, round(s, a).matMul(round(s, b)));
   }
 
@@ -85,20 +85,21 @@ public enum Precision {
           .batchMatMul(b.toType(DataType.BFLOAT16, false))
           .toType(DataType.FLOAT32, false);
     }
-    NDArray s = Scalars.like(a, VELTKAMP);
+    NDArray s = Scalars.fresh(a, VELTKAMP);
     return round(s, round(s, a).batchMatMul(round(s, b)));
   }
 
   /** {@code x} rounded to the nearest bfloat16 (ties to even), still float32. */
   static NDArray toBf16(NDArray x) {
-    return round(Scalars.like(x, VELTKAMP), x);
+    return round(Scalars.fresh(x, VELTKAMP), x);
   }
 
   /**
    * Three elementwise ops, recorded: the gradient is exactly the identity (d/dx of c − (c − x) is s
    * − s + 1 in the chain rule; libtorch computes g + (−g) = 0 for c's branch and g for x's, both
    * exact), which is the backward of a cast. {@code veltkamp} comes first in the product so the
-   * result lives in its (the step's) manager, not a parameter's.
+   * result lives in its (the step's) manager, not a parameter's — which is why it is a {@link
+   * Scalars#fresh} scalar, never a shared {@link Scalars#like} one.
    */
   private static NDArray round(NDArray veltkamp, NDArray x) {
     NDArray c = veltkamp.mul(x);

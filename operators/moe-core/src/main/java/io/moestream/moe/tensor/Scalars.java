@@ -1,6 +1,7 @@
 package io.moestream.moe.tensor;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
@@ -24,8 +25,10 @@ public final class Scalars {
 
   /**
    * A 0-dim tensor of value {@code v} in {@code like}'s dtype, on its device, libtorch-owned; made
-   * once per value, dtype and device and shared from then on ({@link ConstantTensors}): never close
-   * it or write to it.
+   * once per value, dtype and device and shared from then on ({@link ConstantTensors}). For values
+   * fixed by the model's configuration (a scale, E, E²): a value that changes from step to step (an
+   * annealed weight) takes {@link #fresh}. Never close the result, write to it, or make it the
+   * receiver of an op (the result would land in the shared manager): pass it as the operand.
    */
   public static NDArray like(NDArray like, double v) {
     DataType dtype = like.getDataType();
@@ -33,6 +36,15 @@ public final class Scalars {
         like.getDevice(),
         like.getManager(),
         List.of("scalar", dtype, Double.doubleToLongBits(v)),
-        m -> HostFloats.of(m, new double[] {v}, dtype).reshape(new Shape()));
+        m -> fresh(m, v, dtype));
+  }
+
+  /** A 0-dim tensor of value {@code v} in {@code like}'s dtype and manager, made for this call. */
+  public static NDArray fresh(NDArray like, double v) {
+    return fresh(like.getManager(), v, like.getDataType());
+  }
+
+  private static NDArray fresh(NDManager m, double v, DataType dtype) {
+    return HostFloats.of(m, new double[] {v}, dtype).reshape(new Shape());
   }
 }

@@ -170,6 +170,7 @@ public final class MoeTrainer implements AutoCloseable {
     List<LayerStats> stats;
     long forwarded;
     long backwarded;
+    long applied;
     // The scope closes every tensor created during the step, including results of ops whose
     // receiver is a parameter (DJL puts those in the parameter's manager, which lives forever).
     try (NDScope scope = new NDScope();
@@ -213,8 +214,9 @@ public final class MoeTrainer implements AutoCloseable {
         optimizer.discard(grads);
         norm = Double.NaN;
       }
-    }
-    long updated = System.nanoTime();
+      applied = System.nanoTime();
+    } // closing the scope frees every tensor of the step: the "release" phase
+    long released = System.nanoTime();
     ExpertSetChanges changed;
     try (NDScope scope = new NDScope()) {
       changed = policy.afterStep(s, plan, stats, Double.isFinite(norm));
@@ -246,7 +248,11 @@ public final class MoeTrainer implements AutoCloseable {
         changed.refusedNoSlot(),
         changed.refusedNonFinite(),
         new StepPhases(
-            forwarded - started, backwarded - forwarded, updated - backwarded, ended - updated));
+            forwarded - started,
+            backwarded - forwarded,
+            applied - backwarded,
+            released - applied,
+            ended - released));
   }
 
   /** Scores {@code batch} in inference mode (DynMoE top-1 fallback); the model is not changed. */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,27 +17,32 @@ import org.junit.jupiter.api.Test;
  */
 class ConstantTensorsTest {
 
+  @BeforeEach
+  void startEmpty() {
+    ConstantTensors.forget(); // constants earlier tests made would prove nothing here
+  }
+
   @Test
   void aScalarIsMadeOnceAndOutlivesTheScopeThatMadeIt() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x = m.ones(new Shape(2), DataType.FLOAT32);
       NDArray first;
       try (NDScope scope = new NDScope()) {
-        first = Scalars.like(x, 0.125);
+        first = Scalars.like(x, 0.3173);
       }
       assertThat(first.isReleased()).as("a constant survives the scope").isFalse();
-      assertThat(Scalars.like(x, 0.125)).isSameAs(first);
+      assertThat(Scalars.like(x, 0.3173)).isSameAs(first);
       assertThat(Scalars.like(x, 0.25)).isNotSameAs(first);
       assertThat(first.getShape()).isEqualTo(new Shape());
-      assertThat(first.getFloat()).isEqualTo(0.125f);
+      assertThat(first.getFloat()).isEqualTo(0.3173f);
+      assertThat(ConstantTensors.size()).isEqualTo(2);
       NDArray y = m.ones(new Shape(2), DataType.FLOAT64);
-      assertThat(Scalars.like(y, 0.125).getDataType()).isEqualTo(DataType.FLOAT64);
+      assertThat(Scalars.like(y, 0.3173).getDataType()).isEqualTo(DataType.FLOAT64);
     }
   }
 
   @Test
   void pastItsLimitTheCacheMakesConstantsInTheCallersManager() {
-    ConstantTensors.forget();
     try (NDManager m = NDManager.newBaseManager()) {
       for (int i = 0; i < ConstantTensors.LIMIT + 10; i++) {
         int n = i;

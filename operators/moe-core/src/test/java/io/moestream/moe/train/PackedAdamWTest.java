@@ -161,4 +161,46 @@ class PackedAdamWTest {
           .hasMessageContaining("packed twice");
     }
   }
+
+  /**
+   * The update is AdamW's formula in float32, operation by operation (the same rounding as the
+   * per-tensor update of earlier releases): a single tensor, three steps, against the formula
+   * evaluated here in Java's float arithmetic.
+   */
+  @Test
+  void theUpdateIsTheFormulaInFloat32OperationByOperation() {
+    TrainConfig cfg = TrainConfig.defaults(1);
+    float[] theta = {0.5f, -1.25f, 3f, 0.001f, -0.75f, 2.5f, -0.02f};
+    try (NDManager root = NDManager.newBaseManager();
+        ParameterStore s = new ParameterStore(root.newSubManager())) {
+      s.add("w", theta.clone(), new Shape(theta.length), -1, -1, false, true);
+      AdamW adam = new AdamW(cfg, s, 0, 0, true);
+      float[] m = new float[theta.length];
+      float[] v = new float[theta.length];
+      float[] expect = theta.clone();
+      for (int step = 1; step <= 3; step++) {
+        float[] g = new float[theta.length];
+        for (int i = 0; i < g.length; i++) {
+          g[i] = (float) (0.01 * (i - 3) * step + 0.003); // norm < 1: no clipping
+        }
+        try (NDManager sm = root.newSubManager()) {
+          NDArray c = HostFloats.of(sm, g, new Shape(g.length), s.get("w").getDataType());
+          Autograd.backward(Autograd.recording(() -> s.get("w").mul(c).sum()));
+          adam.step(sm, new boolean[0][0], p -> true);
+        }
+        float bc1 = (float) (1 - Math.pow(cfg.beta1(), step));
+        float bc2 = (float) (1 - Math.pow(cfg.beta2(), step));
+        float lr = (float) cfg.learningRate();
+        for (int i = 0; i < g.length; i++) {
+          m[i] = m[i] + (g[i] - m[i]) * (float) (1 - cfg.beta1());
+          v[i] = v[i] + (g[i] * g[i] - v[i]) * (float) (1 - cfg.beta2());
+          float denom = (float) Math.sqrt(v[i] / bc2) + (float) cfg.eps();
+          float upd = m[i] / bc1 / denom * lr;
+          expect[i] = expect[i] * (float) (1 - cfg.learningRate() * cfg.weightDecay());
+          expect[i] = expect[i] - upd;
+        }
+        assertThat(s.get("w").toFloatArray()).as("after step %d", step).containsExactly(expect);
+      }
+    }
+  }
 }
