@@ -85,6 +85,8 @@ mkdir -p "$out" || die "cannot create output directory $out"
 out="$(cd "$out" && pwd)"
 log_file="$out/gpu-check.log"
 : > "$log_file"
+# A rerun into the same directory starts a new table: the stages append their JSON lines.
+rm -f "$out/bench-train.jsonl"
 say() { echo "gpu-check: $*" | tee -a "$log_file" >&2; }
 started=$SECONDS
 left() { echo $(( budget - (SECONDS - started) )); }
@@ -246,8 +248,13 @@ done
   if [[ -s "$out/bench-train.jsonl" ]] && command -v python3 >/dev/null 2>&1; then
     if ! python3 - "$out/bench-train.jsonl" <<'PY'
 import json, sys
-print("| config | precision | device | tok/s | ms/step | TFLOP/s | vs sgemm |")
-print("|---|---|---|---|---|---|---|")
+print("| config | precision | device | tok/s | ms/step | TFLOP/s | vs sgemm"
+      " | libtorch calls/step | host reads/step | forward / backward / optimizer ms |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+
+
+def num(v, fmt):
+    return fmt % v if isinstance(v, (int, float)) else "—"  # a field an older build lacks
 for n, line in enumerate(open(sys.argv[1]), 1):
     if not line.strip():
         continue
@@ -262,11 +269,16 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         precision = r.get("precision", "fp32")
         if precision != "fp32" and r.get("precision_kernels"):
             precision += " (%s)" % r["precision_kernels"]
-        print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% |" % (
+        timed = r.get("expert_dispatch", {}).get("timed")
+        phases = r.get("expert_dispatch", {}).get(timed, {}).get("phase_ms_per_step", {})
+        split = " / ".join(num(phases.get(k), "%.1f") for k in ("forward", "backward", "optimizer"))
+        print("| %s | %s | %s | %.0f | %.1f | %.3g | %.0f%% | %s | %s | %s |" % (
             name, precision, r["device"], r["tokens_per_s"], ms,
-            r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"]))
+            r["achieved_gflops"] / 1000.0, 100.0 * r["achieved_vs_sgemm"],
+            num(r.get("libtorch_calls_per_step"), "%.0f"), num(r.get("host_reads_per_step"), "%.2f"),
+            split))
     except Exception as e:
-        print("| (line %d of bench-train.jsonl unreadable: %s: %s) | | | | | | |" % (n, type(e).__name__, e))
+        print("| (line %d of bench-train.jsonl unreadable: %s: %s) | | | | | | | | | |" % (n, type(e).__name__, e))
 PY
     then
       echo "(the table could not be made, see gpu-check.log: the JSON lines are in bench-train.jsonl)"
