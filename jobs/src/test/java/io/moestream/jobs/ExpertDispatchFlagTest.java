@@ -68,9 +68,10 @@ class ExpertDispatchFlagTest {
     // from PyTorch's profiler on extra steps: hundreds per step at this size.
     assertThat(o.path("host_reads_per_step").asDouble()).isEqualTo(3.0);
     assertThat(o.path("host_reads_max_step").asLong()).isEqualTo(3);
-    // About 1,040 at this size: AdamW updates packed groups (1,720 before, ~20 calls per tensor),
-    // and constant operands are made once (1,130 before).
-    assertThat(o.path("libtorch_calls_per_step").asDouble()).isBetween(100.0, 1_100.0);
+    // About 1,030 at this size with libtorch 2.7.1: AdamW updates packed groups (a per-tensor AdamW
+    // made it 1,720) and constant operands are made once (1,130 without). The bound leaves room
+    // for another libtorch counting its calls a little differently, not for the per-tensor AdamW.
+    assertThat(o.path("libtorch_calls_per_step").asDouble()).isBetween(100.0, 1_300.0);
     assertThat(o.path("malloc").has("trim_threshold")).isTrue();
   }
 

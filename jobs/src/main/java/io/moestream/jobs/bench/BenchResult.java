@@ -4,6 +4,8 @@ import io.moestream.moe.lifecycle.ChangeKind;
 import io.moestream.moe.lifecycle.ExpertChange;
 import io.moestream.moe.train.StepPhases;
 import io.moestream.moe.train.StepResult;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Accumulates a training benchmark's measurements. Only steps after the warm-up are timed (the
@@ -27,7 +29,7 @@ final class BenchResult {
   double libtorchCallsPerStep = Double.NaN;
 
   /** Every step's prequential loss, warm-up included, to compare two dispatches' runs. */
-  final java.util.List<Double> losses = new java.util.ArrayList<>();
+  final List<Double> losses = new ArrayList<>();
 
   int spawns;
   int prunes;
@@ -81,9 +83,7 @@ final class BenchResult {
     return timedSteps == 0 ? Double.NaN : timedNanos / 1e6 / timedSteps;
   }
 
-  /**
-   * Mean milliseconds per timed step in phase {@code i} (forward, backward, optimizer, lifecycle).
-   */
+  /** Mean milliseconds per timed step in phase {@code i} of {@code StepPhases.NAMES}. */
   double msPerStepIn(int i) {
     return timedSteps == 0 ? Double.NaN : timedPhaseNanos[i] / 1e6 / timedSteps;
   }

@@ -223,8 +223,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     precision.report(o);
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     // The allocator shapes the step time (page faults): glibc's thresholds as ./moe sets them
-    // (null:
-    // glibc's defaults), and a preloaded allocator (the Flink image preloads jemalloc) if any.
+    // (null: glibc's defaults), and a preloaded allocator (the Flink image preloads jemalloc).
     ObjectNode malloc = o.putObject("malloc");
     malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
     malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));

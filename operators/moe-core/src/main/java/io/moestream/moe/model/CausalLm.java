@@ -15,7 +15,9 @@ import io.moestream.moe.tensor.Precision;
 import io.moestream.moe.tensor.Rows;
 import io.moestream.moe.tensor.Scalars;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The causal LM of DESIGN §3, read top to bottom like its equations:
@@ -51,7 +53,7 @@ public final class CausalLm {
    * the model (both compute the same function to float rounding), so it is never saved.
    */
   public void expertDispatch(ExpertDispatch dispatch) {
-    this.dispatch = java.util.Objects.requireNonNull(dispatch, "dispatch");
+    this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
   }
 
   public ExpertDispatch expertDispatch() {
@@ -64,7 +66,7 @@ public final class CausalLm {
    * is. A way of computing, not part of the model: never saved.
    */
   public void precision(Precision precision) {
-    this.precision = java.util.Objects.requireNonNull(precision, "precision");
+    this.precision = Objects.requireNonNull(precision, "precision");
   }
 
   public Precision precision() {
@@ -139,7 +141,7 @@ public final class CausalLm {
       }
       tokenModality = new int[b * t];
       for (int i = 0; i < b; i++) {
-        java.util.Arrays.fill(tokenModality, i * t, (i + 1) * t, rowModality[i]);
+        Arrays.fill(tokenModality, i * t, (i + 1) * t, rowModality[i]);
       }
     }
     NDArray x = Rows.select(p.get("wte"), in).reshape(b, t, d); // (B, T, d)

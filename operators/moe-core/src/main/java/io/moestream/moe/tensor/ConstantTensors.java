@@ -16,9 +16,15 @@ import java.util.function.Function;
  * <p>Why: building one from Java values is four calls into libtorch (wrap, copy to libtorch's own
  * memory, convert, reshape) and, on a GPU, a host→device copy; a default-size step used to build
  * about 25 of them, the same ones every step. A shared constant is only ever read: ops take it as
- * an operand (autograd keeps it alive by reference counting) and no caller closes or writes to it.
- * The cache is bounded: past {@link #LIMIT} entries a constant is made afresh for the caller, as
- * before, so a caller that passes ever-new values costs calls, never memory.
+ * their operand, never as their receiver (an op's result lands in its receiver's manager, here a
+ * shared one that is never closed), autograd keeps it alive by reference counting, and no caller
+ * closes or writes to it. Keys are values the configuration fixes: a value that changes every step
+ * takes {@link Scalars#fresh}. The cache is bounded all the same: past {@link #LIMIT} entries a
+ * constant is made afresh in the caller's manager, so a stray caller costs calls, never memory.
+ *
+ * <p>Never freed: a few hundred bytes per constant for the life of the class. In a Flink session
+ * cluster each job's class loader has its own copy, so each job a TaskManager has run leaves its
+ * constants behind (kilobytes; the causal mask at ctx 128 is 64 KiB).
  */
 public final class ConstantTensors {
   static final int LIMIT = 1024;

@@ -17,6 +17,10 @@ import java.util.Set;
  * Every trainable tensor of a model, by name, in a fixed order, all owned by one long-lived {@link
  * NDManager}. Per-step tensors live in sub-managers of {@link #manager()} and are closed at the end
  * of the step; only the tensors registered here (and the optimizer's moments) survive.
+ *
+ * <p>Once {@link #pack}ed, a parameter is a view of its group's flat buffer (which lives here too):
+ * write into it in place ({@link #assign}, {@link HostFloats#copyInto}), never close it or put
+ * another tensor in its place, or the optimizer would go on updating the buffer alone.
  */
 public final class ParameterStore implements AutoCloseable {
   private final NDManager manager;

@@ -35,13 +35,15 @@ import java.util.function.Predicate;
  * </pre>
  *
  * <p><b>One update per group, not per tensor.</b> Tensors that share an age and a learning rate —
- * the shared tensors, and each expert slot's own — are packed into one flat buffer per group
- * ({@link ParameterStore#pack}; the parameters become views of it), as are their moments, so a
- * group's update is the formula above once on the buffer: about 15 libtorch calls for the group
- * instead of about 15 per tensor. Element by element it is the same arithmetic in the same order,
- * so the results are those of a per-tensor update bit for bit. Gate tensors with per-column ages,
- * the thresholds (their own learning rate), and any tensor of a group that does not train whole
- * this step (an EvoMoE stage freezing part of it) take the per-tensor path.
+ * the shared tensors, the routers', and each expert slot's own ({@link UpdateGroups}) — are packed
+ * into one flat buffer per group ({@link ParameterStore#pack}; the parameters become views of it),
+ * as are their moments, so a group's update is the formula above once on the buffer: about 15
+ * libtorch calls for the group instead of about 15 per tensor (what stays per tensor: reading,
+ * flattening and zeroing its gradient, and its share of the norm). Element by element it is the
+ * same arithmetic in the same order, so the results are those of a per-tensor update bit for bit.
+ * Gate tensors with per-column ages, the thresholds (their own learning rate), and any tensor of a
+ * group that does not train whole this step (an EvoMoE stage freezing part of it) take the
+ * per-tensor path.
  */
 public final class AdamW {
   private final TrainConfig config;
@@ -313,10 +315,9 @@ public final class AdamW {
       NDArray g, NDArray mean, NDArray var, NDArray theta, NDArray decayed, long age, double lr) {
     double b1 = config.beta1();
     double b2 = config.beta2();
-    // Each temporary is made once and then worked on in place: a new tensor per operation would
-    // allocate (and, on the CPU, page-fault in) a buffer the size of the group a dozen times a
-    // step.
-    // In place or not, every element sees the same operations in the same order.
+    // Each temporary is made once, then worked on in place: a new tensor per operation would
+    // allocate a buffer the size of the group a dozen times a step. In place or not, every element
+    // sees the same operations in the same order (PackedAdamWTest checks the formula bit for bit).
     NDArray dm = g.sub(mean); // m ← m + (g − m)(1 − β₁)
     dm.muli(1 - b1);
     mean.addi(dm);

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The packed update (one flat buffer per group of tensors sharing an age) is the per-tensor update
@@ -164,17 +166,18 @@ class PackedAdamWTest {
 
   /**
    * The update is AdamW's formula in float32, operation by operation (the same rounding as the
-   * per-tensor update of earlier releases): a single tensor, three steps, against the formula
-   * evaluated here in Java's float arithmetic.
+   * per-tensor update of earlier releases), packed (a group of one) and per tensor: a single
+   * tensor, three steps, against the formula evaluated here in Java's float arithmetic.
    */
-  @Test
-  void theUpdateIsTheFormulaInFloat32OperationByOperation() {
+  @ParameterizedTest(name = "packed {0}")
+  @ValueSource(booleans = {true, false})
+  void theUpdateIsTheFormulaInFloat32OperationByOperation(boolean pack) {
     TrainConfig cfg = TrainConfig.defaults(1);
     float[] theta = {0.5f, -1.25f, 3f, 0.001f, -0.75f, 2.5f, -0.02f};
     try (NDManager root = NDManager.newBaseManager();
         ParameterStore s = new ParameterStore(root.newSubManager())) {
       s.add("w", theta.clone(), new Shape(theta.length), -1, -1, false, true);
-      AdamW adam = new AdamW(cfg, s, 0, 0, true);
+      AdamW adam = new AdamW(cfg, s, 0, 0, pack);
       float[] m = new float[theta.length];
       float[] v = new float[theta.length];
       float[] expect = theta.clone();
