@@ -118,11 +118,7 @@ public final class FlatParams {
 
   /** A view of {@code buffer}'s elements [0, end): e.g. the members up to some index. */
   public static NDArray prefix(NDArray buffer, long end) {
-    try (NDArray slice = buffer.get(new NDIndex().addSliceDim(0, end))) {
-      NDArray view = slice.reshape(new Shape(end));
-      NDScope.unregister(view);
-      return view;
-    }
+    return segment(buffer, 0, new Shape(end));
   }
 
   /**
