@@ -68,10 +68,11 @@ class ExpertDispatchFlagTest {
     // from PyTorch's profiler on extra steps: hundreds per step at this size.
     assertThat(o.path("host_reads_per_step").asDouble()).isEqualTo(3.0);
     assertThat(o.path("host_reads_max_step").asLong()).isEqualTo(3);
-    // About 1,030 at this size with libtorch 2.7.1: AdamW updates packed groups (a per-tensor AdamW
-    // made it 1,720) and constant operands are made once (1,130 without). The bound leaves room
-    // for another libtorch counting its calls a little differently, not for the per-tensor AdamW.
-    assertThat(o.path("libtorch_calls_per_step").asDouble()).isBetween(100.0, 1_300.0);
+    // About 570 at this size with libtorch 2.7.1: on the CPU AdamW's arithmetic and the gradients'
+    // norm run in Java (HostUpdates; libtorch's packed update made it 1,025, a per-tensor AdamW
+    // 1,720) and constant operands are made once. The bound leaves room for another libtorch
+    // counting its calls a little differently, not for losing the Java update.
+    assertThat(o.path("libtorch_calls_per_step").asDouble()).isBetween(100.0, 800.0);
     assertThat(o.path("malloc").has("trim_threshold")).isTrue();
   }
 

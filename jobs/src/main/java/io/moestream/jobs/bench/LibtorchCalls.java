@@ -36,7 +36,7 @@ final class LibtorchCalls {
 
   /** Runs {@code work} under the profiler and returns its top-level operator calls. */
   static long count(boolean useCuda, Path traceFile, Runnable work) throws IOException {
-    JniUtils.startProfile(useCuda, false, false);
+    JniUtils.startProfile(useCuda, Boolean.getBoolean("moe.bench.trace.shapes"), false);
     try {
       work.run();
     } finally {

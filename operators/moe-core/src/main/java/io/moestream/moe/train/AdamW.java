@@ -7,7 +7,6 @@ import io.moestream.moe.config.TrainConfig;
 import io.moestream.moe.router.DynMoeRouter;
 import io.moestream.moe.tensor.Autograd;
 import io.moestream.moe.tensor.DeviceReads;
-import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.Param;
 import io.moestream.moe.tensor.ParameterStore;
 import java.util.ArrayList;
@@ -37,13 +36,16 @@ import java.util.function.Predicate;
  * <p><b>One update per group, not per tensor.</b> Tensors that share an age and a learning rate —
  * the shared tensors, the routers', and each expert slot's own ({@link UpdateGroups}) — are packed
  * into one flat buffer per group ({@link ParameterStore#pack}; the parameters become views of it),
- * as are their moments, so a group's update is the formula above once on the buffer: about 15
- * libtorch calls for the group instead of about 15 per tensor (what stays per tensor: reading,
- * flattening and zeroing its gradient, and its share of the norm). Element by element it is the
- * same arithmetic in the same order, so the results are those of a per-tensor update bit for bit.
- * Gate tensors with per-column ages, the thresholds (their own learning rate), and any tensor of a
- * group that does not train whole this step (an EvoMoE stage freezing part of it) take the
- * per-tensor path.
+ * as are their moments, so a group's update is the formula above once on the buffer. Gate tensors
+ * with per-column ages, the thresholds (their own learning rate), and any tensor of a group that
+ * does not train whole this step (an EvoMoE stage freezing part of it) are updated one by one.
+ *
+ * <p><b>Where the arithmetic runs</b> is an {@link UpdateKernel}: on the CPU one Java pass over the
+ * tensors' memory ({@link HostUpdates}: each element read and written once, no libtorch call),
+ * elsewhere libtorch operations on the flat buffers ({@link TorchUpdates}: about 15 calls a group).
+ * Both evaluate {@link AdamWStep}'s formula operation by operation in float32; they differ only in
+ * the last bit of some elements (libtorch's vectorised square root, and the norm summed in double
+ * on the host), and each is deterministic.
  */
 public final class AdamW {
   private final TrainConfig config;
@@ -59,21 +61,32 @@ public final class AdamW {
   /** The packed update groups; a parameter in none of them is updated on its own. */
   private final List<UpdateGroups.Group> groups = new ArrayList<>();
 
+  /** The element-wise arithmetic: libtorch's, or a Java pass on the CPU. */
+  private final UpdateKernel kernel;
+
   /** Groups the last update applied packed (the others' tensors went one by one); for tests. */
   private int packedUpdates;
 
   /** Packs the store's parameters into update groups (see the class comment). */
   public AdamW(TrainConfig config, ParameterStore store, int layers, int slots) {
-    this(config, store, layers, slots, true);
+    this(config, store, layers, slots, true, UpdateKernel.forDevice(store.manager().getDevice()));
   }
 
   /**
    * @param pack whether to pack update groups ({@code false}: every tensor updated on its own, the
    *     reference the packed update is tested against)
+   * @param kernel where the arithmetic runs (tests compare the two)
    */
-  AdamW(TrainConfig config, ParameterStore store, int layers, int slots, boolean pack) {
+  AdamW(
+      TrainConfig config,
+      ParameterStore store,
+      int layers,
+      int slots,
+      boolean pack,
+      UpdateKernel kernel) {
     this.config = config;
     this.store = store;
+    this.kernel = kernel;
     this.slotAge = new long[layers][slots];
     for (Param p : store.all()) {
       if (p.layer() >= 0 && p.name().equals(DynMoeRouter.thresholdsName(p.layer()))) {
@@ -206,7 +219,6 @@ public final class AdamW {
     List<String> frozen = new ArrayList<>();
     boolean[][] slotTrains =
         new boolean[slotAge.length][slotAge.length == 0 ? 0 : slotAge[0].length];
-    NDArray sq = null;
     for (Param p : store.all()) {
       if (p.isExpertSlot() && !active[p.layer()][p.slot()]) {
         continue;
@@ -221,9 +233,8 @@ public final class AdamW {
         slotTrains[p.layer()][p.slot()] = true;
       }
       grads.put(p.name(), g);
-      NDArray s = g.square().sum();
-      sq = sq == null ? s : sq.add(s);
     }
+    NDArray sq = kernel.squaredNorm(step, grads.values());
     return new Gradients(step, grads, frozen, slotTrains, active, sq);
   }
 
@@ -251,6 +262,8 @@ public final class AdamW {
     double baseLr = config.learningRate();
     double b1 = config.beta1();
     double b2 = config.beta2();
+    AdamWStep shared =
+        new AdamWStep(b1, b2, config.eps(), config.weightDecay(), baseLr, sharedAge, coef);
     Set<String> done = new HashSet<>();
     for (UpdateGroups.Group group : groups) {
       List<NDArray> g = new ArrayList<>();
@@ -261,15 +274,7 @@ public final class AdamW {
         continue; // not training whole this step: its trainable tensors go one by one below
       }
       long age = group.slot() >= 0 ? slotAge[group.layer()][group.slot()] : sharedAge;
-      NDArray flatGrad = group.flat().concat(g);
-      updateOne(
-          coef == 1.0 ? flatGrad : flatGrad.mul(coef),
-          group.mean(),
-          group.var(),
-          group.flat().values(),
-          group.decayed(),
-          age,
-          baseLr);
+      kernel.update(group, g, shared.withAge(age));
       group.flat().params().forEach(p -> done.add(p.name()));
       packedUpdates++;
     }
@@ -278,64 +283,28 @@ public final class AdamW {
       if (g == null || done.contains(p.name())) {
         continue;
       }
-      if (coef != 1.0) {
-        g = g.mul(coef); // a new tensor: the leaf's .grad is cleared by name below
-      }
       NDArray[] mv = moments.get(p.name());
       NDArray theta = p.value();
       double lr = thresholds.contains(p.name()) ? baseLr * config.thresholdLrScale() : baseLr;
       if (p.slotAxis()) {
-        NDArray mask = columnMask(step, active[p.layer()], theta);
-        mv[0].addi(g.sub(mv[0]).mul(1 - b1).mul(mask));
-        mv[1].addi(g.square().sub(mv[1]).mul(1 - b2).mul(mask));
-        NDArray bc1 = columnCorrection(step, slotAge[p.layer()], b1, theta);
-        NDArray bc2 = columnCorrection(step, slotAge[p.layer()], b2, theta);
-        NDArray upd = mv[0].div(bc1).div(mv[1].div(bc2).sqrt().add(config.eps())).mul(lr).mul(mask);
-        if (p.decay()) {
-          theta.subi(theta.mul(lr * config.weightDecay()).mul(mask));
-        }
-        theta.subi(upd);
+        AdamWStep columns = shared.withLr(lr);
+        kernel.updateColumns(
+            step,
+            g,
+            mv[0],
+            mv[1],
+            theta,
+            p.decay(),
+            active[p.layer()],
+            slotAge[p.layer()],
+            columns);
       } else {
         long age = p.isExpertSlot() ? slotAge[p.layer()][p.slot()] : sharedAge;
-        updateOne(g, mv[0], mv[1], theta, p.decay() ? theta : null, age, lr);
+        kernel.update(g, mv[0], mv[1], theta, p.decay(), shared.withAge(age).withLr(lr));
       }
     }
     zero(grads.keySet());
     return norm;
-  }
-
-  /**
-   * The update of tensors with one age and one learning rate: a single tensor, or a packed group's
-   * buffers (then {@code decayed} is the prefix of {@code theta} that decays).
-   *
-   * @param g the (clipped) gradient, shaped like {@code theta}
-   * @param decayed the part of {@code theta} weight decay applies to, or null
-   */
-  private void updateOne(
-      NDArray g, NDArray mean, NDArray var, NDArray theta, NDArray decayed, long age, double lr) {
-    double b1 = config.beta1();
-    double b2 = config.beta2();
-    // Each temporary is made once, then worked on in place: a new tensor per operation would
-    // allocate a buffer the size of the group a dozen times a step. In place or not, every element
-    // sees the same operations in the same order (PackedAdamWTest checks the formula bit for bit).
-    NDArray dm = g.sub(mean); // m ← m + (g − m)(1 − β₁)
-    dm.muli(1 - b1);
-    mean.addi(dm);
-    NDArray dv = g.square(); // v ← v + (g² − v)(1 − β₂)
-    dv.subi(var);
-    dv.muli(1 - b2);
-    var.addi(dv);
-    double bc1 = 1 - Math.pow(b1, age);
-    double bc2 = 1 - Math.pow(b2, age);
-    NDArray denom = var.div(bc2).sqrt(); // √(v / (1 − β₂^age)) + ε
-    denom.addi(config.eps());
-    NDArray upd = mean.div(bc1); // lr · (m / (1 − β₁^age)) / denom
-    upd.divi(denom);
-    upd.muli(lr);
-    if (decayed != null) {
-      decayed.muli(1 - lr * config.weightDecay());
-    }
-    theta.subi(upd);
   }
 
   /**
@@ -365,22 +334,5 @@ public final class AdamW {
           }
         });
     slotAge[layer][slot] = 0;
-  }
-
-  private static NDArray columnMask(NDManager m, boolean[] active, NDArray like) {
-    float[] v = new float[active.length];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = active[i] ? 1f : 0f;
-    }
-    return HostFloats.of(m, v, like.getDataType());
-  }
-
-  /** (E,) bias corrections 1 − β^age per slot column (age ≥ 1 so inactive columns stay finite). */
-  private static NDArray columnCorrection(NDManager m, long[] ages, double beta, NDArray like) {
-    float[] v = new float[ages.length];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (1 - Math.pow(beta, Math.max(1, ages[i])));
-    }
-    return HostFloats.of(m, v, like.getDataType());
   }
 }
