@@ -15,8 +15,8 @@ public final class ExpertDispatchOptions {
       defaultValue = "per-expert",
       converter = Converters.Dispatch.class,
       description =
-          "How routed tokens reach the experts: per-expert (two matmuls per active expert, the"
-              + " results of earlier releases bit for bit) or grouped (all experts of a layer in"
+          "How routed tokens reach the experts: per-expert (two matmuls per active expert, as"
+              + " every release has done) or grouped (all experts of a layer in"
               + " one padded batched matmul per projection; equal to float rounding)"
               + " (default: ${DEFAULT-VALUE}).")
   ExpertDispatch dispatch = ExpertDispatch.PER_EXPERT;
