@@ -36,6 +36,7 @@ final class LibtorchCalls {
 
   /** Runs {@code work} under the profiler and returns its top-level operator calls. */
   static long count(boolean useCuda, Path traceFile, Runnable work) throws IOException {
+    // -Dmoe.bench.trace.shapes=true: input shapes in the kept trace (which op is big), slower
     JniUtils.startProfile(useCuda, Boolean.getBoolean("moe.bench.trace.shapes"), false);
     try {
       work.run();

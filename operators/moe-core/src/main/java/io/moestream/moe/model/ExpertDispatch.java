@@ -9,8 +9,7 @@ import java.util.Locale;
 public enum ExpertDispatch {
   /**
    * One gather, then per active expert its own {@code w1 → gelu → w2} (two matmuls each), then one
-   * gather back ({@link RoutedExperts}). The default: its results are those of every earlier
-   * release, bit for bit.
+   * gather back ({@link RoutedExperts}). The default, and what every release has done.
    */
   PER_EXPERT,
   /**

@@ -35,7 +35,11 @@ public final class ParameterStore implements AutoCloseable {
     return manager;
   }
 
-  /** Registers a float32 tensor built from host values; gradients are attached. */
+  /**
+   * Registers a float32 tensor built from host values; gradients are attached. Every parameter is a
+   * contiguous tensor in libtorch's own memory (this copy, or a segment view once {@link #pack}ed):
+   * the CPU optimizer writes into parameters through their memory ({@link HostMemory}).
+   */
   public Param add(
       String name,
       float[] values,
@@ -54,19 +58,6 @@ public final class ParameterStore implements AutoCloseable {
     NDArray value = fromJava.duplicate();
     fromJava.close();
     value.setName(name);
-    value.setRequiresGradient(true);
-    Param p = new Param(name, value, layer, slot, slotAxis, decay);
-    params.put(name, p);
-    return p;
-  }
-
-  /** Registers an existing tensor (any dtype) already owned by {@link #manager()}. */
-  public Param adopt(
-      String name, NDArray value, int layer, int slot, boolean slotAxis, boolean decay) {
-    if (params.containsKey(name)) {
-      throw new IllegalStateException("parameter registered twice: " + name);
-    }
-    value.attach(manager);
     value.setRequiresGradient(true);
     Param p = new Param(name, value, layer, slot, slotAxis, decay);
     params.put(name, p);

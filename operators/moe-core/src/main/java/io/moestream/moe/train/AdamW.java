@@ -43,9 +43,9 @@ import java.util.function.Predicate;
  * <p><b>Where the arithmetic runs</b> is an {@link UpdateKernel}: on the CPU one Java pass over the
  * tensors' memory ({@link HostUpdates}: each element read and written once, no libtorch call),
  * elsewhere libtorch operations on the flat buffers ({@link TorchUpdates}: about 15 calls a group).
- * Both evaluate {@link AdamWStep}'s formula operation by operation in float32; they differ only in
- * the last bit of some elements (libtorch's vectorised square root, and the norm summed in double
- * on the host), and each is deterministic.
+ * Both evaluate {@link AdamWStep}'s formula operation by operation in float32; they differ in last
+ * bits (libtorch's square root on the CPU is MKL's, not always correctly rounded; the norm is
+ * summed in double on the host, which moves the clipping scale), and each is deterministic.
  */
 public final class AdamW {
   private final TrainConfig config;

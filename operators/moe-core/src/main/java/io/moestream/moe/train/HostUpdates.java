@@ -23,9 +23,11 @@ import java.util.List;
  * the loops compile to vector instructions ({@link AdamWMath}), and back. Tensors that are not
  * float32 on the CPU go to {@link TorchUpdates}.
  *
- * <p>Results differ from {@link TorchUpdates} in the last bit of some elements: libtorch's
- * vectorised square root is not always correctly rounded (Java's is), and the norm is summed in
- * double here, in float32 there. Each kernel on its own is deterministic.
+ * <p>Results differ from {@link TorchUpdates} in last bits: libtorch's square root on the CPU is
+ * MKL's, whose rounding depends on the instruction set MKL picks (Java's is correctly rounded, on
+ * any machine), and the norm is summed in double here, in float32 there. Each kernel on its own is
+ * deterministic. One instance per {@link AdamW}: its scratch arrays make it single-threaded, like
+ * the trainer that drives it.
  */
 final class HostUpdates implements UpdateKernel {
   /** Floats per chunk: four arrays of them (16 KB) stay in a core's L1 data cache. */
