@@ -290,17 +290,14 @@ public final class AdamW {
         AdamWStep columns = shared.withLr(lr);
         kernel.updateColumns(
             step,
-            g,
-            mv[0],
-            mv[1],
-            theta,
-            p.decay(),
+            new TensorUpdate(g, mv[0], mv[1], theta, p.decay()),
             active[p.layer()],
             slotAge[p.layer()],
             columns);
       } else {
         long age = p.isExpertSlot() ? slotAge[p.layer()][p.slot()] : sharedAge;
-        kernel.update(g, mv[0], mv[1], theta, p.decay(), shared.withAge(age).withLr(lr));
+        kernel.update(
+            new TensorUpdate(g, mv[0], mv[1], theta, p.decay()), shared.withAge(age).withLr(lr));
       }
     }
     zero(grads.keySet());

@@ -78,56 +78,41 @@ final class HostUpdates implements UpdateKernel {
   }
 
   @Override
-  public void update(
-      NDArray g, NDArray mean, NDArray var, NDArray theta, boolean decay, AdamWStep step) {
-    if (!(HostMemory.viewable(g)
-        && HostMemory.viewable(mean)
-        && HostMemory.viewable(var)
-        && HostMemory.viewable(theta))) {
-      fallback.update(g, mean, var, theta, decay, step);
+  public void update(TensorUpdate t, AdamWStep step) {
+    if (!t.inHostMemory()) {
+      fallback.update(t, step);
       return;
     }
     pass(
-        HostMemory.floats(g),
-        HostMemory.floats(mean),
-        HostMemory.floats(var),
-        HostMemory.floats(theta),
+        HostMemory.floats(t.grad()),
+        HostMemory.floats(t.mean()),
+        HostMemory.floats(t.var()),
+        HostMemory.floats(t.theta()),
         0,
-        Math.toIntExact(theta.size()),
-        decay,
+        Math.toIntExact(t.theta().size()),
+        t.decay(),
         step.floats());
   }
 
   @Override
   public void updateColumns(
-      NDManager step,
-      NDArray g,
-      NDArray mean,
-      NDArray var,
-      NDArray theta,
-      boolean decay,
-      boolean[] active,
-      long[] ages,
-      AdamWStep s) {
-    if (!(HostMemory.viewable(g)
-        && HostMemory.viewable(mean)
-        && HostMemory.viewable(var)
-        && HostMemory.viewable(theta))) {
-      fallback.updateColumns(step, g, mean, var, theta, decay, active, ages, s);
+      NDManager step, TensorUpdate t, boolean[] active, long[] ages, AdamWStep s) {
+    if (!t.inHostMemory()) {
+      fallback.updateColumns(step, t, active, ages, s);
       return;
     }
     // Small (d × E at most): element by element on the buffers, no chunking.
-    FloatBuffer gb = HostMemory.floats(g);
-    FloatBuffer mb = HostMemory.floats(mean);
-    FloatBuffer vb = HostMemory.floats(var);
-    FloatBuffer tb = HostMemory.floats(theta);
+    FloatBuffer gb = HostMemory.floats(t.grad());
+    FloatBuffer mb = HostMemory.floats(t.mean());
+    FloatBuffer vb = HostMemory.floats(t.var());
+    FloatBuffer tb = HostMemory.floats(t.theta());
     float[] mask = AdamWStep.columnMask(active);
     float[] bc1 = AdamWStep.columnCorrections(s.beta1(), ages);
     float[] bc2 = AdamWStep.columnCorrections(s.beta2(), ages);
     AdamWStep.Floats c = s.floats();
     float decayRate = (float) (s.lr() * s.weightDecay());
     int columns = active.length;
-    int n = Math.toIntExact(theta.size());
+    int n = Math.toIntExact(t.theta().size());
     for (int i = 0; i < n; i++) {
       int col = i % columns;
       float gi = gb.get(i) * c.gradScale();
@@ -136,11 +121,11 @@ final class HostUpdates implements UpdateKernel {
       mb.put(i, m);
       vb.put(i, v);
       float upd = m / bc1[col] / ((float) Math.sqrt(v / bc2[col]) + c.eps()) * c.lr() * mask[col];
-      float t = tb.get(i);
-      if (decay) {
-        t = t - t * decayRate * mask[col];
+      float w = tb.get(i);
+      if (t.decay()) {
+        w = w - w * decayRate * mask[col];
       }
-      tb.put(i, t - upd);
+      tb.put(i, w - upd);
     }
   }
 

@@ -30,22 +30,17 @@ final class TorchUpdates implements UpdateKernel {
   }
 
   @Override
-  public void update(
-      NDArray grad, NDArray mean, NDArray var, NDArray theta, boolean decay, AdamWStep step) {
-    apply(grad, mean, var, theta, decay ? theta : null, step);
+  public void update(TensorUpdate t, AdamWStep step) {
+    apply(t.grad(), t.mean(), t.var(), t.theta(), t.decay() ? t.theta() : null, step);
   }
 
   @Override
   public void updateColumns(
-      NDManager step,
-      NDArray g,
-      NDArray mean,
-      NDArray var,
-      NDArray theta,
-      boolean decay,
-      boolean[] active,
-      long[] ages,
-      AdamWStep s) {
+      NDManager step, TensorUpdate t, boolean[] active, long[] ages, AdamWStep s) {
+    NDArray g = t.grad();
+    NDArray mean = t.mean();
+    NDArray var = t.var();
+    NDArray theta = t.theta();
     if (s.gradScale() != 1.0) {
       g = g.mul(s.gradScale()); // a new tensor: the leaf's .grad is zeroed by AdamW afterwards
     }
@@ -56,7 +51,7 @@ final class TorchUpdates implements UpdateKernel {
     mean.addi(g.sub(mean).mul(1 - s.beta1()).mul(mask));
     var.addi(g.square().sub(var).mul(1 - s.beta2()).mul(mask));
     NDArray upd = mean.div(bc1).div(var.div(bc2).sqrt().add(s.eps())).mul(s.lr()).mul(mask);
-    if (decay) {
+    if (t.decay()) {
       theta.subi(theta.mul(s.lr() * s.weightDecay()).mul(mask));
     }
     theta.subi(upd);

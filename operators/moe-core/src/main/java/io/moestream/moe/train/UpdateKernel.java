@@ -25,9 +25,8 @@ interface UpdateKernel {
    */
   void update(UpdateGroups.Group group, List<NDArray> grads, AdamWStep step);
 
-  /** One tensor's update; {@code decay} says whether weight decay applies to it. */
-  void update(
-      NDArray grad, NDArray mean, NDArray var, NDArray theta, boolean decay, AdamWStep step);
+  /** One tensor's update. */
+  void update(TensorUpdate t, AdamWStep step);
 
   /**
    * The update of a gate tensor whose last axis indexes expert slots: column c changes only when
@@ -37,16 +36,7 @@ interface UpdateKernel {
    *
    * @param step the step's manager, for the masks' and corrections' tensors
    */
-  void updateColumns(
-      NDManager step,
-      NDArray grad,
-      NDArray mean,
-      NDArray var,
-      NDArray theta,
-      boolean decay,
-      boolean[] active,
-      long[] ages,
-      AdamWStep s);
+  void updateColumns(NDManager step, TensorUpdate t, boolean[] active, long[] ages, AdamWStep s);
 
   /** The Java pass on the CPU, libtorch everywhere else. */
   static UpdateKernel forDevice(Device device) {
