@@ -8,6 +8,7 @@ import io.moestream.moe.tensor.FlatParams;
 import io.moestream.moe.tensor.HostFloats;
 import io.moestream.moe.tensor.HostMemory;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -45,17 +46,17 @@ final class HostUpdates implements UpdateKernel {
       return null;
     }
     double sum = 0;
-    NDArray rest = null; // gradients with no host memory to view, summed by libtorch
+    List<NDArray> elsewhere = new ArrayList<>(); // no host memory to view: libtorch sums them
     for (NDArray g : grads) {
       if (HostMemory.viewable(g)) {
         sum += sumOfSquares(HostMemory.floats(g), Math.toIntExact(g.size()));
       } else {
-        NDArray s = g.square().sum().toType(DataType.FLOAT32, false);
-        rest = rest == null ? s : rest.add(s);
+        elsewhere.add(g);
       }
     }
     NDArray host = HostFloats.of(step, new float[] {(float) sum}, new Shape(), DataType.FLOAT32);
-    return rest == null ? host : host.add(rest);
+    NDArray rest = fallback.squaredNorm(step, elsewhere);
+    return rest == null ? host : host.add(rest.toType(DataType.FLOAT32, false));
   }
 
   @Override
