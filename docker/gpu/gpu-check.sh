@@ -110,8 +110,8 @@ fi
 # The same JVM options as ./moe (kept in step with it), with the jar directory made a choice so a
 # carried, trimmed one works, and class loading logged when --pack wants the jars a run uses.
 export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
-export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4000000000}"
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+# shellcheck source=../../jobs/malloc-env.sh
+source "$root/jobs/malloc-env.sh"
 moe_cmd=(java ${MOE_JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true
          -Dorg.apache.avro.limits.string.maxLength=1048576 -Dorg.apache.avro.limits.bytes.maxLength=1048576)
 if [[ -n "$pack" ]]; then

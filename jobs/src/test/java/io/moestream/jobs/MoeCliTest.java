@@ -167,7 +167,7 @@ class MoeCliTest {
 
   @Test
   void benchTrainPrintsOneJsonLine() throws Exception {
-    CliRun r = run(concat(TINY, "bench", "train", "--steps", "3", "--warmup", "1"));
+    CliRun r = run(concat(TINY, "bench", "train", "--steps", "12", "--warmup", "2"));
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out().strip().lines()).hasSize(1);
     JsonNode o = new ObjectMapper().readTree(r.out());
@@ -176,6 +176,13 @@ class MoeCliTest {
     assertThat(o.get("sgemm_gflops").asDouble()).isPositive();
     assertThat(o.get("expert_matmul").get("routed_pairs").asLong()).isPositive();
     assertThat(o.get("rss_mb_at_1000").isNull()).isTrue();
+    // 10 timed steps: one a tenth, each with its time and the memory after it
+    JsonNode run = o.get("over_the_run");
+    assertThat(run.get("ms_per_step")).hasSize(10).allMatch(v -> v.asDouble() > 0);
+    assertThat(run.get("rss_mb")).hasSize(10).allMatch(v -> v.asDouble() > 0);
+    assertThat(run.get("sgemm_gflops")).hasSize(10).allMatch(v -> v.asDouble() > 0);
+    assertThat(run.get("malloc_in_use_mb")).hasSize(10).allMatch(v -> v.asDouble() > 0);
+    assertThat(run.get("malloc_free_mb")).hasSize(10).allMatch(v -> v.asDouble() >= 0);
   }
 
   @Test

@@ -39,8 +39,16 @@ final class BenchResult {
   double sgemm = Double.NaN;
   MatmulBench.ExpertResult experts;
 
-  BenchResult(int layers) {
+  /** The timed steps in tenths: the trend a mean hides (slowing down, growing). */
+  final RunTenths tenths;
+
+  /**
+   * @param layers MoE layers of the model
+   * @param timedSteps how many steps will be timed
+   */
+  BenchResult(int layers, int timedSteps) {
     active = new int[layers];
+    tenths = new RunTenths(timedSteps);
   }
 
   void add(StepResult r, boolean timed) {

@@ -48,6 +48,9 @@ final class BenchTrainCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int RSS_STEP = 1000;
 
+  /** Size of the square matmul that is the machine's reference speed. */
+  private static final int SGEMM_N = 1024;
+
   /** Extra steps run under PyTorch's profiler after the timed ones, to count libtorch calls. */
   private static final int PROFILED_STEPS = 3;
 
@@ -100,11 +103,11 @@ final class BenchTrainCommand implements Callable<Integer> {
     int batch = train.batch();
     TextCorpus corpus = TextCorpus.bundled();
     TextCorpus.BatchCursor cursor = corpus.cursor(batch, m.ctx());
-    BenchResult res = new BenchResult(m.layers());
+    BenchResult res = new BenchResult(m.layers(), steps - warmup);
     ExpertDispatch main = dispatch.dispatch();
     ExpertDispatch other =
         main == ExpertDispatch.GROUPED ? ExpertDispatch.PER_EXPERT : ExpertDispatch.GROUPED;
-    BenchResult twinRes = compareDispatch ? new BenchResult(m.layers()) : null;
+    BenchResult twinRes = compareDispatch ? new BenchResult(m.layers(), steps - warmup) : null;
     int[][] last = null;
     Precision p = precision.choice(); // both dispatches compute in it
     try (MoeTrainer trainer =
@@ -127,6 +130,13 @@ final class BenchTrainCommand implements Callable<Integer> {
         long readsBefore = DeviceReads.count();
         StepResult r = trainer.train(last);
         res.add(r, timed, DeviceReads.count() - readsBefore);
+        if (timed) {
+          res.tenths.add(
+              r.nanos(),
+              () ->
+                  new RunTenths.PartEnd(
+                      Rss.megabytes(), MatmulBench.sgemmGflops(on, SGEMM_N), NativeHeap.now()));
+        }
         if (twin != null && s % 2 == 0) {
           twinRes.add(twin.train(last), timed);
         }
@@ -145,7 +155,7 @@ final class BenchTrainCommand implements Callable<Integer> {
       // Last, so that nothing reported above sees the profiled steps.
       res.libtorchCallsPerStep = profiledCallsPerStep(trainer, corpus, cursor, batch, m, on);
     }
-    res.sgemm = MatmulBench.sgemmGflops(on, 1024);
+    res.sgemm = MatmulBench.sgemmGflops(on, SGEMM_N);
     ObjectNode o = report(m, batch, on, res);
     putDispatch(o, main, res, other, twinRes);
     String line = JSON.writeValueAsString(o);
@@ -223,11 +233,13 @@ final class BenchTrainCommand implements Callable<Integer> {
     precision.report(o);
     o.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     // The allocator shapes the step time (page faults): glibc's thresholds as ./moe sets them
-    // (null: glibc's defaults), and a preloaded allocator (the Flink image preloads jemalloc).
+    // (null: glibc's defaults), and a preloaded allocator with its settings (./moe preloads
+    // jemalloc where installed, the Flink image always).
     ObjectNode malloc = o.putObject("malloc");
     malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
     malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
     malloc.put("ld_preload", System.getenv("LD_PRELOAD"));
+    malloc.put("malloc_conf", System.getenv("MALLOC_CONF")); // jemalloc's settings
     o.put("steps", steps);
     o.put("warmup", warmup);
     double tokS = r.tokensPerSecond();
@@ -253,6 +265,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     putMb(o, "rss_mb_at_1000", r.rssAt1000);
     putMb(o, "rss_mb_final", r.rssFinal);
     putMb(o, "rss_growth_pct", 100 * (r.rssFinal - r.rssAt1000) / r.rssAt1000);
+    putTenths(o, r.tenths);
     ArrayNode active = o.putArray("active_experts");
     for (int a : r.active) {
       active.add(a);
@@ -288,6 +301,33 @@ final class BenchTrainCommand implements Callable<Integer> {
     ObjectNode phases = o.putObject("phase_ms_per_step");
     for (int i = 0; i < StepPhases.NAMES.size(); i++) {
       StepJsonWriter.putFinite(phases, StepPhases.NAMES.get(i), r.msPerStepIn(i));
+    }
+  }
+
+  /**
+   * {@code over_the_run}: the timed model's mean ms per step in each tenth of the timed steps, and
+   * the same-run sgemm speed and resident memory after each (absent under ten timed steps). The
+   * twin model's steps interleave with these, so the memory is the process's, both models together.
+   */
+  private static void putTenths(ObjectNode o, RunTenths t) {
+    if (!t.recorded()) {
+      return;
+    }
+    ObjectNode run = o.putObject("over_the_run");
+    putRounded(run.putArray("ms_per_step"), t.msPerStep(), 100);
+    putRounded(run.putArray("sgemm_gflops"), t.sgemmGflops(), 10);
+    putRounded(run.putArray("rss_mb"), t.rssMb(), 10);
+    putRounded(run.putArray("malloc_in_use_mb"), t.mallocInUseMb(), 10);
+    putRounded(run.putArray("malloc_free_mb"), t.mallocFreeMb(), 10);
+  }
+
+  private static void putRounded(ArrayNode a, double[] values, int scale) {
+    for (double v : values) {
+      if (Double.isFinite(v)) {
+        a.add(Math.round(v * scale) / (double) scale);
+      } else {
+        a.addNull();
+      }
     }
   }
 

@@ -84,11 +84,18 @@ public final class RoutedExperts {
       }
     }
     NDArray rows = Rows.select(x, tokenOfRow); // (N, d)
+    // One split into every expert's rows, not a slice each: a slice's backward writes its gradient
+    // into a zero tensor of all N rows (one zero fill and one add of N × d per expert), a split's
+    // concatenates the experts' gradients once.
+    long[] cuts = new long[e - 1]; // where each expert's rows end, the last one's excepted
+    for (int j = 0; j + 1 < e; j++) {
+      cuts[j] = start[j + 1];
+    }
+    NDList mine = rows.split(cuts, 0); // e × (n_e, d)
     NDList outs = new NDList();
     for (int j = 0; j < e; j++) {
       if (selected.tokensOf(j) > 0) {
-        NDArray mine = rows.get(new NDIndex(start[j] + ":" + start[j + 1])); // (n_e, d)
-        outs.add(expert.apply(j, mine)); // (n_e, outDim)
+        outs.add(expert.apply(j, mine.get(j))); // (n_e, outDim)
       }
     }
     NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0); // (N, outDim)

@@ -1,0 +1,63 @@
+package io.moestream.jobs.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class RunTenthsTest {
+  /**
+   * Step i (0-based) takes i + 1 ms; the probe answers 100, 101, … MiB and twice that in GFLOP/s as
+   * it is asked.
+   */
+  private static RunTenths run(int timed, int stepsRun) {
+    RunTenths t = new RunTenths(timed);
+    double[] probe = {100};
+    for (int i = 0; i < stepsRun; i++) {
+      t.add(
+          (i + 1) * 1_000_000L,
+          () -> {
+            double mb = probe[0]++;
+            return new RunTenths.PartEnd(mb, 2 * mb, new NativeHeap.Counts(3 * mb, 4 * mb));
+          });
+    }
+    return t;
+  }
+
+  @Test
+  void unevenPartsTakeTheirOwnMeanAndTheMemoryAtTheirEnd() {
+    // 25 steps: parts start at ⌊25k/10⌋ = 0 2 5 7 10 12 15 17 20 22 (25), sizes 2 3 2 3 …
+    RunTenths t = run(25, 25);
+    assertThat(t.recorded()).isTrue();
+    // part 0: steps 0–1 → (1+2)/2; part 1: steps 2–4 → (3+4+5)/3; part 9: steps 22–24 → 24
+    assertThat(t.msPerStep())
+        .containsExactly(1.5, 4.0, 6.5, 9.0, 11.5, 14.0, 16.5, 19.0, 21.5, 24.0);
+    // asked once per part, at its last step: never in between
+    assertThat(t.rssMb())
+        .containsExactly(100.0, 101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0);
+    assertThat(t.sgemmGflops()[9]).isEqualTo(218.0);
+    assertThat(t.mallocInUseMb()[9]).isEqualTo(327.0);
+    assertThat(t.mallocFreeMb()[0]).isEqualTo(400.0);
+  }
+
+  @Test
+  void partsNotReachedAreNaNAndExtraStepsAreIgnored() {
+    RunTenths half = run(20, 9); // parts of 2: four complete, the fifth half run
+    assertThat(half.msPerStep()[3]).isEqualTo(7.5); // steps 6–7 → (7+8)/2
+    assertThat(half.msPerStep()[4]).isNaN();
+    assertThat(half.rssMb()[3]).isEqualTo(103.0);
+    assertThat(half.rssMb()[4]).isNaN();
+    assertThat(half.sgemmGflops()[4]).isNaN();
+
+    RunTenths over = run(10, 12); // one step a part; steps 10 and 11 are not the run's
+    assertThat(over.msPerStep()[9]).isEqualTo(10.0);
+  }
+
+  @Test
+  void underTenTimedStepsNothingIsRecorded() {
+    RunTenths t = run(9, 9);
+    assertThat(t.recorded()).isFalse();
+    assertThat(Arrays.stream(t.msPerStep())).allMatch(v -> Double.isNaN(v));
+    assertThat(Arrays.stream(t.rssMb())).allMatch(v -> Double.isNaN(v));
+  }
+}
