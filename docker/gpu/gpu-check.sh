@@ -110,9 +110,17 @@ fi
 # The same JVM options as ./moe (kept in step with it), with the jar directory made a choice so a
 # carried, trimmed one works, and class loading logged when --pack wants the jars a run uses.
 export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
-# shellcheck source=../../jobs/malloc-env.sh
-source "$root/jobs/malloc-env.sh"
-moe_cmd=(java ${MOE_JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true
+# The allocator settings of ./moe (jobs/malloc-env.sh), for the java runs only: not for the JNI
+# build's compilers and python, nor nvidia-smi.
+mapfile -t malloc_env < <(
+  # shellcheck source=../../jobs/malloc-env.sh
+  source "$root/jobs/malloc-env.sh"
+  for v in LD_PRELOAD MALLOC_CONF MALLOC_TRIM_THRESHOLD_ MALLOC_MMAP_THRESHOLD_; do
+    [[ -z "${!v:-}" ]] || echo "$v=${!v}"
+  done
+)
+say "allocator: ${malloc_env[*]}"
+moe_cmd=(env "${malloc_env[@]}" java ${MOE_JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true
          -Dorg.apache.avro.limits.string.maxLength=1048576 -Dorg.apache.avro.limits.bytes.maxLength=1048576)
 if [[ -n "$pack" ]]; then
   mkdir -p "$out/classload" && rm -f "$out"/classload/*.log

@@ -181,8 +181,13 @@ class MoeCliTest {
     assertThat(run.get("ms_per_step")).hasSize(10).allMatch(v -> v.asDouble() > 0);
     assertThat(run.get("rss_mb")).hasSize(10).allMatch(v -> v.asDouble() > 0);
     assertThat(run.get("sgemm_gflops")).hasSize(10).allMatch(v -> v.asDouble() > 0);
-    assertThat(run.get("malloc_in_use_mb")).hasSize(10).allMatch(v -> v.asDouble() > 0);
-    assertThat(run.get("malloc_free_mb")).hasSize(10).allMatch(v -> v.asDouble() >= 0);
+    // null where glibc's malloc does not serve the process (NativeHeapTest checks the values)
+    assertThat(run.get("malloc_in_use_mb"))
+        .hasSize(10)
+        .allMatch(v -> v.isNull() || v.asDouble() > 0);
+    assertThat(run.get("malloc_free_mb"))
+        .hasSize(10)
+        .allMatch(v -> v.isNull() || v.asDouble() >= 0);
   }
 
   @Test

@@ -39,7 +39,10 @@ final class BenchResult {
   double sgemm = Double.NaN;
   MatmulBench.ExpertResult experts;
 
-  /** The timed steps in tenths: the trend a mean hides (slowing down, growing). */
+  /**
+   * The timed steps in tenths: the trend a mean hides (slowing down, growing). Filled for the timed
+   * model only (a twin's stays empty).
+   */
   final RunTenths tenths;
 
   /**

@@ -133,9 +133,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (timed) {
           res.tenths.add(
               r.nanos(),
-              () ->
-                  new RunTenths.PartEnd(
-                      Rss.megabytes(), MatmulBench.sgemmGflops(on, SGEMM_N), NativeHeap.now()));
+              () -> {
+                // memory first: the sgemm's own buffers must not count in it
+                double rss = Rss.megabytes();
+                NativeHeap.Counts heap = NativeHeap.now();
+                return new RunTenths.PartEnd(rss, MatmulBench.sgemmGflops(on, SGEMM_N), heap);
+              });
         }
         if (twin != null && s % 2 == 0) {
           twinRes.add(twin.train(last), timed);

@@ -68,8 +68,8 @@ final class NativeHeap {
      * glibc's malloc, or null where it is not the process's: a preloaded allocator (jemalloc in the
      * Flink image and under {@code ./moe} where installed, tcmalloc) takes the {@code malloc}
      * symbol, and glibc's books then count only its own, unused arenas. Told from the libraries
-     * mapped into the process: the dynamic linker resolves {@code malloc} to the preloaded one even
-     * through a handle on libc, so comparing symbol addresses cannot tell.
+     * mapped into the process, by name (JNA's library "c" is the process's own symbol table, where
+     * {@code malloc} is already the preloaded one, so its address cannot tell).
      */
     private static LibC load() {
       try {

@@ -21,7 +21,11 @@ import io.moestream.moe.tensor.Rows;
 public final class RoutedExperts {
   private RoutedExperts() {}
 
-  /** One expert's function on the rows routed to it: (n, d) → (n, d_out). */
+  /**
+   * One expert's function on the rows routed to it: (n, d) → (n, d_out). {@code rows} is one of the
+   * views a split of all routed rows returns: read it, never modify it in place (autograd refuses
+   * in-place changes to a split's outputs).
+   */
   @FunctionalInterface
   public interface ExpertFn {
     NDArray apply(int expert, NDArray rows);
