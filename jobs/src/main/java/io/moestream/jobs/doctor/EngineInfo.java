@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * @param djlVersion DJL's own version
  * @param engine engine name and the libtorch version it reports
  * @param libtorchDir the libtorch directory DJL chose
- * @param loaded the libtorch and JNI libraries mapped into this process ({@code /proc/self/maps})
+ * @param loaded the libtorch and JNI libraries, and a preloaded allocator, mapped into this process
+ *     ({@code /proc/self/maps})
  * @param flavor {@code cpu}, {@code cu130}, ...: {@code PYTORCH_FLAVOR}, else read from the JNI's
  *     cache directory ({@code 2.7.1-cpu-linux-x86_64})
  * @param environment {@code PYTORCH_*} variables that steer DJL, {@code (unset)} when absent
@@ -57,9 +58,15 @@ public record EngineInfo(
   static final List<String> VARIABLES =
       List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "PYTORCH_PRECXX11");
 
-  /** A mapped file the report names: libtorch itself, its CUDA half, c10 and DJL's JNI. */
+  /**
+   * A mapped file the report names: libtorch itself, its CUDA half, c10, DJL's JNI, and a preloaded
+   * allocator that serves libtorch's malloc instead of glibc's ({@code ./moe} preloads jemalloc
+   * where installed; README "Memory").
+   */
   private static final Pattern NATIVE =
-      Pattern.compile("(/\\S*/(libtorch(_cpu|_cuda)?|libc10(_cuda)?|[^/\\s]*libdjl_torch)\\.so)$");
+      Pattern.compile(
+          "(/\\S*/(libtorch(_cpu|_cuda)?|libc10(_cuda)?|[^/\\s]*libdjl_torch"
+              + "|libjemalloc|libtcmalloc[^/\\s]*?|libmimalloc)\\.so(\\.[0-9.]+)?)$");
 
   /**
    * The JNI's cache directory: {@code <version>[-<build date>]-<flavor>-<os>-<arch>}, e.g. {@code

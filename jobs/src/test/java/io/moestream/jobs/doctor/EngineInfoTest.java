@@ -9,7 +9,7 @@ class EngineInfoTest {
   private static final String DIR = "/root/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64";
 
   @Test
-  void readsTheLoadedLibrariesFromProcMaps() {
+  void readsTheLoadedLibrariesAndAPreloadedAllocatorFromProcMaps() {
     List<String> maps =
         List.of(
             "7f00-7f01 r-xp 00000000 08:01 1 " + DIR + "/libtorch_cpu.so",
@@ -17,10 +17,15 @@ class EngineInfoTest {
             "7f02-7f03 r-xp 00000000 08:01 2 " + DIR + "/libc10.so",
             "7f03-7f04 r-xp 00000000 08:01 3 " + DIR + "/0.35.1-libdjl_torch.so",
             "7f04-7f05 r-xp 00000000 08:01 4 /usr/lib/x86_64-linux-gnu/libc.so.6",
-            "7f05-7f06 rw-p 00000000 00:00 0 [heap]");
+            "7f05-7f06 rw-p 00000000 00:00 0 [heap]",
+            "7f06-7f07 r-xp 00000000 08:01 5 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+            "7f07-7f08 r-xp 00000000 08:01 6 /usr/lib/x86_64-linux-gnu/libgomp.so.1");
     assertThat(EngineInfo.nativeLibraries(maps))
         .containsExactly(
-            DIR + "/libtorch_cpu.so", DIR + "/libc10.so", DIR + "/0.35.1-libdjl_torch.so");
+            DIR + "/libtorch_cpu.so",
+            DIR + "/libc10.so",
+            DIR + "/0.35.1-libdjl_torch.so",
+            "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
   }
 
   @Test
