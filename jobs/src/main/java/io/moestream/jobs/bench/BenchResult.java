@@ -39,19 +39,8 @@ final class BenchResult {
   double sgemm = Double.NaN;
   MatmulBench.ExpertResult experts;
 
-  /**
-   * The timed steps in tenths: the trend a mean hides (slowing down, growing). Filled for the timed
-   * model only (a twin's stays empty).
-   */
-  final RunTenths tenths;
-
-  /**
-   * @param layers MoE layers of the model
-   * @param timedSteps how many steps will be timed
-   */
-  BenchResult(int layers, int timedSteps) {
+  BenchResult(int layers) {
     active = new int[layers];
-    tenths = new RunTenths(timedSteps);
   }
 
   void add(StepResult r, boolean timed) {

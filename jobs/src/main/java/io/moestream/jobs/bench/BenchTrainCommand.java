@@ -103,11 +103,12 @@ final class BenchTrainCommand implements Callable<Integer> {
     int batch = train.batch();
     TextCorpus corpus = TextCorpus.bundled();
     TextCorpus.BatchCursor cursor = corpus.cursor(batch, m.ctx());
-    BenchResult res = new BenchResult(m.layers(), steps - warmup);
+    BenchResult res = new BenchResult(m.layers());
+    RunTenths tenths = new RunTenths(steps - warmup); // the timed model's trend
     ExpertDispatch main = dispatch.dispatch();
     ExpertDispatch other =
         main == ExpertDispatch.GROUPED ? ExpertDispatch.PER_EXPERT : ExpertDispatch.GROUPED;
-    BenchResult twinRes = compareDispatch ? new BenchResult(m.layers(), steps - warmup) : null;
+    BenchResult twinRes = compareDispatch ? new BenchResult(m.layers()) : null;
     int[][] last = null;
     Precision p = precision.choice(); // both dispatches compute in it
     try (MoeTrainer trainer =
@@ -131,7 +132,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         StepResult r = trainer.train(last);
         res.add(r, timed, DeviceReads.count() - readsBefore);
         if (timed) {
-          res.tenths.add(
+          tenths.add(
               r.nanos(),
               () -> {
                 // memory first: the sgemm's own buffers must not count in it
@@ -160,6 +161,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
     res.sgemm = MatmulBench.sgemmGflops(on, SGEMM_N);
     ObjectNode o = report(m, batch, on, res);
+    putTenths(o, tenths);
     putDispatch(o, main, res, other, twinRes);
     String line = JSON.writeValueAsString(o);
     spec.commandLine().getOut().println(line);
@@ -268,7 +270,6 @@ final class BenchTrainCommand implements Callable<Integer> {
     putMb(o, "rss_mb_at_1000", r.rssAt1000);
     putMb(o, "rss_mb_final", r.rssFinal);
     putMb(o, "rss_growth_pct", 100 * (r.rssFinal - r.rssAt1000) / r.rssAt1000);
-    putTenths(o, r.tenths);
     ArrayNode active = o.putArray("active_experts");
     for (int a : r.active) {
       active.add(a);
@@ -309,8 +310,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
   /**
    * {@code over_the_run}: the timed model's mean ms per step in each tenth of the timed steps, and
-   * the same-run sgemm speed and resident memory after each (absent under ten timed steps). The
-   * twin model's steps interleave with these, so the memory is the process's, both models together.
+   * after each the same-run sgemm speed, resident memory and glibc malloc's bytes in use and kept
+   * free (absent under ten timed steps; the malloc counts null where glibc's malloc does not serve
+   * the process). The twin model's steps interleave with these, so the memory is the process's,
+   * both models together.
    */
   private static void putTenths(ObjectNode o, RunTenths t) {
     if (!t.recorded()) {

@@ -1,17 +1,19 @@
 package io.moestream.jobs.bench;
 
-import java.util.Arrays;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
- * The timed steps of a benchmark cut into ten equal parts, with each part's mean step time and the
- * resident memory at its end. A mean over the whole run hides a job that slows down or grows as it
- * runs; a continual trainer runs for days, so {@code bench train} shows the trend:
+ * The timed steps of a benchmark cut into ten equal parts, with each part's mean step time and what
+ * is measured after its last step (resident memory, the machine's matmul speed, malloc's books). A
+ * mean over the whole run hides a job that slows down or grows as it runs; a continual trainer runs
+ * for days, so {@code bench train} shows the trend — and the matmul speed beside it, since a shared
+ * machine's speed drifts on its own (a slower part with a slower matmul is the machine):
  *
  * <pre>
  * part k (0…9) = timed steps [⌊k·n/10⌋, ⌊(k+1)·n/10⌋)      n = timed steps
  * ms_per_step[k] = Σ step time over part k / its size
- * rss_mb[k]      = resident memory after its last step
+ * end[k]         = measured after its last step, outside the step timings
  * </pre>
  *
  * Under ten timed steps a part would be empty, so nothing is recorded.
@@ -21,10 +23,7 @@ final class RunTenths {
 
   private final int timedSteps;
   private final long[] nanos = new long[PARTS];
-  private final double[] rssMb = new double[PARTS];
-  private final double[] sgemmGflops = new double[PARTS];
-  private final double[] mallocInUseMb = new double[PARTS];
-  private final double[] mallocFreeMb = new double[PARTS];
+  private final PartEnd[] ends = new PartEnd[PARTS];
   private int seen;
 
   /**
@@ -32,10 +31,6 @@ final class RunTenths {
    */
   RunTenths(int timedSteps) {
     this.timedSteps = timedSteps;
-    Arrays.fill(rssMb, Double.NaN);
-    Arrays.fill(sgemmGflops, Double.NaN);
-    Arrays.fill(mallocInUseMb, Double.NaN);
-    Arrays.fill(mallocFreeMb, Double.NaN);
   }
 
   /** Whether the run is long enough to cut into ten non-empty parts. */
@@ -64,11 +59,7 @@ final class RunTenths {
     nanos[part] += stepNanos;
     seen++;
     if (seen == start(part + 1)) {
-      PartEnd end = measure.get();
-      rssMb[part] = end.rssMb();
-      sgemmGflops[part] = end.sgemmGflops();
-      mallocInUseMb[part] = end.malloc().inUseMb();
-      mallocFreeMb[part] = end.malloc().freeMb();
+      ends[part] = measure.get();
     }
   }
 
@@ -77,29 +68,37 @@ final class RunTenths {
     double[] out = new double[PARTS];
     for (int k = 0; k < PARTS; k++) {
       int size = start(k + 1) - start(k);
-      out[k] = seen >= start(k + 1) ? nanos[k] / 1e6 / size : Double.NaN;
+      out[k] = ends[k] != null ? nanos[k] / 1e6 / size : Double.NaN;
     }
     return out;
   }
 
   /** Resident memory (MiB) after each part's last step (NaN where not reached or unknown). */
   double[] rssMb() {
-    return rssMb.clone();
+    return atEnds(PartEnd::rssMb);
   }
 
   /** Plain-matmul GFLOP/s measured after each part's last step (NaN where not reached). */
   double[] sgemmGflops() {
-    return sgemmGflops.clone();
+    return atEnds(PartEnd::sgemmGflops);
   }
 
   /** malloc's bytes in use after each part's last step, MiB (NaN where not reached or unknown). */
   double[] mallocInUseMb() {
-    return mallocInUseMb.clone();
+    return atEnds(e -> e.malloc().inUseMb());
   }
 
   /** malloc's freed bytes kept for reuse after each part's last step, MiB (NaN likewise). */
   double[] mallocFreeMb() {
-    return mallocFreeMb.clone();
+    return atEnds(e -> e.malloc().freeMb());
+  }
+
+  private double[] atEnds(ToDoubleFunction<PartEnd> field) {
+    double[] out = new double[PARTS];
+    for (int k = 0; k < PARTS; k++) {
+      out[k] = ends[k] == null ? Double.NaN : field.applyAsDouble(ends[k]);
+    }
+    return out;
   }
 
   private int start(int part) {
