@@ -12,7 +12,8 @@ import io.moestream.jobs.cli.PrecisionOptions;
 import io.moestream.jobs.cli.TrainOptions;
 import io.moestream.jobs.local.FlopCounter;
 import io.moestream.jobs.local.StepJsonWriter;
-import io.moestream.jobs.stream.Rss;
+import io.moestream.jobs.process.Allocator;
+import io.moestream.jobs.process.Rss;
 import io.moestream.moe.config.ModelConfig;
 import io.moestream.moe.data.TextCorpus;
 import io.moestream.moe.model.ExpertDispatch;
@@ -134,6 +135,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (timed) {
           tenths.add(
               r.nanos(),
+              FlopCounter.trainPerToken(m, (double) r.expertPairs() / r.tokens()) * r.tokens(),
               () -> {
                 // memory first: the sgemm's own buffers must not count in it
                 double rss = Rss.megabytes();
@@ -160,7 +162,7 @@ final class BenchTrainCommand implements Callable<Integer> {
       res.libtorchCallsPerStep = profiledCallsPerStep(trainer, corpus, cursor, batch, m, on);
     }
     res.sgemm = MatmulBench.sgemmGflops(on, SGEMM_N);
-    ObjectNode o = report(m, batch, on, res);
+    ObjectNode o = report(m, batch, on, res, tenths);
     putTenths(o, tenths);
     putDispatch(o, main, res, other, twinRes);
     String line = JSON.writeValueAsString(o);
@@ -220,7 +222,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  private ObjectNode report(ModelConfig m, int batch, Device on, BenchResult r) {
+  private ObjectNode report(ModelConfig m, int batch, Device on, BenchResult r, RunTenths tenths) {
     ObjectNode o = JSON.createObjectNode();
     o.put("bench", "train");
     ObjectNode c = o.putObject("config");
@@ -241,6 +243,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     // (null: glibc's defaults), and a preloaded allocator with its settings (./moe preloads
     // jemalloc where installed, the Flink image always).
     ObjectNode malloc = o.putObject("malloc");
+    malloc.put("allocator", Allocator.ofThisProcess().name());
     malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
     malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
     malloc.put("ld_preload", System.getenv("LD_PRELOAD"));
@@ -257,6 +260,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("achieved_gflops", achieved);
     o.put("sgemm_gflops", r.sgemm);
     o.put("achieved_vs_sgemm", achieved / r.sgemm);
+    // The figure to judge the run by: each tenth against the sgemm of its own minute (RunTenths).
+    StepJsonWriter.putFinite(
+        o, "achieved_vs_sgemm_median_of_tenths", tenths.medianAchievedVsSgemm());
     StepJsonWriter.putFinite(o, "libtorch_calls_per_step", r.libtorchCallsPerStep);
     StepJsonWriter.putFinite(o, "host_reads_per_step", r.hostReadsPerStep());
     o.put("host_reads_max_step", r.hostReadsMax);
@@ -321,7 +327,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
     ObjectNode run = o.putObject("over_the_run");
     putRounded(run.putArray("ms_per_step"), t.msPerStep(), 100);
+    putRounded(run.putArray("achieved_gflops"), t.achievedGflops(), 1000);
     putRounded(run.putArray("sgemm_gflops"), t.sgemmGflops(), 10);
+    putRounded(run.putArray("achieved_vs_sgemm"), t.achievedVsSgemm(), 10000);
     putRounded(run.putArray("rss_mb"), t.rssMb(), 10);
     putRounded(run.putArray("malloc_in_use_mb"), t.mallocInUseMb(), 10);
     putRounded(run.putArray("malloc_free_mb"), t.mallocFreeMb(), 10);

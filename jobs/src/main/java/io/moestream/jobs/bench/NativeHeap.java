@@ -3,10 +3,7 @@ package io.moestream.jobs.bench;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Structure;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
+import io.moestream.jobs.process.Allocator;
 
 /**
  * What glibc's malloc holds, from its own books ({@code mallinfo2}, glibc ≥ 2.33): the bytes handed
@@ -57,44 +54,24 @@ final class NativeHeap {
     MallInfo2 mallinfo2();
   }
 
-  /** Allocators that take over {@code malloc} when preloaded (their library file names). */
-  private static final List<String> OTHER_ALLOCATORS =
-      List.of("libjemalloc", "libtcmalloc", "libmimalloc");
-
   private static final class Holder {
     static final LibC LIBC = load();
 
     /**
      * glibc's malloc, or null where it is not the process's: a preloaded allocator (jemalloc in the
-     * Flink image and under {@code ./moe} where installed, tcmalloc) takes the {@code malloc}
-     * symbol, and glibc's books then count only its own, unused arenas. Told from the libraries
-     * mapped into the process, by name (JNA's library "c" is the process's own symbol table, where
-     * {@code malloc} is already the preloaded one, so its address cannot tell).
+     * Flink image and under {@code ./moe} where installed) takes the {@code malloc} symbol, and
+     * glibc's books then count only its own, unused arenas ({@link Allocator}).
      */
     private static LibC load() {
       try {
-        if (otherAllocatorMapped(Files.readString(Path.of("/proc/self/maps")))) {
+        if (!Allocator.ofThisProcess().isGlibc()) {
           return null;
         }
         return Native.load("c", LibC.class);
-      } catch (IOException | LinkageError | RuntimeException e) {
+      } catch (LinkageError | RuntimeException e) {
         return null;
       }
     }
-  }
-
-  /** Whether {@code maps} (the text of {@code /proc/<pid>/maps}) has another allocator mapped. */
-  static boolean otherAllocatorMapped(String maps) {
-    for (String line : maps.split("\n")) {
-      int slash = line.lastIndexOf('/');
-      String file = slash < 0 ? "" : line.substring(slash + 1);
-      for (String name : OTHER_ALLOCATORS) {
-        if (file.startsWith(name)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /**

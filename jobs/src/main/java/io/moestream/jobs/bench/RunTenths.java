@@ -1,5 +1,6 @@
 package io.moestream.jobs.bench;
 
+import java.util.Arrays;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -8,12 +9,17 @@ import java.util.function.ToDoubleFunction;
  * is measured after its last step (resident memory, the machine's matmul speed, malloc's books). A
  * mean over the whole run hides a job that slows down or grows as it runs; a continual trainer runs
  * for days, so {@code bench train} shows the trend — and the matmul speed beside it, since a shared
- * machine's speed drifts on its own (a slower part with a slower matmul is the machine):
+ * machine's speed drifts on its own (a slower part with a slower matmul is the machine). The same
+ * drift makes one matmul measurement a poor yardstick for a whole run, so each part's achieved
+ * speed is set against the matmul measured right after it, and the median of those ten ratios is
+ * the run's figure:
  *
  * <pre>
  * part k (0…9) = timed steps [⌊k·n/10⌋, ⌊(k+1)·n/10⌋)      n = timed steps
- * ms_per_step[k] = Σ step time over part k / its size
- * end[k]         = measured after its last step, outside the step timings
+ * ms_per_step[k]      = Σ step time over part k / its size
+ * achieved_gflops[k]  = Σ step FLOPs over part k / Σ step time over part k
+ * end[k]              = measured after its last step, outside the step timings
+ * achieved_vs_sgemm[k] = achieved_gflops[k] / end[k].sgemm
  * </pre>
  *
  * Under ten timed steps a part would be empty, so nothing is recorded.
@@ -23,6 +29,7 @@ final class RunTenths {
 
   private final int timedSteps;
   private final long[] nanos = new long[PARTS];
+  private final double[] flops = new double[PARTS];
   private final PartEnd[] ends = new PartEnd[PARTS];
   private int seen;
 
@@ -48,15 +55,16 @@ final class RunTenths {
   record PartEnd(double rssMb, double sgemmGflops, NativeHeap.Counts malloc) {}
 
   /**
-   * The next timed step took {@code stepNanos}; {@code measure} is called only when the step ends a
-   * part.
+   * The next timed step took {@code stepNanos} for {@code stepFlops} model FLOPs (as counted for
+   * the run's achieved speed); {@code measure} is called only when the step ends a part.
    */
-  void add(long stepNanos, Supplier<PartEnd> measure) {
+  void add(long stepNanos, double stepFlops, Supplier<PartEnd> measure) {
     if (!recorded() || seen >= timedSteps) {
       return;
     }
     int part = partOf(seen);
     nanos[part] += stepNanos;
+    flops[part] += stepFlops;
     seen++;
     if (seen == start(part + 1)) {
       ends[part] = measure.get();
@@ -71,6 +79,41 @@ final class RunTenths {
       out[k] = ends[k] != null ? nanos[k] / 1e6 / size : Double.NaN;
     }
     return out;
+  }
+
+  /** Model GFLOP/s achieved over each part's steps (NaN for a part not yet run). */
+  double[] achievedGflops() {
+    double[] out = new double[PARTS];
+    for (int k = 0; k < PARTS; k++) {
+      out[k] = ends[k] != null ? flops[k] / nanos[k] : Double.NaN; // FLOP/ns = GFLOP/s
+    }
+    return out;
+  }
+
+  /** Each part's achieved GFLOP/s over the matmul speed measured right after it (NaN likewise). */
+  double[] achievedVsSgemm() {
+    double[] achieved = achievedGflops();
+    double[] sgemm = sgemmGflops();
+    double[] out = new double[PARTS];
+    for (int k = 0; k < PARTS; k++) {
+      out[k] = achieved[k] / sgemm[k];
+    }
+    return out;
+  }
+
+  /**
+   * The median of {@link #achievedVsSgemm()} over the parts run (the mean of the middle two when
+   * their number is even; NaN when none was): the run's speed against the machine's, each part
+   * against the matmul of its own minute, so that neither one slow matmul nor a few slow parts
+   * decide it.
+   */
+  double medianAchievedVsSgemm() {
+    double[] ratios = Arrays.stream(achievedVsSgemm()).filter(Double::isFinite).sorted().toArray();
+    int n = ratios.length;
+    if (n == 0) {
+      return Double.NaN;
+    }
+    return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
   }
 
   /** Resident memory (MiB) after each part's last step (NaN where not reached or unknown). */

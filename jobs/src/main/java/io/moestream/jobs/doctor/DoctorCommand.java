@@ -163,6 +163,7 @@ public final class DoctorCommand implements Callable<Integer> {
         "threads:     intra-op %d, inter-op %d%n",
         e.intraOpThreads(),
         e.interOpThreads());
+    out.printf(Locale.ROOT, "malloc:      %s%n", e.malloc().describe());
     out.printf(Locale.ROOT, "cuda:        %s%n", e.cuda());
     // what --precision bf16 would run: the stock JNI cannot make a bfloat16 tensor
     out.printf(Locale.ROOT, "bf16:        %s%n", Bf16Kernels.status().describe());
@@ -193,6 +194,10 @@ public final class DoctorCommand implements Callable<Integer> {
     engine.put("cache_dir", e.cacheDir());
     engine.put("intra_op_threads", e.intraOpThreads());
     engine.put("inter_op_threads", e.interOpThreads());
+    ObjectNode malloc = engine.putObject("malloc");
+    malloc.put("allocator", e.malloc().name());
+    malloc.put("library", e.malloc().library());
+    e.malloc().settings().forEach(malloc::put);
     engine.put("cuda", e.cuda());
     engine.put("bf16_kernels", Bf16Kernels.status().kind());
     engine.put("bf16_detail", Bf16Kernels.status().describe());

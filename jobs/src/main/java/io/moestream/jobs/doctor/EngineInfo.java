@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
 import ai.djl.util.cuda.CudaUtils;
 import io.moestream.jobs.cli.CliErrors;
+import io.moestream.jobs.process.Allocator;
 import java.io.IOException;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
@@ -27,8 +28,7 @@ import java.util.regex.Pattern;
  * @param djlVersion DJL's own version
  * @param engine engine name and the libtorch version it reports
  * @param libtorchDir the libtorch directory DJL chose
- * @param loaded the libtorch and JNI libraries, and a preloaded allocator, mapped into this process
- *     ({@code /proc/self/maps})
+ * @param loaded the libtorch and JNI libraries mapped into this process ({@code /proc/self/maps})
  * @param flavor {@code cpu}, {@code cu130}, ...: {@code PYTORCH_FLAVOR}, else read from the JNI's
  *     cache directory ({@code 2.7.1-cpu-linux-x86_64})
  * @param environment {@code PYTORCH_*} variables that steer DJL, {@code (unset)} when absent
@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  * @param interOpThreads libtorch's inter-op pool size
  * @param cuda the CUDA runtime DJL found, or {@code none}
  * @param gpus the GPUs DJL sees
+ * @param malloc the malloc that serves libtorch's tensors: glibc's or a preloaded one
  */
 public record EngineInfo(
     String djlVersion,
@@ -49,7 +50,8 @@ public record EngineInfo(
     int intraOpThreads,
     int interOpThreads,
     String cuda,
-    List<Gpu> gpus) {
+    List<Gpu> gpus,
+    Allocator malloc) {
 
   /** The libtorch of the native jar this build ships, which DJL 0.35.1's prebuilt JNI matches. */
   static final String BUNDLED_LIBTORCH = "2.7.1";
@@ -58,15 +60,10 @@ public record EngineInfo(
   static final List<String> VARIABLES =
       List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "PYTORCH_PRECXX11");
 
-  /**
-   * A mapped file the report names: libtorch itself, its CUDA half, c10, DJL's JNI, and a preloaded
-   * allocator that serves libtorch's malloc instead of glibc's ({@code ./moe} preloads jemalloc
-   * where installed; README "Memory").
-   */
+  /** A mapped file the report names: libtorch itself, its CUDA half, c10, DJL's JNI. */
   private static final Pattern NATIVE =
       Pattern.compile(
-          "(/\\S*/(libtorch(_cpu|_cuda)?|libc10(_cuda)?|[^/\\s]*libdjl_torch"
-              + "|libjemalloc|libtcmalloc[^/\\s]*?|libmimalloc)\\.so(\\.[0-9.]+)?)$");
+          "(/\\S*/(libtorch(_cpu|_cuda)?|libc10(_cuda)?|[^/\\s]*libdjl_torch)\\.so(\\.[0-9.]+)?)$");
 
   /**
    * The JNI's cache directory: {@code <version>[-<build date>]-<flavor>-<os>-<arch>}, e.g. {@code
@@ -118,7 +115,8 @@ public record EngineInfo(
         JniUtils.getNumThreads(),
         JniUtils.getNumInteropThreads(),
         CudaUtils.hasCuda() ? CudaUtils.getCudaVersionString() : "none",
-        gpus);
+        gpus,
+        Allocator.ofThisProcess());
   }
 
   private static Gpu gpu(int index) {

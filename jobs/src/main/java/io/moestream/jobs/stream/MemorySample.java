@@ -1,5 +1,6 @@
 package io.moestream.jobs.stream;
 
+import io.moestream.jobs.process.Rss;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;

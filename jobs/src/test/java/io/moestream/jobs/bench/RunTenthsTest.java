@@ -1,14 +1,15 @@
 package io.moestream.jobs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class RunTenthsTest {
   /**
-   * Step i (0-based) takes i + 1 ms; the probe answers 100, 101, … MiB and twice that in GFLOP/s as
-   * it is asked.
+   * Step i (0-based) takes i + 1 ms for 6 MFLOP; the probe answers 100, 101, … MiB and twice that
+   * in GFLOP/s as it is asked.
    */
   private static RunTenths run(int timed, int stepsRun) {
     RunTenths t = new RunTenths(timed);
@@ -16,6 +17,7 @@ class RunTenthsTest {
     for (int i = 0; i < stepsRun; i++) {
       t.add(
           (i + 1) * 1_000_000L,
+          6e6,
           () -> {
             double mb = probe[0]++;
             return new RunTenths.PartEnd(mb, 2 * mb, new NativeHeap.Counts(3 * mb, 4 * mb));
@@ -38,6 +40,31 @@ class RunTenthsTest {
     assertThat(t.sgemmGflops()[9]).isEqualTo(218.0);
     assertThat(t.mallocInUseMb()[9]).isEqualTo(327.0);
     assertThat(t.mallocFreeMb()[0]).isEqualTo(400.0);
+  }
+
+  @Test
+  void eachPartIsSetAgainstTheMatmulMeasuredAfterItAndTheMedianIsTheRunsFigure() {
+    // 25 steps of 6 MFLOP: part k's GFLOP/s = 6·size / its ms, its sgemm 2·(100 + k)
+    RunTenths t = run(25, 25);
+    double[] achieved = t.achievedGflops();
+    assertThat(achieved[0]).isCloseTo(4.0, within(1e-12)); // 12 MFLOP in 1 + 2 ms
+    assertThat(achieved[1]).isCloseTo(1.5, within(1e-12)); // 18 MFLOP in 3 + 4 + 5 ms
+    assertThat(achieved[9]).isCloseTo(0.25, within(1e-12)); // 18 MFLOP in 23 + 24 + 25 ms
+    assertThat(t.achievedVsSgemm()[0]).isCloseTo(4.0 / 200, within(1e-12));
+    assertThat(t.achievedVsSgemm()[9]).isCloseTo(0.25 / 218, within(1e-12));
+    // the ratios fall part by part, so the middle two of ten are parts 4 (12 MFLOP in 11 + 12
+    // ms) and 5 (18 MFLOP in 13 + 14 + 15 ms)
+    assertThat(t.medianAchievedVsSgemm())
+        .isCloseTo((12.0 / 23 / 208 + 18.0 / 42 / 210) / 2, within(1e-12));
+  }
+
+  @Test
+  void theMedianTakesOnlyThePartsRun() {
+    RunTenths half = run(20, 9); // parts of 2 steps, four run: 3, 7, 11, 15 ms for 12 MFLOP each
+    assertThat(half.achievedVsSgemm()[4]).isNaN();
+    assertThat(half.medianAchievedVsSgemm())
+        .isCloseTo((12.0 / 7 / 202 + 12.0 / 11 / 204) / 2, within(1e-12));
+    assertThat(run(9, 9).medianAchievedVsSgemm()).isNaN();
   }
 
   @Test

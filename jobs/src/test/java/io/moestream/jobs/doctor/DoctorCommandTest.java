@@ -27,6 +27,8 @@ class DoctorCommandTest {
         .containsPattern("(?m)^bf16:        (native bfloat16 kernels|emulated: )")
         .containsPattern("flavor (cpu|cu\\d+)")
         .containsPattern("(?m)^loaded: .*libtorch_cpu\\.so$")
+        // the test JVM's own malloc (surefire's JVM preloads none; ./moe would): named, never blank
+        .containsPattern("(?m)^malloc:      (glibc \\(|jemalloc /|tcmalloc /|mimalloc /)")
         .containsPattern("(?m)^ok   cpu\\(\\)   train +3 steps of d=128 layers=2 ctx=128 batch=8")
         .containsPattern(
             "(?m)^ok   cpu\\(\\)   conformance +basic-f32-deepspeed: \\d+ fields, 0 outside")
@@ -43,6 +45,8 @@ class DoctorCommandTest {
     assertThat(o.path("passed").asBoolean()).isTrue();
     assertThat(o.path("engine").path("djl").asText()).isEqualTo("0.35.1");
     assertThat(o.path("engine").path("bf16_kernels").asText()).isIn("native", "emulated");
+    assertThat(o.path("engine").path("malloc").path("allocator").asText())
+        .isIn("glibc", "jemalloc", "tcmalloc", "mimalloc");
     JsonNode first = o.path("checks").get(0);
     assertThat(first.path("device").asText()).isEqualTo("cpu()");
     assertThat(first.path("check").asText()).isEqualTo("train");

@@ -1,4 +1,4 @@
-package io.moestream.jobs.stream;
+package io.moestream.jobs.process;
 
 import java.io.IOException;
 import java.nio.file.Files;

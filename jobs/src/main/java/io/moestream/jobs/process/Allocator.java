@@ -1,0 +1,144 @@
+package io.moestream.jobs.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The malloc that serves this process, and so libtorch's tensors: glibc's own, or an allocator
+ * preloaded in its place ({@code ./moe} preloads jemalloc where installed, the Flink image always).
+ * Told from the libraries mapped into the process, by file name: the process's {@code malloc}
+ * symbol is already the preloaded one, so asking the C library cannot tell. It matters because
+ * glibc's malloc fragments under a trainer's ever-changing tensor sizes and resident memory grows
+ * over a long run (README "Memory").
+ *
+ * @param name {@code glibc}, {@code jemalloc}, {@code tcmalloc} or {@code mimalloc}; {@code
+ *     unknown} where the process's mapped libraries cannot be read (not Linux)
+ * @param library the preloaded allocator's file, or null for glibc's own
+ * @param settings the environment variables that tune it, those that are set, in a fixed order
+ */
+public record Allocator(String name, String library, Map<String, String> settings) {
+  public static final String GLIBC = "glibc";
+  public static final String UNKNOWN = "unknown";
+
+  /** The allocators that take over {@code malloc} when preloaded, by the name in their file. */
+  private static final List<String> PRELOADABLE = List.of("jemalloc", "tcmalloc", "mimalloc");
+
+  /** {@code ./moe}'s own switch: {@code MOE_MALLOC=glibc} keeps it from preloading jemalloc. */
+  private static final String OPT_OUT = "MOE_MALLOC";
+
+  /**
+   * The variables each allocator reads (glibc's: the thresholds {@code ./moe} sets, its opt-out).
+   */
+  private static final Map<String, List<String>> VARIABLES =
+      Map.of(
+          GLIBC,
+          List.of("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", OPT_OUT),
+          "jemalloc",
+          List.of("MALLOC_CONF"),
+          "tcmalloc",
+          List.of("TCMALLOC_RELEASE_RATE"),
+          "mimalloc",
+          List.of("MIMALLOC_PURGE_DELAY"));
+
+  public Allocator {
+    settings = Map.copyOf(settings);
+  }
+
+  /** The allocator of this process, from {@code /proc/self/maps} and its environment. */
+  public static Allocator ofThisProcess() {
+    Path maps = Path.of("/proc/self/maps");
+    if (!Files.isReadable(maps)) {
+      return new Allocator(UNKNOWN, null, Map.of());
+    }
+    try (var lines = Files.lines(maps)) {
+      return from(lines.toList(), System.getenv());
+    } catch (IOException | UncheckedIOException e) {
+      return new Allocator(UNKNOWN, null, Map.of());
+    }
+  }
+
+  /**
+   * @param mapsLines the lines of {@code /proc/<pid>/maps}
+   * @param env the process's environment
+   */
+  static Allocator from(List<String> mapsLines, Map<String, String> env) {
+    String name = GLIBC;
+    String library = null;
+    for (String line : mapsLines) {
+      String path = mappedPath(line);
+      String preloaded = preloadedName(path);
+      if (preloaded != null) {
+        name = preloaded;
+        library = path;
+        break;
+      }
+    }
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String v : VARIABLES.get(name)) {
+      String value = env.get(v);
+      if (value != null) {
+        settings.put(v, value);
+      }
+    }
+    return new Allocator(name, library, settings);
+  }
+
+  /** Whether glibc's own malloc serves the process (its books, {@code mallinfo2}, count then). */
+  public boolean isGlibc() {
+    return GLIBC.equals(name);
+  }
+
+  /**
+   * One line for an operator: the allocator, its file and settings, and what to do where it is
+   * glibc's (its fragmentation grows resident memory over long runs).
+   */
+  public String describe() {
+    StringBuilder s = new StringBuilder(name);
+    if (library != null) {
+      s.append(' ').append(library);
+    }
+    if (!settings.isEmpty()) {
+      StringBuilder vars = new StringBuilder();
+      for (String v : VARIABLES.get(name)) {
+        if (settings.containsKey(v)) {
+          vars.append(vars.length() == 0 ? "" : " ").append(v).append('=').append(settings.get(v));
+        }
+      }
+      s.append(" (").append(vars).append(')');
+    } else if (isGlibc()) {
+      s.append(" (its defaults)");
+    }
+    if (isGlibc() && settings.containsKey(OPT_OUT)) {
+      s.append("; resident memory grows over long runs on glibc's malloc (README \"Memory\")");
+    } else if (isGlibc()) {
+      s.append(
+          "; resident memory grows over long runs on glibc's malloc: install jemalloc"
+              + " (libjemalloc2) and start through ./moe, which preloads it (README \"Memory\")");
+    }
+    return s.toString();
+  }
+
+  /** The file a maps line names, or "" (anonymous mappings, [heap], [stack]). */
+  private static String mappedPath(String line) {
+    String l = line.strip();
+    int slash = l.indexOf('/');
+    return slash < 0 ? "" : l.substring(slash);
+  }
+
+  /** The allocator a mapped file is, by its name ({@code libjemalloc.so.2}), or null. */
+  static String preloadedName(String path) {
+    String file = path.substring(path.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+    for (String name : PRELOADABLE) {
+      if (file.startsWith("lib" + name) && file.contains(".so")) {
+        return name;
+      }
+    }
+    return null;
+  }
+}
