@@ -298,7 +298,7 @@ PY
     fi
     echo
     echo "vs sgemm: the median, over the tenths of the timed steps, of each tenth's achieved speed over"
-    echo "the sgemm measured right after it; * where under ten steps were timed: the run over one sgemm."
+    echo "the sgemm measured right after it; * the run over one sgemm (under ten timed steps, or an older build)."
   elif [[ -s "$out/bench-train.jsonl" ]]; then
     echo "(no python3 for the table: the JSON lines are in bench-train.jsonl)"
   fi

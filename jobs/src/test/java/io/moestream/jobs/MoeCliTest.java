@@ -1,7 +1,6 @@
 package io.moestream.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -184,23 +183,25 @@ class MoeCliTest {
     assertThat(run.get("ms_per_step")).hasSize(10).allMatch(v -> v.asDouble() > 0);
     assertThat(run.get("rss_mb")).hasSize(10).allMatch(v -> v.asDouble() > 0);
     assertThat(run.get("sgemm_gflops")).hasSize(10).allMatch(v -> v.asDouble() > 0);
-    // each tenth's speed counted as the run's is: together they give the run's achieved GFLOP/s
-    double flops = 0;
+    // each tenth's speed counted as the run's is: one step a tenth here, so the tenths' GFLOP/s
+    // weighted by their step times give back the run's achieved GFLOP/s
+    double gflopsTimesMs = 0;
     double ms = 0;
     double[] ratios = new double[10];
     for (int k = 0; k < 10; k++) {
       double achieved = run.get("achieved_gflops").get(k).asDouble();
       double tenthMs = run.get("ms_per_step").get(k).asDouble();
-      flops += achieved * tenthMs;
+      gflopsTimesMs += achieved * tenthMs;
       ms += tenthMs;
       ratios[k] = run.get("achieved_vs_sgemm").get(k).asDouble();
-      assertThat(ratios[k]) // printed to 4 decimals
-          .isCloseTo(achieved / run.get("sgemm_gflops").get(k).asDouble(), within(1e-4));
+      assertThat(ratios[k]) // over the sgemm printed to 0.1 GFLOP/s
+          .isCloseTo(achieved / run.get("sgemm_gflops").get(k).asDouble(), withinPercentage(0.5));
     }
-    assertThat(flops / ms).isCloseTo(o.get("achieved_gflops").asDouble(), withinPercentage(1));
+    assertThat(gflopsTimesMs / ms)
+        .isCloseTo(o.get("achieved_gflops").asDouble(), withinPercentage(1));
     Arrays.sort(ratios);
     assertThat(o.get("achieved_vs_sgemm_median_of_tenths").asDouble())
-        .isCloseTo((ratios[4] + ratios[5]) / 2, within(0.001));
+        .isCloseTo((ratios[4] + ratios[5]) / 2, withinPercentage(1e-6));
     // null where glibc's malloc does not serve the process (NativeHeapTest checks the values)
     assertThat(run.get("malloc_in_use_mb"))
         .hasSize(10)

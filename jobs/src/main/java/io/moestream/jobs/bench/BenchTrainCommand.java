@@ -243,7 +243,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     // (null: glibc's defaults), and a preloaded allocator with its settings (./moe preloads
     // jemalloc where installed, the Flink image always).
     ObjectNode malloc = o.putObject("malloc");
-    malloc.put("allocator", Allocator.ofThisProcess().name());
+    Allocator allocator = Allocator.ofThisProcess();
+    malloc.put("allocator", allocator.name());
+    malloc.put("library", allocator.library());
     malloc.put("trim_threshold", System.getenv("MALLOC_TRIM_THRESHOLD_"));
     malloc.put("mmap_threshold", System.getenv("MALLOC_MMAP_THRESHOLD_"));
     malloc.put("ld_preload", System.getenv("LD_PRELOAD"));
@@ -260,7 +262,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     o.put("achieved_gflops", achieved);
     o.put("sgemm_gflops", r.sgemm);
     o.put("achieved_vs_sgemm", achieved / r.sgemm);
-    // The figure to judge the run by: each tenth against the sgemm of its own minute (RunTenths).
+    // The figure to judge the run by: each tenth against the sgemm of its own seconds (RunTenths).
     StepJsonWriter.putFinite(
         o, "achieved_vs_sgemm_median_of_tenths", tenths.medianAchievedVsSgemm());
     StepJsonWriter.putFinite(o, "libtorch_calls_per_step", r.libtorchCallsPerStep);
@@ -327,9 +329,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
     ObjectNode run = o.putObject("over_the_run");
     putRounded(run.putArray("ms_per_step"), t.msPerStep(), 100);
-    putRounded(run.putArray("achieved_gflops"), t.achievedGflops(), 1000);
+    putExact(run.putArray("achieved_gflops"), t.achievedGflops()); // GFLOP/s to TFLOP/s
     putRounded(run.putArray("sgemm_gflops"), t.sgemmGflops(), 10);
-    putRounded(run.putArray("achieved_vs_sgemm"), t.achievedVsSgemm(), 10000);
+    putExact(run.putArray("achieved_vs_sgemm"), t.achievedVsSgemm()); // 0.001 on a GPU
     putRounded(run.putArray("rss_mb"), t.rssMb(), 10);
     putRounded(run.putArray("malloc_in_use_mb"), t.mallocInUseMb(), 10);
     putRounded(run.putArray("malloc_free_mb"), t.mallocFreeMb(), 10);
@@ -339,6 +341,16 @@ final class BenchTrainCommand implements Callable<Integer> {
     for (double v : values) {
       if (Double.isFinite(v)) {
         a.add(Math.round(v * scale) / (double) scale);
+      } else {
+        a.addNull();
+      }
+    }
+  }
+
+  private static void putExact(ArrayNode a, double[] values) {
+    for (double v : values) {
+      if (Double.isFinite(v)) {
+        a.add(v);
       } else {
         a.addNull();
       }

@@ -104,8 +104,8 @@ final class RunTenths {
   /**
    * The median of {@link #achievedVsSgemm()} over the parts run (the mean of the middle two when
    * their number is even; NaN when none was): the run's speed against the machine's, each part
-   * against the matmul of its own minute, so that neither one slow matmul nor a few slow parts
-   * decide it.
+   * against the matmul measured seconds after it, so that neither one slow matmul nor a few slow
+   * parts decide it.
    */
   double medianAchievedVsSgemm() {
     double[] ratios = Arrays.stream(achievedVsSgemm()).filter(Double::isFinite).sorted().toArray();

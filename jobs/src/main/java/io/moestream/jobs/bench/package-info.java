@@ -6,7 +6,8 @@
  * different machines compare. A long {@code bench train} also shows its trend ({@code RunTenths}:
  * step time, the machine's matmul speed, resident memory and glibc malloc's own counts, {@code
  * NativeHeap}, per tenth of the run), since a mean hides a trainer that slows down or grows.
- * Imports the MoE library, {@code jobs.cli}, {@code jobs.local}, and {@code jobs.drift} and {@code
- * jobs.stream} for their benchmark commands; nothing imports it but the entry point.
+ * Imports the MoE library, {@code jobs.cli}, {@code jobs.local}, {@code jobs.process}, and {@code
+ * jobs.drift} and {@code jobs.stream} for their benchmark commands; nothing imports it but the
+ * entry point.
  */
 package io.moestream.jobs.bench;

@@ -197,7 +197,8 @@ public final class DoctorCommand implements Callable<Integer> {
     ObjectNode malloc = engine.putObject("malloc");
     malloc.put("allocator", e.malloc().name());
     malloc.put("library", e.malloc().library());
-    e.malloc().settings().forEach(malloc::put);
+    ObjectNode settings = malloc.putObject("settings");
+    e.malloc().settings().forEach(settings::put);
     engine.put("cuda", e.cuda());
     engine.put("bf16_kernels", Bf16Kernels.status().kind());
     engine.put("bf16_detail", Bf16Kernels.status().describe());

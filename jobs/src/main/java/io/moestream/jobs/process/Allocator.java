@@ -1,9 +1,10 @@
 package io.moestream.jobs.process;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,25 +13,31 @@ import java.util.Map;
 /**
  * The malloc that serves this process, and so libtorch's tensors: glibc's own, or an allocator
  * preloaded in its place ({@code ./moe} preloads jemalloc where installed, the Flink image always).
- * Told from the libraries mapped into the process, by file name: the process's {@code malloc}
- * symbol is already the preloaded one, so asking the C library cannot tell. It matters because
- * glibc's malloc fragments under a trainer's ever-changing tensor sizes and resident memory grows
- * over a long run (README "Memory").
+ * Told from the libraries mapped into the process, by file name (a preloaded allocator is mapped
+ * before any other library could load one, and an allocator library is mapped for no other reason
+ * in this product's processes). It matters because glibc's malloc fragments under a trainer's
+ * ever-changing tensor sizes and resident memory grows over a long run (README "Memory").
  *
- * @param name {@code glibc}, {@code jemalloc}, {@code tcmalloc} or {@code mimalloc}; {@code
- *     unknown} where the process's mapped libraries cannot be read (not Linux)
+ * @param name {@code glibc}, {@code jemalloc}, {@code tcmalloc}, {@code mimalloc} or {@code
+ *     tbbmalloc_proxy}; {@code unknown} where the process's mapped libraries cannot be read (not
+ *     Linux)
  * @param library the preloaded allocator's file, or null for glibc's own
- * @param settings the environment variables that tune it, those that are set, in a fixed order
+ * @param settings the environment variables that tune it, those that are set, each allocator's in
+ *     one fixed order
  */
 public record Allocator(String name, String library, Map<String, String> settings) {
   public static final String GLIBC = "glibc";
   public static final String UNKNOWN = "unknown";
 
   /** The allocators that take over {@code malloc} when preloaded, by the name in their file. */
-  private static final List<String> PRELOADABLE = List.of("jemalloc", "tcmalloc", "mimalloc");
+  private static final List<String> PRELOADABLE =
+      List.of("jemalloc", "tcmalloc", "mimalloc", "tbbmalloc_proxy");
 
   /** {@code ./moe}'s own switch: {@code MOE_MALLOC=glibc} keeps it from preloading jemalloc. */
   private static final String OPT_OUT = "MOE_MALLOC";
+
+  /** What the kernel appends to a mapped file that was deleted (or replaced) since. */
+  private static final String DELETED = " (deleted)";
 
   /**
    * The variables each allocator reads (glibc's: the thresholds {@code ./moe} sets, its opt-out).
@@ -44,10 +51,12 @@ public record Allocator(String name, String library, Map<String, String> setting
           "tcmalloc",
           List.of("TCMALLOC_RELEASE_RATE"),
           "mimalloc",
-          List.of("MIMALLOC_PURGE_DELAY"));
+          List.of("MIMALLOC_PURGE_DELAY"),
+          "tbbmalloc_proxy",
+          List.of());
 
   public Allocator {
-    settings = Map.copyOf(settings);
+    settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
   }
 
   /** The allocator of this process, from {@code /proc/self/maps} and its environment. */
@@ -56,9 +65,9 @@ public record Allocator(String name, String library, Map<String, String> setting
     if (!Files.isReadable(maps)) {
       return new Allocator(UNKNOWN, null, Map.of());
     }
-    try (var lines = Files.lines(maps)) {
-      return from(lines.toList(), System.getenv());
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      return from(mapsLines(maps), System.getenv());
+    } catch (IOException e) {
       return new Allocator(UNKNOWN, null, Map.of());
     }
   }
@@ -114,7 +123,7 @@ public record Allocator(String name, String library, Map<String, String> setting
     } else if (isGlibc()) {
       s.append(" (its defaults)");
     }
-    if (isGlibc() && settings.containsKey(OPT_OUT)) {
+    if (isGlibc() && GLIBC.equals(settings.get(OPT_OUT))) {
       s.append("; resident memory grows over long runs on glibc's malloc (README \"Memory\")");
     } else if (isGlibc()) {
       s.append(
@@ -124,11 +133,20 @@ public record Allocator(String name, String library, Map<String, String> setting
     return s.toString();
   }
 
+  /**
+   * The lines of a maps file. Read as ISO-8859-1: a mapped path need not be UTF-8, and a byte that
+   * is not must not make the whole answer unknown.
+   */
+  static List<String> mapsLines(Path maps) throws IOException {
+    return Files.readAllLines(maps, StandardCharsets.ISO_8859_1);
+  }
+
   /** The file a maps line names, or "" (anonymous mappings, [heap], [stack]). */
   private static String mappedPath(String line) {
     String l = line.strip();
     int slash = l.indexOf('/');
-    return slash < 0 ? "" : l.substring(slash);
+    String path = slash < 0 ? "" : l.substring(slash);
+    return path.endsWith(DELETED) ? path.substring(0, path.length() - DELETED.length()) : path;
   }
 
   /** The allocator a mapped file is, by its name ({@code libjemalloc.so.2}), or null. */

@@ -58,6 +58,32 @@ class RunTenthsTest {
         .isCloseTo((12.0 / 23 / 208 + 18.0 / 42 / 210) / 2, within(1e-12));
   }
 
+  /** 20 timed steps (parts of 2), each 1 ms for 6 MFLOP: every part runs at 6 GFLOP/s. */
+  private static RunTenths againstSgemms(int stepsRun, double... sgemm) {
+    RunTenths t = new RunTenths(20);
+    int[] asked = {0};
+    for (int i = 0; i < stepsRun; i++) {
+      t.add(
+          1_000_000L,
+          6e6,
+          () -> new RunTenths.PartEnd(100, sgemm[asked[0]++], new NativeHeap.Counts(1, 1)));
+    }
+    return t;
+  }
+
+  @Test
+  void theMedianSortsTheRatiosFirst() {
+    // five parts run (the sixth begun): ratios 6/60 … in the order the sgemms came
+    RunTenths odd = againstSgemms(11, 60, 20, 600, 30, 120);
+    assertThat(odd.achievedVsSgemm()).startsWith(0.1, 0.3, 0.01, 0.2, 0.05);
+    assertThat(odd.achievedVsSgemm()[5]).isNaN();
+    // sorted 0.01 0.05 [0.1] 0.2 0.3; unsorted, the middle one would be 0.01
+    assertThat(odd.medianAchievedVsSgemm()).isEqualTo(0.1);
+    // six: sorted 0.01 0.05 [0.1 0.15] 0.2 0.3
+    RunTenths even = againstSgemms(12, 60, 20, 600, 30, 120, 40);
+    assertThat(even.medianAchievedVsSgemm()).isCloseTo(0.125, within(1e-15));
+  }
+
   @Test
   void theMedianTakesOnlyThePartsRun() {
     RunTenths half = run(20, 9); // parts of 2 steps, four run: 3, 7, 11, 15 ms for 12 MFLOP each

@@ -1,10 +1,15 @@
 package io.moestream.jobs.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AllocatorTest {
   private static final List<String> GLIBC_ONLY =
@@ -57,6 +62,54 @@ class AllocatorTest {
             with("7f60-7f70 r-xp 00000000 08:01 4 /usr/lib/libtcmalloc_minimal.so.4"), Map.of());
     assertThat(tc.name()).isEqualTo("tcmalloc");
     assertThat(tc.describe()).isEqualTo("tcmalloc /usr/lib/libtcmalloc_minimal.so.4");
+  }
+
+  @Test
+  void settingsKeepOneOrderAndOnlyAnOptOutToGlibcSilencesTheAdvice() {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("MOE_MALLOC", "auto"); // not an opt-out: the advice stays
+    env.put("MALLOC_MMAP_THRESHOLD_", "33554432");
+    env.put("MALLOC_TRIM_THRESHOLD_", "4000000000");
+    Allocator a = Allocator.from(GLIBC_ONLY, env);
+    assertThat(a.settings().keySet())
+        .containsExactly("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MOE_MALLOC");
+    assertThat(a.describe())
+        .startsWith(
+            "glibc (MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=33554432"
+                + " MOE_MALLOC=auto); resident memory grows")
+        .contains("install jemalloc");
+  }
+
+  @Test
+  void aDeletedOrUnusualFileIsStillToldByName() {
+    Allocator deleted =
+        Allocator.from(
+            with("7f60-7f70 r-xp 00000000 08:01 3 /opt/my libs/libjemalloc.so.2 (deleted)"),
+            Map.of());
+    assertThat(deleted.name()).isEqualTo("jemalloc");
+    assertThat(deleted.library()).isEqualTo("/opt/my libs/libjemalloc.so.2");
+    assertThat(
+            Allocator.from(
+                    with("7f60-7f70 r-xp 00000000 08:01 5 /usr/lib/libtbbmalloc_proxy.so.2"),
+                    Map.of())
+                .name())
+        .isEqualTo("tbbmalloc_proxy");
+  }
+
+  @Test
+  void theProcessesOwnMapsAreRead(@TempDir Path dir) throws Exception {
+    Path maps = Path.of("/proc/self/maps");
+    assumeTrue(Files.isReadable(maps), "no /proc/self/maps (not Linux)");
+    assertThat(Allocator.mapsLines(maps)).anyMatch(l -> l.endsWith("/libjvm.so"));
+    assertThat(Allocator.ofThisProcess().name()).isNotEqualTo(Allocator.UNKNOWN);
+    // a path that is not UTF-8 does not make the answer unknown
+    Path odd = dir.resolve("maps");
+    Files.write(
+        odd,
+        ("7f00-7f10 r-xp 00000000 08:01 1 /opt/caf\u00e9/lib\u00ff.so\n"
+                + "7f60-7f70 r-xp 00000000 08:01 3 /usr/lib/libjemalloc.so.2\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(Allocator.from(Allocator.mapsLines(odd), Map.of()).name()).isEqualTo("jemalloc");
   }
 
   @Test
