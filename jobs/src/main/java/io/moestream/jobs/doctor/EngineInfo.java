@@ -8,9 +8,8 @@ import ai.djl.util.Utils;
 import ai.djl.util.cuda.CudaUtils;
 import io.moestream.jobs.cli.CliErrors;
 import io.moestream.jobs.process.Allocator;
-import java.io.IOException;
+import io.moestream.jobs.process.ProcMaps;
 import java.lang.management.MemoryUsage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -139,15 +138,7 @@ public record EngineInfo(
 
   /** libtorch and JNI files mapped into this process; empty where {@code /proc} is absent. */
   static List<String> mappedNativeLibraries() {
-    Path maps = Path.of("/proc/self/maps");
-    if (!Files.isReadable(maps)) {
-      return List.of();
-    }
-    try (var lines = Files.lines(maps)) {
-      return nativeLibraries(lines.toList());
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return List.of();
-    }
+    return ProcMaps.ofThisProcess().map(EngineInfo::nativeLibraries).orElse(List.of());
   }
 
   /** The distinct native library paths named in lines of {@code /proc/self/maps}, in order. */

@@ -1,9 +1,5 @@
 package io.moestream.jobs.process;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,15 +57,9 @@ public record Allocator(String name, String library, Map<String, String> setting
 
   /** The allocator of this process, from {@code /proc/self/maps} and its environment. */
   public static Allocator ofThisProcess() {
-    Path maps = Path.of("/proc/self/maps");
-    if (!Files.isReadable(maps)) {
-      return new Allocator(UNKNOWN, null, Map.of());
-    }
-    try {
-      return from(mapsLines(maps), System.getenv());
-    } catch (IOException e) {
-      return new Allocator(UNKNOWN, null, Map.of());
-    }
+    return ProcMaps.ofThisProcess()
+        .map(lines -> from(lines, System.getenv()))
+        .orElseGet(() -> new Allocator(UNKNOWN, null, Map.of()));
   }
 
   /**
@@ -131,14 +121,6 @@ public record Allocator(String name, String library, Map<String, String> setting
               + " (libjemalloc2) and start through ./moe, which preloads it (README \"Memory\")");
     }
     return s.toString();
-  }
-
-  /**
-   * The lines of a maps file. Read as ISO-8859-1: a mapped path need not be UTF-8, and a byte that
-   * is not must not make the whole answer unknown.
-   */
-  static List<String> mapsLines(Path maps) throws IOException {
-    return Files.readAllLines(maps, StandardCharsets.ISO_8859_1);
   }
 
   /** The file a maps line names, or "" (anonymous mappings, [heap], [stack]). */

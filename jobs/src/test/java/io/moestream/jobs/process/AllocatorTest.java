@@ -1,15 +1,10 @@
 package io.moestream.jobs.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class AllocatorTest {
   private static final List<String> GLIBC_ONLY =
@@ -94,22 +89,6 @@ class AllocatorTest {
                     Map.of())
                 .name())
         .isEqualTo("tbbmalloc_proxy");
-  }
-
-  @Test
-  void theProcessesOwnMapsAreRead(@TempDir Path dir) throws Exception {
-    Path maps = Path.of("/proc/self/maps");
-    assumeTrue(Files.isReadable(maps), "no /proc/self/maps (not Linux)");
-    assertThat(Allocator.mapsLines(maps)).anyMatch(l -> l.endsWith("/libjvm.so"));
-    assertThat(Allocator.ofThisProcess().name()).isNotEqualTo(Allocator.UNKNOWN);
-    // a path that is not UTF-8 does not make the answer unknown
-    Path odd = dir.resolve("maps");
-    Files.write(
-        odd,
-        ("7f00-7f10 r-xp 00000000 08:01 1 /opt/caf\u00e9/lib\u00ff.so\n"
-                + "7f60-7f70 r-xp 00000000 08:01 3 /usr/lib/libjemalloc.so.2\n")
-            .getBytes(StandardCharsets.ISO_8859_1));
-    assertThat(Allocator.from(Allocator.mapsLines(odd), Map.of()).name()).isEqualTo("jemalloc");
   }
 
   @Test
