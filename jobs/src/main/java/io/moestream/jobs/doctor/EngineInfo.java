@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,7 +98,8 @@ public record EngineInfo(
       String value = System.getenv(v);
       env.put(v, value == null ? "(unset)" : value);
     }
-    List<String> loaded = mappedNativeLibraries();
+    Optional<List<String>> maps = ProcMaps.ofThisProcess(); // read once, for both questions
+    List<String> loaded = maps.map(EngineInfo::nativeLibraries).orElse(List.of());
     int gpuCount = engine.getGpuCount();
     List<Gpu> gpus = new ArrayList<>();
     for (int i = 0; i < gpuCount; i++) {
@@ -115,7 +117,7 @@ public record EngineInfo(
         JniUtils.getNumInteropThreads(),
         CudaUtils.hasCuda() ? CudaUtils.getCudaVersionString() : "none",
         gpus,
-        Allocator.ofThisProcess());
+        Allocator.of(maps));
   }
 
   private static Gpu gpu(int index) {
@@ -134,11 +136,6 @@ public record EngineInfo(
       mb = -1;
     }
     return new Gpu(index, d.toString(), cc, mb);
-  }
-
-  /** libtorch and JNI files mapped into this process; empty where {@code /proc} is absent. */
-  static List<String> mappedNativeLibraries() {
-    return ProcMaps.ofThisProcess().map(EngineInfo::nativeLibraries).orElse(List.of());
   }
 
   /** The distinct native library paths named in lines of {@code /proc/self/maps}, in order. */

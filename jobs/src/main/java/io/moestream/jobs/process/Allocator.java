@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The malloc that serves this process, and so libtorch's tensors: glibc's own, or an allocator
@@ -57,8 +58,15 @@ public record Allocator(String name, String library, Map<String, String> setting
 
   /** The allocator of this process, from {@code /proc/self/maps} and its environment. */
   public static Allocator ofThisProcess() {
-    return ProcMaps.ofThisProcess()
-        .map(lines -> from(lines, System.getenv()))
+    return of(ProcMaps.ofThisProcess());
+  }
+
+  /**
+   * The allocator told from this process's mappings already read ({@link ProcMaps#ofThisProcess()})
+   * and its environment; {@code unknown} where they could not be read.
+   */
+  public static Allocator of(Optional<List<String>> maps) {
+    return maps.map(lines -> from(lines, System.getenv()))
         .orElseGet(() -> new Allocator(UNKNOWN, null, Map.of()));
   }
 
